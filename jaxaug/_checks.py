@@ -1,0 +1,86 @@
+"""Input validation shared by every public function.
+
+Each check raises `TypeError` or `ValueError` whose message names the argument and
+the value received, so a user can find the bad call without reading our source.
+Everything here runs at trace time on static information (shapes, dtypes, Python
+options); traced values are never inspected.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+
+def short_repr(value, limit: int = 80) -> str:
+    """`repr(value)` cut to `limit` characters; arrays are shown by shape and dtype."""
+    if hasattr(value, "shape") and hasattr(value, "dtype") and np.ndim(value) > 0:
+        return f"<array shape={tuple(value.shape)} dtype={value.dtype}>"
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def check_key(key, name: str = "key") -> None:
+    """Checks that `key` is one `jax.random` key (typed, or raw uint32 of shape (2,))."""
+    dtype = getattr(key, "dtype", None)
+    shape = getattr(key, "shape", None)
+    if dtype is not None and jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key):
+        if shape == ():
+            return
+    elif dtype == jnp.uint32 and shape == (2,):
+        return
+    raise TypeError(
+            f"{name} must be a single jax.random key, e.g. jax.random.key(0) or "
+            f"jax.random.PRNGKey(0); use jax.vmap for a batch of keys. "
+            f"Received: {name}={short_repr(key)}"
+    )
+
+
+def check_choice(value, name: str, choices: Sequence) -> None:
+    if isinstance(value, bool) or value not in choices:
+        raise ValueError(
+                f"{name} must be one of {tuple(choices)}. Received: {name}={short_repr(value)}"
+        )
+
+
+def static_float(value, name: str) -> float:
+    """Converts a static Python/numpy real scalar to float; rejects arrays and tracers."""
+    if isinstance(value, (bool, np.bool_)) or np.ndim(value) != 0:
+        raise TypeError(f"{name} must be a real number. Received: {name}={short_repr(value)}")
+    try:
+        out = float(value)
+    except (TypeError, jax.errors.ConcretizationTypeError) as err:
+        raise TypeError(
+                f"{name} must be a static real number (a Python or numpy scalar, not a traced "
+                f"value). Received: {name}={short_repr(value)}"
+        ) from err
+    if not math.isfinite(out):
+        raise ValueError(f"{name} must be finite. Received: {name}={value!r}")
+    return out
+
+
+def nonnegative_float(value, name: str) -> float:
+    out = static_float(value, name)
+    if out < 0:
+        raise ValueError(f"{name} must be >= 0. Received: {name}={value!r}")
+    return out
+
+
+def image_hw(shape, name: str = "shape") -> tuple[int, int]:
+    """Returns (H, W) from an image shape given as (H, W) or (H, W, C)."""
+    try:
+        dims = tuple(int(d) for d in shape)
+    except TypeError as err:
+        raise TypeError(
+                f"{name} must be an image shape (H, W) or (H, W, C). Received: {name}={short_repr(shape)}"
+        ) from err
+    if len(dims) not in (2, 3) or any(d < 1 for d in dims):
+        raise ValueError(
+                f"{name} must be an image shape (H, W) or (H, W, C) of positive sizes. "
+                f"Received: {name}={shape!r}"
+        )
+    return dims[0], dims[1]

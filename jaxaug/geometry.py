@@ -1,0 +1,339 @@
+"""Affine geometry as 3x3 homogeneous matrices.
+
+The one convention
+------------------
+Every matrix in jaxaug is a *pull* map from output pixel coordinates to input pixel
+coordinates, in (row, col) order with pixel centres at integer coordinates::
+
+    [in_row, in_col, 1] = M @ [out_row, out_col, 1]
+
+This is exactly what `scipy.ndimage.affine_transform(image, M)` does with a 3x3
+matrix, so any matrix can be checked against scipy. The bottom row is ignored by
+`affine_warp` (as by scipy) and is always [0, 0, 1] here.
+
+Builders describe what happens to the *content* of the image: `rotation_matrix(30)`
+turns the picture 30 degrees counter-clockwise, `shift_matrix(2, 0)` moves it 2 pixels
+down. They act about the origin (the top-left pixel centre); `centered` moves the
+pivot to the image centre ((H / 2 - 0.5, W / 2 - 0.5), as Keras' ImageDataGenerator).
+`compose(a, b)` is `a @ b`: the content undergoes `a`'s motion first, then `b`'s.
+
+Angles are in degrees, shifts in pixels, zooms are scale factors with Keras' meaning
+(input coordinate = zoom * output coordinate, so zoom > 1 shows more of the picture).
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxaug import _checks
+
+__all__ = [
+    "affine_matrix",
+    "centered",
+    "compose",
+    "flip_matrix",
+    "identity_matrix",
+    "random_affine",
+    "rotation_matrix",
+    "shear_matrix",
+    "shift_matrix",
+    "zoom_matrix",
+]
+
+
+def _matrix(m00, m01, m02, m10, m11, m12):
+    m00, m01, m02, m10, m11, m12 = (jnp.asarray(v, jnp.float32) for v in (m00, m01, m02, m10, m11, m12))
+    zero, one = jnp.zeros_like(m00), jnp.ones_like(m00)
+    return jnp.stack(
+        [jnp.stack([m00, m01, m02]), jnp.stack([m10, m11, m12]), jnp.stack([zero, zero, one])]
+    )
+
+
+def _cos_sin_degrees(angle):
+    """cos and sin of `angle` degrees, exact (0, +-1) at multiples of 90 degrees.
+
+    float32 `cos(pi / 2)` is -4.4e-8, not 0: a 90-degree rotation would then sample
+    just outside the image border and `fill_mode="constant"` would blank a whole edge.
+    Reducing to a quarter turn plus a remainder in [-45, 45] keeps those cases exact.
+    """
+    angle = jnp.asarray(angle, jnp.float32)
+    quarter = jnp.round(angle / 90.0)
+    rest = jnp.deg2rad(angle - 90.0 * quarter)
+    c, s = jnp.cos(rest), jnp.sin(rest)
+    q = jnp.mod(quarter, 4.0).astype(jnp.int32)
+    cos = jnp.select([q == 0, q == 1, q == 2], [c, -s, -c], s)
+    sin = jnp.select([q == 0, q == 1, q == 2], [s, c, -s], -c)
+    return cos, sin
+
+
+def identity_matrix():
+    """The (3, 3) float32 identity: every output pixel reads the same input pixel."""
+    return jnp.eye(3, dtype=jnp.float32)
+
+
+def rotation_matrix(angle):
+    """Rotation of the content by `angle` degrees counter-clockwise about the origin.
+
+    Args:
+      angle: degrees, scalar (may be traced). Positive turns the picture
+        counter-clockwise as displayed (rows grow downwards), like
+        `scipy.ndimage.rotate` and Keras' `rotation_range`.
+
+    Returns:
+      (3, 3) float32 pull matrix `[[cos, sin, 0], [-sin, cos, 0], [0, 0, 1]]`.
+
+    Example:
+      >>> m = centered(rotation_matrix(90.0), (32, 32))
+    """
+    cos, sin = _cos_sin_degrees(angle)
+    return _matrix(cos, sin, 0.0, -sin, cos, 0.0)
+
+
+def shift_matrix(dy, dx):
+    """Translation of the content by `dy` pixels down and `dx` pixels right."""
+    return _matrix(1.0, 0.0, -jnp.asarray(dy, jnp.float32), 0.0, 1.0, -jnp.asarray(dx, jnp.float32))
+
+
+def shear_matrix(angle):
+    """Keras' shear by `angle` degrees (counter-clockwise shear angle).
+
+    The pull map is `in_row = cos(angle) * row`, `in_col = col - sin(angle) * row`:
+    rows below the origin slide right for a positive angle, exactly the matrix Keras'
+    ImageDataGenerator builds for `shear_range` (after its (x, y) -> (row, col) swap).
+    """
+    cos, sin = _cos_sin_degrees(angle)
+    return _matrix(cos, 0.0, 0.0, -sin, 1.0, 0.0)
+
+
+def zoom_matrix(zy, zx):
+    """Keras' zoom: `in_row = zy * row`, `in_col = zx * col` about the origin.
+
+    A factor above 1 shows more of the input (the content shrinks); below 1 it
+    magnifies. This is the meaning of Keras' `zoom_range` values.
+    """
+    return _matrix(zy, 0.0, 0.0, 0.0, zx, 0.0)
+
+
+def flip_matrix(horizontal=False, vertical=False):
+    """Mirror about the origin's column (`horizontal`) and/or row (`vertical`).
+
+    The flags may be traced booleans. Use `centered` to flip about the image centre,
+    which maps column `c` to `W - 1 - c` exactly.
+    """
+    sy = jnp.where(jnp.asarray(vertical), -1.0, 1.0)
+    sx = jnp.where(jnp.asarray(horizontal), -1.0, 1.0)
+    return _matrix(sy, 0.0, 0.0, 0.0, sx, 0.0)
+
+
+def compose(*matrices):
+    """Product `matrices[0] @ matrices[1] @ ...`: the content moves by the first one first.
+
+    Composing pull maps this way means the output of the last is read through the
+    earlier ones, so any number of geometric steps costs one resampling.
+    """
+    if not matrices:
+        raise ValueError("compose needs at least one matrix. Received: matrices=()")
+    out = jnp.asarray(matrices[0], jnp.float32)
+    for m in matrices[1:]:
+        out = out @ jnp.asarray(m, jnp.float32)
+    return out
+
+
+def centered(matrix, shape):
+    """Moves the pivot of `matrix` from the origin to the centre of an image of `shape`.
+
+    Args:
+      matrix: (3, 3) pull matrix acting about (0, 0).
+      shape: image shape (H, W) or (H, W, C).
+
+    Returns:
+      `T @ matrix @ T^-1` with `T` the translation to (H / 2 - 0.5, W / 2 - 0.5), the
+      centre Keras' ImageDataGenerator uses (the middle pixel centre for odd sizes).
+    """
+    h, w = _checks.image_hw(shape)
+    cy, cx = h / 2 - 0.5, w / 2 - 0.5
+    to_centre = _matrix(1.0, 0.0, cy, 0.0, 1.0, cx)
+    from_centre = _matrix(1.0, 0.0, -cy, 0.0, 1.0, -cx)
+    return to_centre @ jnp.asarray(matrix, jnp.float32) @ from_centre
+
+
+def affine_matrix(
+    shape,
+    *,
+    rotation=0.0,
+    shift=(0.0, 0.0),
+    shear=0.0,
+    zoom=(1.0, 1.0),
+    horizontal_flip=False,
+    vertical_flip=False,
+):
+    """The centred matrix Keras' ImageDataGenerator builds from explicit parameters.
+
+    The deterministic twin of `random_affine`: composition order is Keras'
+    rotation, shift, shear, zoom, then the flips (which Keras applies to the output),
+    all about the image centre.
+
+    Args:
+      shape: image shape (H, W) or (H, W, C).
+      rotation: degrees, counter-clockwise.
+      shift: (dy, dx) in pixels; the content moves down / right.
+      shear: shear angle in degrees (see `shear_matrix`).
+      zoom: (zy, zx) Keras zoom factors (see `zoom_matrix`).
+      horizontal_flip: mirror left-right (may be a traced bool).
+      vertical_flip: mirror top-bottom (may be a traced bool).
+
+    Returns:
+      (3, 3) float32 pull matrix.
+
+    Example:
+      >>> m = affine_matrix((32, 32, 3), rotation=20.0, shift=(0.0, 3.0))
+    """
+    dy, dx = shift
+    zy, zx = zoom
+    m = compose(
+        rotation_matrix(rotation),
+        shift_matrix(dy, dx),
+        shear_matrix(shear),
+        zoom_matrix(zy, zx),
+        flip_matrix(horizontal_flip, vertical_flip),
+    )
+    return centered(m, shape)
+
+
+def _shift_sampler(value, name: str):
+    """Keras' shift-range semantics as (sampler(key, size) -> pixels); None when off.
+
+    float r: uniform in [-r, r); a fraction of the size when r < 1, pixels otherwise.
+    int n: an integer from {0, ..., n - 1} times a random sign (Keras' `np.random.choice`).
+    sequence: one of its values times a random sign; fractions of the size when all < 1.
+    """
+    if isinstance(value, (bool,)) or value is None:
+        raise TypeError(f"{name} must be a float, an int or a sequence of numbers. Received: {name}={value!r}")
+    if isinstance(value, (list, tuple)) or np.ndim(value) == 1:
+        values = [_checks.static_float(v, f"{name}[{i}]") for i, v in enumerate(value)]
+        if not values:
+            raise ValueError(f"{name} must not be an empty sequence. Received: {name}={value!r}")
+        table = jnp.asarray(values, jnp.float32)
+        fraction = max(values) < 1
+    elif isinstance(value, int) or (hasattr(value, "dtype") and jnp.issubdtype(value.dtype, jnp.integer)):
+        n = int(value)
+        if n < 0:
+            raise ValueError(f"{name} must be >= 0. Received: {name}={value!r}")
+        if n == 0:
+            return None
+        table, fraction = jnp.arange(n, dtype=jnp.float32), False
+    else:
+        r = _checks.nonnegative_float(value, name)
+        if r == 0:
+            return None
+        fraction = r < 1
+
+        def uniform(key, size):
+            out = jax.random.uniform(key, minval=-r, maxval=r)
+            return out * size if fraction else out
+
+        return uniform
+
+    def choice(key, size):
+        k_value, k_sign = jax.random.split(key)
+        out = jax.random.choice(k_value, table) * jnp.where(jax.random.bernoulli(k_sign), 1.0, -1.0)
+        return out * size if fraction else out
+
+    return choice
+
+
+def _zoom_bounds(zoom_range) -> tuple[float, float]:
+    if isinstance(zoom_range, (list, tuple)) or np.ndim(zoom_range) == 1:
+        if len(zoom_range) != 2:
+            raise ValueError(
+                f"zoom_range must be a float or a pair [lower, upper]. Received: zoom_range={zoom_range!r}"
+            )
+        lo = _checks.static_float(zoom_range[0], "zoom_range[0]")
+        hi = _checks.static_float(zoom_range[1], "zoom_range[1]")
+    else:
+        z = _checks.nonnegative_float(zoom_range, "zoom_range")
+        lo, hi = 1.0 - z, 1.0 + z
+    if not 0 < lo <= hi:
+        raise ValueError(
+            f"zoom_range must give zoom factors 0 < lower <= upper; a float z means "
+            f"[1 - z, 1 + z], so z < 1. Received: zoom_range={zoom_range!r}"
+        )
+    return lo, hi
+
+
+def random_affine(
+    key,
+    shape,
+    *,
+    rotation_range=0.0,
+    width_shift_range=0.0,
+    height_shift_range=0.0,
+    shear_range=0.0,
+    zoom_range=0.0,
+    horizontal_flip=False,
+    vertical_flip=False,
+):
+    """Draws one centred affine matrix with Keras ImageDataGenerator's distributions.
+
+    Each parameter comes from its own sub-key, so switching one option on or off
+    never changes the draws of the others. Use `jax.vmap` over keys for one matrix per
+    image.
+
+    Args:
+      key: a `jax.random` key, the only source of randomness.
+      shape: image shape (H, W) or (H, W, C); sets the centre and fractional shifts.
+      rotation_range: degrees; the angle is uniform in [-rotation_range, rotation_range].
+      width_shift_range: horizontal shift. float r < 1: uniform in [-r, r) times W
+        pixels; float r >= 1: uniform in [-r, r) pixels; int n: an integer in
+        {0, ..., n - 1} with a random sign; sequence: one of its values with a random
+        sign (times W if all values < 1). Exactly Keras' rules.
+      height_shift_range: vertical shift, same rules with H.
+      shear_range: degrees; the shear angle is uniform in [-shear_range, shear_range].
+      zoom_range: float z gives [1 - z, 1 + z], or a pair [lower, upper]; the row and
+        column factors zy, zx are drawn independently and uniformly in it.
+      horizontal_flip: if True, mirror left-right with probability 1/2.
+      vertical_flip: if True, mirror top-bottom with probability 1/2.
+
+    Returns:
+      (3, 3) float32 pull matrix, `affine_matrix(shape, ...)` of the drawn parameters.
+
+    Note:
+      Keras 3 swaps the two shift ranges (its `height_shift_range` moves columns) and,
+      for non-square images, the centre; here `width_shift_range` always moves the
+      picture horizontally by a fraction of W, about the true centre. The
+      distributions are symmetric, so the sign convention of each draw does not matter.
+
+    Example:
+      >>> keys = jax.random.split(jax.random.key(0), 8)
+      >>> ms = jax.vmap(lambda k: random_affine(k, (32, 32), rotation_range=20))(keys)
+    """
+    _checks.check_key(key)
+    h, w = _checks.image_hw(shape)
+    rot = _checks.nonnegative_float(rotation_range, "rotation_range")
+    shear = _checks.nonnegative_float(shear_range, "shear_range")
+    shift_y = _shift_sampler(height_shift_range, "height_shift_range")
+    shift_x = _shift_sampler(width_shift_range, "width_shift_range")
+    zlo, zhi = _zoom_bounds(zoom_range)
+    for name, flag in (("horizontal_flip", horizontal_flip), ("vertical_flip", vertical_flip)):
+        if not isinstance(flag, bool):
+            raise TypeError(f"{name} must be a bool. Received: {name}={flag!r}")
+
+    k_rot, k_dy, k_dx, k_shear, k_zoom, k_hflip, k_vflip = jax.random.split(key, 7)
+    angle = jax.random.uniform(k_rot, minval=-rot, maxval=rot)
+    dy = shift_y(k_dy, h) if shift_y else 0.0
+    dx = shift_x(k_dx, w) if shift_x else 0.0
+    shear_angle = jax.random.uniform(k_shear, minval=-shear, maxval=shear)
+    zy, zx = jax.random.uniform(k_zoom, (2,), minval=zlo, maxval=zhi)
+    hflip = horizontal_flip & jax.random.bernoulli(k_hflip)
+    vflip = vertical_flip & jax.random.bernoulli(k_vflip)
+    return affine_matrix(
+        (h, w),
+        rotation=angle,
+        shift=(dy, dx),
+        shear=shear_angle,
+        zoom=(zy, zx),
+        horizontal_flip=hflip,
+        vertical_flip=vflip,
+    )
