@@ -49,7 +49,7 @@ def check_choice(value, name: str, choices: Sequence) -> None:
 
 def static_float(value, name: str) -> float:
     """Converts a static Python/numpy real scalar to float; rejects arrays and tracers."""
-    if isinstance(value, (bool, np.bool_)) or np.ndim(value) != 0:
+    if isinstance(value, (bool, np.bool_, str, bytes)) or np.ndim(value) != 0:
         raise TypeError(f"{name} must be a real number. Received: {name}={short_repr(value)}")
     try:
         out = float(value)
@@ -73,8 +73,10 @@ def nonnegative_float(value, name: str) -> float:
 def image_hw(shape, name: str = "shape") -> tuple[int, int]:
     """Returns (H, W) from an image shape given as (H, W) or (H, W, C)."""
     try:
+        if isinstance(shape, (str, bytes)):
+            raise TypeError(shape)
         dims = tuple(int(d) for d in shape)
-    except TypeError as err:
+    except (TypeError, ValueError) as err:
         raise TypeError(
                 f"{name} must be an image shape (H, W) or (H, W, C). Received: {name}={short_repr(shape)}"
         ) from err

@@ -1,0 +1,36 @@
+"""Independent references: scipy.ndimage per channel, in float64."""
+
+import numpy as np
+import scipy.ndimage as ndi
+
+SCIPY_MODE = {"constant": "constant", "nearest": "nearest", "reflect": "reflect", "mirror": "mirror",
+              "wrap": "grid-wrap"}
+
+
+def scipy_warp(image, matrix, *, order, fill_mode, cval=0.0):
+    """`scipy.ndimage.affine_transform` channel by channel on an (H, W, C) image."""
+    image = np.asarray(image, np.float64)
+    matrix = np.asarray(matrix, np.float64)
+    return np.stack(
+        [ndi.affine_transform(image[..., c], matrix, order=order, mode=SCIPY_MODE[fill_mode], cval=cval)
+         for c in range(image.shape[-1])], axis=-1)
+
+
+def ambiguous_pixels(matrix, shape, *, order, fill_mode, eps=1e-3):
+    """Output pixels whose sample point is within `eps` of a discontinuity.
+
+    There, float32 (ours) and float64 (scipy) may legitimately fall on different sides:
+    the rounding ties of order 0, and the image border of scipy's "constant" mode.
+    """
+    h, w = shape
+    m = np.asarray(matrix, np.float64)
+    rows, cols = np.meshgrid(np.arange(h), np.arange(w), indexing="ij")
+    y = m[0, 0] * rows + m[0, 1] * cols + m[0, 2]
+    x = m[1, 0] * rows + m[1, 1] * cols + m[1, 2]
+    out = np.zeros((h, w), bool)
+    for v, size in ((y, h), (x, w)):
+        if order == 0:
+            out |= np.abs(np.mod(v, 1.0) - 0.5) < eps
+        if fill_mode == "constant":
+            out |= (np.abs(v) < eps) | (np.abs(v - (size - 1)) < eps)
+    return out

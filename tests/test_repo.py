@@ -1,0 +1,33 @@
+"""The README's set-up commands and .ci/run must not drift apart."""
+
+import pathlib
+import re
+
+import jaxaug
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def readme_commands():
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r"```bash\n(.*?)```", text, re.S)
+    assert block, "README.md must start with a bash block holding the two set-up commands"
+    lines = [ln for ln in block.group(1).splitlines() if ln.strip() and not ln.startswith("#")]
+    assert len(lines) == 2, lines
+    return lines
+
+
+def test_ci_runs_the_readme_test_command():
+    _, test_cmd = readme_commands()
+    assert "pytest" in test_cmd
+    assert test_cmd in (ROOT / ".ci" / "run").read_text()
+
+
+def test_readme_main_command_runs_the_main_job():
+    main_cmd, _ = readme_commands()
+    assert "python" in main_cmd and "pip install" in main_cmd
+
+
+def test_public_names_are_exported():
+    for name in jaxaug.__all__:
+        assert getattr(jaxaug, name) is not None
