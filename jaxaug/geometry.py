@@ -202,14 +202,27 @@ def affine_matrix(
     return centered(m, shape)
 
 
-def _shift_sampler(value, name: str):
-    """Keras' shift-range semantics as (sampler(key, size) -> pixels); None when off.
+class _UniformShift:
+    """float shift range: its slot is drawn directly in [-r, r) (see `random_affine`)."""
 
+    def __init__(self, r: float, size_scaled: bool):
+        self.bounds = (-r, r)
+        self.size_scaled = size_scaled
+
+    def __call__(self, u, u_sign, size):
+        return u * size if self.size_scaled else u
+
+
+def _shift_sampler(value, name: str):
+    """Keras' shift-range rules as `sampler(u, u_sign, size) -> pixels`; None when off.
+
+    `u` and `u_sign` are independent uniform draws: in [0, 1), or in the sampler's
+    `bounds` when it has them.
     float r: uniform in [-r, r); a fraction of the size when r < 1, pixels otherwise.
     int n: an integer from {0, ..., n - 1} times a random sign (Keras' `np.random.choice`).
     sequence: one of its values times a random sign; fractions of the size when all < 1.
     """
-    if isinstance(value, (bool,)) or value is None:
+    if isinstance(value, bool) or value is None:
         raise TypeError(f"{name} must be a float, an int or a sequence of numbers. Received: {name}={value!r}")
     if isinstance(value, (list, tuple)) or np.ndim(value) == 1:
         values = [_checks.static_float(v, f"{name}[{i}]") for i, v in enumerate(value)]
@@ -217,29 +230,22 @@ def _shift_sampler(value, name: str):
             raise ValueError(f"{name} must not be an empty sequence. Received: {name}={value!r}")
         table = jnp.asarray(values, jnp.float32)
         fraction = max(values) < 1
-    elif isinstance(value, int) or (hasattr(value, "dtype") and jnp.issubdtype(value.dtype, jnp.integer)):
-        n = int(value)
-        if n < 0:
+    elif isinstance(value, (int, np.integer)):
+        if value < 0:
             raise ValueError(f"{name} must be >= 0. Received: {name}={value!r}")
-        if n == 0:
+        if value == 0:
             return None
-        table, fraction = jnp.arange(n, dtype=jnp.float32), False
+        table, fraction = jnp.arange(int(value), dtype=jnp.float32), False
     else:
         r = _checks.nonnegative_float(value, name)
         if r == 0:
             return None
-        fraction = r < 1
+        return _UniformShift(r, size_scaled=r < 1)
 
-        def uniform(key, size):
-            out = jax.random.uniform(key, minval=-r, maxval=r)
-            return out * size if fraction else out
-
-        return uniform
-
-    def choice(key, size):
-        k_value, k_sign = jax.random.split(key)
-        out = jax.random.choice(k_value, table) * jnp.where(jax.random.bernoulli(k_sign), 1.0, -1.0)
-        return out * size if fraction else out
+    def choice(u, u_sign, size):
+        pick = jnp.minimum(jnp.floor(u * table.shape[0]), table.shape[0] - 1).astype(jnp.int32)
+        signed = table[pick] * jnp.where(u_sign < 0.5, -1.0, 1.0)
+        return signed * size if fraction else signed
 
     return choice
 
@@ -277,8 +283,8 @@ def random_affine(
 ):
     """Draws one centred affine matrix with Keras ImageDataGenerator's distributions.
 
-    Each parameter comes from its own sub-key, so switching one option on or off
-    never changes the draws of the others. Use `jax.vmap` over keys for one matrix per
+    Each parameter has its own slot of one uniform draw from `key`, so switching one
+    option on or off never changes the draws of the others. Use `jax.vmap` over keys for one matrix per
     image.
 
     Args:
@@ -320,14 +326,21 @@ def random_affine(
         if not isinstance(flag, bool):
             raise TypeError(f"{name} must be a bool. Received: {name}={flag!r}")
 
-    k_rot, k_dy, k_dx, k_shear, k_zoom, k_hflip, k_vflip = jax.random.split(key, 7)
-    angle = jax.random.uniform(k_rot, minval=-rot, maxval=rot)
-    dy = shift_y(k_dy, h) if shift_y else 0.0
-    dx = shift_x(k_dx, w) if shift_x else 0.0
-    shear_angle = jax.random.uniform(k_shear, minval=-shear, maxval=shear)
-    zy, zx = jax.random.uniform(k_zoom, (2,), minval=zlo, maxval=zhi)
-    hflip = horizontal_flip & jax.random.bernoulli(k_hflip)
-    vflip = vertical_flip & jax.random.bernoulli(k_vflip)
+    # One draw per parameter in fixed slots: a single threefry call per image (the
+    # sampling is a fifth of a 32x32 warp's cost otherwise), and turning an option on
+    # or off never changes the other parameters' values. The bounds go into
+    # `uniform` itself so eager and jitted calls round identically.
+    bounds = [(-rot, rot), (0.0, 1.0), (0.0, 1.0), (0.0, 1.0), (0.0, 1.0), (-shear, shear), (zlo, zhi), (zlo, zhi),
+              (0.0, 1.0), (0.0, 1.0)]
+    for slot, sampler in ((1, shift_y), (3, shift_x)):
+        bounds[slot] = getattr(sampler, "bounds", (0.0, 1.0))
+    lo, hi = np.asarray(bounds, np.float32).T
+    u = jax.random.uniform(key, (len(bounds),), minval=lo, maxval=hi)
+    angle, shear_angle, zy, zx = u[0], u[5], u[6], u[7]
+    dy = shift_y(u[1], u[2], h) if shift_y else 0.0
+    dx = shift_x(u[3], u[4], w) if shift_x else 0.0
+    hflip = horizontal_flip & (u[8] < 0.5)
+    vflip = vertical_flip & (u[9] < 0.5)
     return affine_matrix(
         (h, w),
         rotation=angle,

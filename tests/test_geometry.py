@@ -204,3 +204,16 @@ def test_matrix_is_differentiable_in_its_parameters():
     g = jax.grad(lambda a: jaxaug.affine_matrix((9, 9), rotation=a, zoom=(a / 30, 1.0)).sum())(30.0)
     assert np.isfinite(g)
     assert jnp.asarray(jaxaug.affine_matrix((9, 9), rotation=30.0)).dtype == jnp.float32
+
+
+def test_switching_an_option_does_not_change_other_draws():
+    keys = jax.random.split(jax.random.key(9), 50)
+    alone = draw_with(keys, rotation_range=30.0)
+    with_shift = draw_with(keys, rotation_range=30.0, width_shift_range=0.1, height_shift_range=2)
+    a1, _, _ = decompose_rotation_shift(alone, (32, 32))
+    a2, _, _ = decompose_rotation_shift(with_shift, (32, 32))
+    np.testing.assert_allclose(a1, a2, atol=1e-4)
+
+
+def draw_with(keys, **kw):
+    return np.asarray(jax.vmap(lambda k: jaxaug.random_affine(k, (32, 32), **kw))(keys), np.float64)

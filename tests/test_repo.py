@@ -31,3 +31,11 @@ def test_readme_main_command_runs_the_main_job():
 def test_public_names_are_exported():
     for name in jaxaug.__all__:
         assert getattr(jaxaug, name) is not None
+
+
+def test_readme_tour_runs():
+    text = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert blocks
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), {})
