@@ -135,9 +135,13 @@ def compose(*matrices):
     """
     if not matrices:
         raise ValueError("compose needs at least one matrix. Received: matrices=()")
-    out = jnp.asarray(matrices[0], jnp.float32)
-    for m in matrices[1:]:
-        out = out @ jnp.asarray(m, jnp.float32)
+    arrays = [jnp.asarray(m, jnp.float32) for m in matrices]
+    for i, m in enumerate(arrays):
+        if m.shape[-2:] != (3, 3):
+            raise ValueError(f"matrices[{i}] must have shape (..., 3, 3). Received: matrices[{i}].shape={m.shape}")
+    out = arrays[0]
+    for m in arrays[1:]:
+        out = out @ m
     return out
 
 

@@ -198,6 +198,8 @@ def test_traced_range_is_rejected_with_a_clear_message():
 def test_compose_needs_a_matrix():
     with pytest.raises(ValueError, match="compose"):
         jaxaug.compose()
+    with pytest.raises(ValueError, match=r"matrices\[1\].shape=\(2, 3\)"):
+        jaxaug.compose(np.eye(3), np.zeros((2, 3)))
 
 
 def test_matrix_is_differentiable_in_its_parameters():
