@@ -63,6 +63,12 @@ def static_float(value, name: str) -> float:
     return out
 
 
+def check_int(value, name: str, minimum: int) -> None:
+    """Checks that `value` is a Python or numpy integer (not a bool) >= `minimum`."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}. Received: {name}={short_repr(value)}")
+
+
 def nonnegative_float(value, name: str) -> float:
     out = static_float(value, name)
     if out < 0:

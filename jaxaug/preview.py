@@ -40,11 +40,9 @@ def preview_grid(key, image, *, rows=3, cols=3, pad=2, order=1, fill_mode="neare
       (rows * (H + pad) - pad, cols * (W + pad) - pad, C) uint8 numpy array.
     """
     _checks.check_key(key)
-    for name, value in (("rows", rows), ("cols", cols)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be an integer >= 1. Received: {name}={value!r}")
-    if isinstance(pad, bool) or not isinstance(pad, int) or pad < 0:
-        raise ValueError(f"pad must be an integer >= 0. Received: pad={pad!r}")
+    _checks.check_int(rows, "rows", 1)
+    _checks.check_int(cols, "cols", 1)
+    _checks.check_int(pad, "pad", 0)
     image = np.asarray(image)
     if image.ndim != 3 or image.dtype != np.uint8:
         raise ValueError(

@@ -22,8 +22,7 @@ def sample_image(size: int = 128) -> np.ndarray:
     Returns:
       (size, size, 3) uint8 numpy array.
     """
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 16:
-        raise ValueError(f"size must be an integer >= 16. Received: size={_checks.short_repr(size)}")
+    _checks.check_int(size, "size", 16)
     t = (np.arange(size) + 0.5) / size
     v, u = np.meshgrid(t, t, indexing="ij")  # v: down, u: right, both in (0, 1)
     img = np.empty((size, size, 3), np.float64)
