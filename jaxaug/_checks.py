@@ -92,3 +92,25 @@ def image_hw(shape, name: str = "shape") -> tuple[int, int]:
                 f"Received: {name}={shape!r}"
         )
     return dims[0], dims[1]
+
+
+def static_range(value, name: str, *, minimum: float | None = None, positive: bool = False) -> tuple[float, float]:
+    """Checks a static (lo, hi) pair with lo <= hi (and lo >= minimum / lo > 0); returns floats."""
+    if isinstance(value, (str, bytes)) or np.ndim(value) != 1 or len(value) != 2:
+        raise ValueError(f"{name} must be a pair (lo, hi). Received: {name}={short_repr(value)}")
+    lo, hi = (static_float(v, name) for v in value)
+    if lo > hi:
+        raise ValueError(f"{name} must have lo <= hi. Received: {name}={short_repr(value)}")
+    if positive and lo <= 0:
+        raise ValueError(f"{name} must contain only values > 0. Received: {name}={short_repr(value)}")
+    if minimum is not None and lo < minimum:
+        raise ValueError(f"{name} must contain only values >= {minimum}. Received: {name}={short_repr(value)}")
+    return lo, hi
+
+
+def symmetric_range(value, name: str) -> tuple[float, float]:
+    """A half-width `d >= 0` becomes (-d, d); a pair (lo, hi) is checked and returned."""
+    if np.ndim(value) == 0 and not isinstance(value, (str, bytes)):
+        d = nonnegative_float(value, name)
+        return -d, d
+    return static_range(value, name)

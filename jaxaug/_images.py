@@ -1,0 +1,42 @@
+"""Dtype and value-range handling shared by the pixel (colour, noise, filter) ops.
+
+Pixel ops compute in float32 and give back the input's dtype: uint8 results are
+rounded and clipped to [0, 255], floating results keep their dtype. Ops whose
+meaning depends on the scale of the pixel values (salt = white, an exponent on V,
+noise as a fraction of the range) take a `value_range=(lo, hi)`; by default it is
+(0, 255) for uint8 images and (0, 1) for floating images.
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+from jaxaug import _checks
+
+
+def check_image(image, name: str = "image", ndims=(3,)):
+    """Returns `image` as a jax array after checking its dtype and rank (static)."""
+    image = jnp.asarray(image)
+    if not (image.dtype == jnp.uint8 or jnp.issubdtype(image.dtype, jnp.floating)):
+        raise TypeError(f"{name} must be uint8 or floating point. Received: {name}.dtype={image.dtype}")
+    if image.ndim not in ndims:
+        shapes = " or ".join({3: "(H, W, C)", 4: "(N, H, W, C)"}[n] for n in ndims)
+        raise ValueError(f"{name} must have shape {shapes}. Received: {name}.shape={tuple(image.shape)}")
+    return image
+
+
+def value_range(dtype, value_range=None) -> tuple[float, float]:
+    """The (lo, hi) pixel range: `value_range` if given, else the default of `dtype`."""
+    if value_range is None:
+        return (0.0, 255.0) if dtype == jnp.uint8 else (0.0, 1.0)
+    lo, hi = _checks.static_range(value_range, "value_range")
+    if lo == hi:
+        raise ValueError(f"value_range must have lo < hi. Received: value_range={value_range!r}")
+    return lo, hi
+
+
+def restore(out, dtype):
+    """float32 result -> `dtype`; uint8 is rounded (half to even) and clipped."""
+    if dtype == jnp.uint8:
+        return jnp.clip(jnp.round(out), 0, 255).astype(jnp.uint8)
+    return out.astype(dtype)
