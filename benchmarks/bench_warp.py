@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
-import statistics
-import time
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from common import machine, table, time_systems
 
 import jaxaug
 
@@ -120,40 +118,16 @@ def bench_shape(shape, rounds, min_time):
     images = jnp.asarray(np.random.default_rng(0).random(shape, np.float32))
     # Smooth images so the correlation check means something.
     images = jnp.asarray(jax.image.resize(images[:, ::4, ::4], shape, "linear"))
-    n = shape[0]
-    fns, compile_s, reps = {}, {}, {}
-    for name, fn in systems().items():
-        fns[name] = jax.jit(fn)
-        t0 = time.perf_counter()
-        jax.block_until_ready(fns[name](jax.random.key(1), images))
-        compile_s[name] = time.perf_counter() - t0
-        sanity_check(name, fns[name], images)
-        t0 = time.perf_counter()
-        jax.block_until_ready(fns[name](jax.random.key(2), images))
-        reps[name] = max(1, int(min_time / max(time.perf_counter() - t0, 1e-6)))
-    rates = {name: [] for name in fns}
-    for r in range(rounds):
-        for name, fn in fns.items():
-            key = jax.random.key(100 + r)
-            t0 = time.perf_counter()
-            for _ in range(reps[name]):
-                out = fn(key, images)
-            jax.block_until_ready(out)
-            rates[name].append(n * reps[name] / (time.perf_counter() - t0))
+    fns = systems()
+    compile_s, rates = time_systems(fns, images, rounds, min_time)
+    for name, fn in fns.items():
+        sanity_check(name, jax.jit(fn), images)
     return {"shape": list(shape), "dtype": "float32", "compile_s": compile_s, "img_per_s": rates}
 
 
 def summarize(result):
-    rates = result["img_per_s"]
-    ref = statistics.median(rates["jaxaug.affine_warp"])
-    lines = [f"\n{'x'.join(map(str, result['shape']))} float32, bilinear",
-             "| system | img/s (median) | spread (min-max) | jaxaug / system | compile s |",
-             "|---|---:|---:|---:|---:|"]
-    for name, r in rates.items():
-        med = statistics.median(r)
-        lines.append(f"| {name} | {med:,.0f} | {min(r):,.0f}-{max(r):,.0f} | {ref / med:.2f}x "
-                     f"| {result['compile_s'][name]:.2f} |")
-    return "\n".join(lines)
+    title = f"{'x'.join(map(str, result['shape']))} float32, bilinear"
+    return table(title, result, "jaxaug.affine_warp")
 
 
 def main():
@@ -164,13 +138,7 @@ def main():
     p.add_argument("--out", default="benchmarks/results/warp-cpu.json")
     args = p.parse_args()
     shapes = [tuple(int(v) for v in s.split("x")) for s in args.shapes.split(",")]
-    report = {
-        "machine": {"platform": platform.platform(), "processor": platform.processor(),
-                    "cpu_count": __import__("os").cpu_count(), "device": str(jax.devices()[0]),
-                    "backend": jax.default_backend()},
-        "versions": {"jax": jax.__version__, "jaxaug": jaxaug.__version__, "numpy": np.__version__},
-        "rounds": args.rounds, "results": [],
-    }
+    report = {**machine(), "rounds": args.rounds, "results": []}
     for shape in shapes:
         result = bench_shape(shape, args.rounds, args.min_time)
         report["results"].append(result)

@@ -114,3 +114,27 @@ def symmetric_range(value, name: str) -> tuple[float, float]:
         d = nonnegative_float(value, name)
         return -d, d
     return static_range(value, name)
+
+
+def bounded_float(value, name: str, maximum: float) -> float:
+    """A static number in [0, maximum]."""
+    out = nonnegative_float(value, name)
+    if out > maximum:
+        raise ValueError(f"{name} must be <= {maximum}. Received: {name}={value!r}")
+    return out
+
+
+def fixed_or_range(value, name: str, *, maximum: float | None = None) -> tuple[float, float]:
+    """A static number s >= 0 means the fixed value (s, s); a pair (lo, hi) means U(lo, hi).
+
+    Every value must lie in [0, maximum] (no upper bound when `maximum` is None).
+    """
+    if np.ndim(value) == 0 and not isinstance(value, (str, bytes)):
+        lo = hi = nonnegative_float(value, name)
+    else:
+        lo, hi = static_range(value, name, minimum=0.0)
+    if maximum is not None and hi > maximum:
+        raise ValueError(
+                f"{name} must contain only values <= {maximum}. Received: {name}={short_repr(value)}"
+        )
+    return lo, hi

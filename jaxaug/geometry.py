@@ -37,6 +37,7 @@ __all__ = [
     "identity_matrix",
     "random_affine",
     "rotation_matrix",
+    "sample_affine",
     "shear_matrix",
     "shift_matrix",
     "zoom_matrix",
@@ -273,6 +274,64 @@ def _zoom_bounds(zoom_range) -> tuple[float, float]:
     return lo, hi
 
 
+def sample_affine(
+    key,
+    shape,
+    *,
+    rotation_range=0.0,
+    width_shift_range=0.0,
+    height_shift_range=0.0,
+    shear_range=0.0,
+    zoom_range=0.0,
+    horizontal_flip=False,
+    vertical_flip=False,
+    isotropic_zoom=False,
+):
+    """Draws the parameters of one Keras-ImageDataGenerator transform, as data.
+
+    `random_affine` is `affine_matrix(shape, **sample_affine(key, shape, ...))`; use
+    this one to log or replay the parameters. The options are those of
+    `random_affine`, plus `isotropic_zoom`: if True, the column zoom equals the row
+    zoom (one factor for both axes) instead of being drawn independently.
+
+    Returns:
+      dict with `rotation` (degrees), `shift` ((dy, dx) pixels), `shear` (degrees),
+      `zoom` ((zy, zx)), `horizontal_flip` and `vertical_flip` (bools): exactly the
+      keyword arguments of `affine_matrix`.
+    """
+    _checks.check_key(key)
+    h, w = _checks.image_hw(shape)
+    rot = _checks.nonnegative_float(rotation_range, "rotation_range")
+    shear = _checks.nonnegative_float(shear_range, "shear_range")
+    shift_y = _shift_sampler(height_shift_range, "height_shift_range")
+    shift_x = _shift_sampler(width_shift_range, "width_shift_range")
+    zlo, zhi = _zoom_bounds(zoom_range)
+    for name, flag in (("horizontal_flip", horizontal_flip), ("vertical_flip", vertical_flip),
+                       ("isotropic_zoom", isotropic_zoom)):
+        if not isinstance(flag, bool):
+            raise TypeError(f"{name} must be a bool. Received: {name}={flag!r}")
+
+    # One draw per parameter in fixed slots: a single threefry call per image (the
+    # sampling is a fifth of a 32x32 warp's cost otherwise), and turning an option on
+    # or off never changes the other parameters' values. The bounds go into
+    # `uniform` itself so eager and jitted calls round identically.
+    bounds = [(-rot, rot), (0.0, 1.0), (0.0, 1.0), (0.0, 1.0), (0.0, 1.0), (-shear, shear), (zlo, zhi), (zlo, zhi),
+              (0.0, 1.0), (0.0, 1.0)]
+    for slot, sampler in ((1, shift_y), (3, shift_x)):
+        bounds[slot] = getattr(sampler, "bounds", (0.0, 1.0))
+    lo, hi = np.asarray(bounds, np.float32).T
+    u = jax.random.uniform(key, (len(bounds),), minval=lo, maxval=hi)
+    zero = jnp.zeros((), jnp.float32)
+    return {
+        "rotation": u[0],
+        "shift": jnp.stack([shift_y(u[1], u[2], h) if shift_y else zero, shift_x(u[3], u[4], w) if shift_x else zero]),
+        "shear": u[5],
+        "zoom": jnp.stack([u[6], u[6] if isotropic_zoom else u[7]]),
+        "horizontal_flip": horizontal_flip & (u[8] < 0.5),
+        "vertical_flip": vertical_flip & (u[9] < 0.5),
+    }
+
+
 def random_affine(
     key,
     shape,
@@ -284,12 +343,13 @@ def random_affine(
     zoom_range=0.0,
     horizontal_flip=False,
     vertical_flip=False,
+    isotropic_zoom=False,
 ):
     """Draws one centred affine matrix with Keras ImageDataGenerator's distributions.
 
     Each parameter has its own slot of one uniform draw from `key`, so switching one
     option on or off never changes the draws of the others. Use `jax.vmap` over keys for one matrix per
-    image.
+    image. `sample_affine` returns the same draw as parameters instead of a matrix.
 
     Args:
       key: a `jax.random` key, the only source of randomness.
@@ -305,6 +365,8 @@ def random_affine(
         column factors zy, zx are drawn independently and uniformly in it.
       horizontal_flip: if True, mirror left-right with probability 1/2.
       vertical_flip: if True, mirror top-bottom with probability 1/2.
+      isotropic_zoom: if True, one zoom factor for both axes (zx = zy); Keras has no
+        such option (its factors are always independent).
 
     Returns:
       (3, 3) float32 pull matrix, `affine_matrix(shape, ...)` of the drawn parameters.
@@ -319,38 +381,8 @@ def random_affine(
       >>> keys = jax.random.split(jax.random.key(0), 8)
       >>> ms = jax.vmap(lambda k: random_affine(k, (32, 32), rotation_range=20))(keys)
     """
-    _checks.check_key(key)
-    h, w = _checks.image_hw(shape)
-    rot = _checks.nonnegative_float(rotation_range, "rotation_range")
-    shear = _checks.nonnegative_float(shear_range, "shear_range")
-    shift_y = _shift_sampler(height_shift_range, "height_shift_range")
-    shift_x = _shift_sampler(width_shift_range, "width_shift_range")
-    zlo, zhi = _zoom_bounds(zoom_range)
-    for name, flag in (("horizontal_flip", horizontal_flip), ("vertical_flip", vertical_flip)):
-        if not isinstance(flag, bool):
-            raise TypeError(f"{name} must be a bool. Received: {name}={flag!r}")
-
-    # One draw per parameter in fixed slots: a single threefry call per image (the
-    # sampling is a fifth of a 32x32 warp's cost otherwise), and turning an option on
-    # or off never changes the other parameters' values. The bounds go into
-    # `uniform` itself so eager and jitted calls round identically.
-    bounds = [(-rot, rot), (0.0, 1.0), (0.0, 1.0), (0.0, 1.0), (0.0, 1.0), (-shear, shear), (zlo, zhi), (zlo, zhi),
-              (0.0, 1.0), (0.0, 1.0)]
-    for slot, sampler in ((1, shift_y), (3, shift_x)):
-        bounds[slot] = getattr(sampler, "bounds", (0.0, 1.0))
-    lo, hi = np.asarray(bounds, np.float32).T
-    u = jax.random.uniform(key, (len(bounds),), minval=lo, maxval=hi)
-    angle, shear_angle, zy, zx = u[0], u[5], u[6], u[7]
-    dy = shift_y(u[1], u[2], h) if shift_y else 0.0
-    dx = shift_x(u[3], u[4], w) if shift_x else 0.0
-    hflip = horizontal_flip & (u[8] < 0.5)
-    vflip = vertical_flip & (u[9] < 0.5)
-    return affine_matrix(
-        (h, w),
-        rotation=angle,
-        shift=(dy, dx),
-        shear=shear_angle,
-        zoom=(zy, zx),
-        horizontal_flip=hflip,
-        vertical_flip=vflip,
-    )
+    params = sample_affine(
+        key, shape, rotation_range=rotation_range, width_shift_range=width_shift_range,
+        height_shift_range=height_shift_range, shear_range=shear_range, zoom_range=zoom_range,
+        horizontal_flip=horizontal_flip, vertical_flip=vertical_flip, isotropic_zoom=isotropic_zoom)
+    return affine_matrix(_checks.image_hw(shape), **params)

@@ -19,9 +19,9 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from jaxaug import _checks
+from jaxaug import _checks, _images
 
-__all__ = ["FILL_MODES", "affine_warp"]
+__all__ = ["FILL_MODES", "affine_warp", "warp_keypoints"]
 
 FILL_MODES = ("constant", "nearest", "reflect", "mirror", "wrap")
 
@@ -156,18 +156,59 @@ def affine_warp(images, matrices, *, order=1, fill_mode="nearest", cval=0.0):
     """
     images = _check_images(images)
     matrices = _check_matrices(matrices, images)
+    check_options(order, fill_mode, cval)
+    return _images.restore(warp_float(images, matrices, order, fill_mode, cval), images.dtype)
+
+
+def check_options(order, fill_mode, cval) -> None:
+    """Validates the resampling options shared by `affine_warp` and the pipelines."""
     if isinstance(order, bool) or order not in (0, 1):
         raise ValueError(f"order must be 0 (nearest) or 1 (bilinear). Received: order={order!r}")
     _checks.check_choice(fill_mode, "fill_mode", FILL_MODES)
-    cval = jnp.asarray(cval, jnp.float32)
-    if cval.ndim != 0:
-        raise ValueError(f"cval must be a scalar. Received: cval.shape={cval.shape}")
+    if jnp.ndim(cval) != 0:
+        raise ValueError(f"cval must be a scalar. Received: cval={_checks.short_repr(cval)}")
 
+
+def warp_float(images, matrices, order: int, fill_mode: str, cval):
+    """`affine_warp` on checked inputs, returning float32 (for pipelines that go on computing)."""
+    cval = jnp.asarray(cval, jnp.float32)
     warp = lambda img, m: _warp_one(img, m, cval, order, fill_mode)  # noqa: E731
     if images.ndim == 3:
-        out = warp(images, matrices)
-    else:
-        out = jax.vmap(warp, in_axes=(0, 0 if matrices.ndim == 3 else None))(images, matrices)
-    if images.dtype == jnp.uint8:
-        return jnp.clip(jnp.round(out), 0, 255).astype(jnp.uint8)
-    return out.astype(images.dtype)
+        return warp(images, matrices)
+    return jax.vmap(warp, in_axes=(0, 0 if matrices.ndim == 3 else None))(images, matrices)
+
+
+def warp_keypoints(keypoints, matrices, shape):
+    """Moves keypoints the way `affine_warp(images, matrices)` moves the pixels under them.
+
+    A pull matrix maps output to input coordinates, so points go through its inverse.
+
+    Args:
+      keypoints: (K, 2) or (N, K, 2) positions (row, col) in the input image, pixel
+        centres at integers.
+      matrices: (3, 3) or (N, 3, 3) pull matrices, as given to `affine_warp`.
+      shape: the image shape (H, W) or (H, W, C), to flag points that leave it.
+
+    Returns:
+      (points, visible): the output positions, float32 of the same shape as
+      `keypoints`, and a bool array (..., K) that is True where a point lies inside
+      the output image ([-0.5, H - 0.5] x [-0.5, W - 0.5]).
+
+    Example:
+      >>> m = jaxaug.centered(jaxaug.rotation_matrix(90.0), (32, 32))
+      >>> pts, visible = jaxaug.warp_keypoints(jnp.array([[0.0, 0.0]]), m, (32, 32))
+    """
+    h, w = _checks.image_hw(shape)
+    keypoints = jnp.asarray(keypoints, jnp.float32)
+    matrices = jnp.asarray(matrices, jnp.float32)
+    if keypoints.ndim not in (2, 3) or keypoints.shape[-1] != 2:
+        raise ValueError(f"keypoints must have shape (K, 2) or (N, K, 2). Received: keypoints.shape={keypoints.shape}")
+    if matrices.shape[-2:] != (3, 3) or matrices.ndim > keypoints.ndim:
+        raise ValueError(
+            f"matrices must have shape (3, 3) or (N, 3, 3) matching keypoints of shape {keypoints.shape}. "
+            f"Received: matrices.shape={matrices.shape}")
+    push = jnp.linalg.inv(matrices)
+    points = jnp.einsum("...ij,...kj->...ki", push[..., :2, :2], keypoints) + push[..., None, :2, 2]
+    size = jnp.array([h, w], jnp.float32)
+    visible = jnp.all((points >= -0.5) & (points <= size - 0.5), axis=-1)
+    return points, visible

@@ -1,0 +1,538 @@
+"""Colour ops: brightness, channel shift, contrast, saturation, hue, HSV contrast, grayscale.
+
+Each random op is a triple, so a pipeline can log, replay or reuse the parameters:
+
+- `sample_<op>(key, ...)` draws the parameters of one image as a dict whose keys are
+  the keyword names of the deterministic twin;
+- the twin (`adjust_brightness`, `shift_channels`, ...) applies given parameters
+  (Python numbers or traced scalars) to one (H, W, C) image;
+- `random_<op>(key, image, ...)` is the twin applied to the sample.
+
+Arithmetic is float32; outputs keep the input dtype (uint8 rounded and clipped).
+`value_range=(lo, hi)` gives the pixel range, default (0, 255) for uint8 and (0, 1)
+for floats. Ops that read colour (saturation, hue, HSV contrast, grayscale) need
+3 channels in RGB order.
+
+HSV follows `colorsys`: H in [0, 1) as a fraction of a turn (red 0, green 1/3,
+blue 2/3), S in [0, 1], V = max(R, G, B).
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxaug import _checks, _images
+
+__all__ = [
+    "adjust_brightness",
+    "adjust_contrast",
+    "adjust_hsv_contrast",
+    "adjust_hue",
+    "adjust_saturation",
+    "blend_grayscale",
+    "hsv_to_rgb",
+    "random_brightness",
+    "random_channel_shift",
+    "random_contrast",
+    "random_grayscale",
+    "random_hsv_contrast",
+    "random_hue",
+    "random_saturation",
+    "rgb_to_hsv",
+    "sample_brightness",
+    "sample_channel_shift",
+    "sample_contrast",
+    "sample_grayscale",
+    "sample_hsv_contrast",
+    "sample_hue",
+    "sample_saturation",
+    "shift_channels",
+    "to_grayscale",
+]
+
+# ITU-R BT.601 luma, as PIL's "L" mode and tf.image.rgb_to_grayscale.
+LUMA_WEIGHTS = (0.299, 0.587, 0.114)
+
+
+# --- shared pieces ---------------------------------------------------------------------
+
+
+def _rgb_image(image):
+    image = _images.check_image(image)
+    if image.shape[-1] != 3:
+        raise ValueError(f"image must have 3 (RGB) channels. Received: image.shape={tuple(image.shape)}")
+    return image
+
+
+def _scalar(value, name: str):
+    """A float32 scalar parameter (may be traced); the rank is checked statically."""
+    value = jnp.asarray(value, jnp.float32)
+    if value.ndim != 0:
+        raise ValueError(f"{name} must be a scalar. Received: {name}.shape={tuple(value.shape)}")
+    return value
+
+
+def _uniform(key, lo: float, hi: float):
+    """One float32 draw from U(lo, hi); the bounds go into `uniform` so eager and jit agree."""
+    _checks.check_key(key)
+    return jax.random.uniform(key, (), jnp.float32, lo, hi)
+
+
+def _factor_sample(key, factor_range, name: str):
+    lo, hi = _checks.static_range(factor_range, name, minimum=0.0)
+    return {"factor": _uniform(key, lo, hi)}
+
+
+def _clipped(image, out, lo, hi):
+    return _images.restore(jnp.clip(out, lo, hi), image.dtype)
+
+
+# --- HSV -------------------------------------------------------------------------------
+
+
+def _triples(x, name: str):
+    x = jnp.asarray(x)
+    if x.ndim == 0 or x.shape[-1] != 3:
+        raise ValueError(f"{name} must have shape (..., 3). Received: {name}.shape={tuple(x.shape)}")
+    return x.astype(jnp.promote_types(x.dtype, jnp.float32))
+
+
+def rgb_to_hsv(rgb):
+    """RGB -> HSV per pixel, exactly `colorsys.rgb_to_hsv`.
+
+    Args:
+      rgb: array (..., 3) of R, G, B in any non-negative units (0..1, 0..255, ...).
+
+    Returns:
+      Float array (..., 3): H in [0, 1) (fraction of a turn; 0 for grays), S in [0, 1]
+      (0 for grays and black), V = max(R, G, B) in the input's units, so the
+      conversion is scale-free. Gradients are finite everywhere (grays included).
+
+    Example:
+      >>> rgb_to_hsv(jnp.array([0.2, 0.4, 0.4]))  # [0.5, 0.5, 0.4]
+    """
+    rgb = _triples(rgb, "rgb")
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    # Pick the branch by comparing the channels with each other, not with a separately
+    # reduced max: XLA may compute a fused producer (e.g. a warp) twice with 1-ulp
+    # differences, and then `g == max(r, g, b)` can be false for every channel, giving
+    # a wrong hue (seen after a warp, depending on the batch size). Near ties the
+    # branches agree, so any consistent choice is right.
+    r_max = (r >= g) & (r >= b)
+    g_max = ~r_max & (g >= b)
+    maxc = jnp.where(r_max, r, jnp.where(g_max, g, b))
+    minc = jnp.minimum(jnp.minimum(r, g), b)
+    delta = maxc - minc
+    gray = delta <= 0
+    # Divide by safe denominators: a `where` after a 0/0 would still send NaN gradients.
+    safe_delta = jnp.where(gray, 1.0, delta)
+    s = jnp.where(gray, 0.0, delta / jnp.where(maxc == 0, 1.0, maxc))
+    rc, gc, bc = (maxc - r) / safe_delta, (maxc - g) / safe_delta, (maxc - b) / safe_delta
+    h = jnp.where(r_max, bc - gc, jnp.where(g_max, 2.0 + rc - bc, 4.0 + gc - rc))
+    h = jnp.where(gray, 0.0, jnp.mod(h / 6.0, 1.0))
+    return jnp.stack([h, s, maxc], axis=-1)
+
+
+def hsv_to_rgb(hsv):
+    """HSV -> RGB per pixel, exactly `colorsys.hsv_to_rgb` for H in [0, 1).
+
+    Args:
+      hsv: array (..., 3): H as a fraction of a turn (taken modulo 1, so any real H
+        works; colorsys truncates negative H instead), S in [0, 1], V in any units.
+
+    Returns:
+      Float array (..., 3) of R, G, B in the units of V.
+
+    Example:
+      >>> hsv_to_rgb(jnp.array([0.5, 0.5, 0.4]))  # [0.2, 0.4, 0.4]
+    """
+    hsv = _triples(hsv, "hsv")
+    h, s, v = hsv[..., 0], hsv[..., 1], hsv[..., 2]
+    h6 = jnp.mod(h, 1.0) * 6.0
+    sector = jnp.floor(h6)
+    f = h6 - sector
+    p, q, t = v * (1.0 - s), v * (1.0 - s * f), v * (1.0 - s * (1.0 - f))
+    # h == 1 - tiny can round to sector 6: the same colour as sector 0, f = 0.
+    sector = sector.astype(jnp.int32) % 6
+    cases = [sector == k for k in range(5)]
+    r = jnp.select(cases, [v, q, p, p, t], v)
+    g = jnp.select(cases, [t, v, v, q, p], p)
+    b = jnp.select(cases, [p, p, t, v, v], q)
+    return jnp.stack([r, g, b], axis=-1)
+
+
+def _in_hsv(image, value_range, edit):
+    """Applies `edit(h, s, v) -> (h, s, v)` in HSV with V normalised to [0, 1].
+
+    Pixels are first mapped to [0, 1] by `(x - lo) / (hi - lo)` and clipped there, so
+    HSV is well defined whatever the range (e.g. (-1, 1)); the result goes back to the
+    original units.
+    """
+    image = _rgb_image(image)
+    lo, hi = _images.value_range(image.dtype, value_range)
+    x = jnp.clip((image.astype(jnp.float32) - lo) / (hi - lo), 0.0, 1.0)
+    hsv = rgb_to_hsv(x)
+    h, s, v = edit(hsv[..., 0], hsv[..., 1], hsv[..., 2])
+    out = hsv_to_rgb(jnp.stack([h, s, v], axis=-1)) * (hi - lo) + lo
+    return _images.restore(out, image.dtype)
+
+
+# --- brightness ------------------------------------------------------------------------
+
+
+def adjust_brightness(image, factor, *, value_range=None):
+    """Scales the distance to black by `factor`: Keras IDG's `brightness_range`.
+
+    `out = clip(lo + (x - lo) * factor, lo, hi)`. With lo = 0 this is PIL's
+    `ImageEnhance.Brightness(factor)`, which Keras' ImageDataGenerator uses.
+
+    Args:
+      image: (H, W, C) array; uint8, float16, bfloat16 or float32. Any channel count.
+      factor: scalar >= 0 (may be traced); 1 keeps the image, 0 gives black.
+      value_range: (lo, hi) pixel range; default (0, 255) for uint8, (0, 1) for floats.
+
+    Returns:
+      Same shape and dtype as `image`.
+
+    Example:
+      >>> darker = adjust_brightness(image_uint8, 0.7)
+    """
+    image = _images.check_image(image)
+    lo, hi = _images.value_range(image.dtype, value_range)
+    out = lo + (image.astype(jnp.float32) - lo) * _scalar(factor, "factor")
+    return _clipped(image, out, lo, hi)
+
+
+def sample_brightness(key, brightness_range):
+    """Draws {"factor": U(lo, hi)} for `adjust_brightness`; `brightness_range` = (lo, hi), 0 <= lo <= hi.
+
+    Example:
+      >>> sample_brightness(jax.random.key(0), (0.5, 1.5))["factor"]
+    """
+    return _factor_sample(key, brightness_range, "brightness_range")
+
+
+def random_brightness(key, image, brightness_range, *, value_range=None):
+    """`adjust_brightness` with a factor drawn uniformly from `brightness_range` (Keras IDG).
+
+    Example:
+      >>> out = random_brightness(jax.random.key(0), image_uint8, (0.5, 1.5))
+    """
+    return adjust_brightness(image, **sample_brightness(key, brightness_range), value_range=value_range)
+
+
+# --- channel shift ---------------------------------------------------------------------
+
+
+def shift_channels(image, shift, *, value_range=None):
+    """Adds `shift` to every value, clipped to the image's own [min, max] (Keras IDG).
+
+    Exactly Keras' `apply_channel_shift`: the clipping bounds are the minimum and
+    maximum of the whole input image over all pixels and channels, not the value
+    range, so the shift never takes a value beyond what the image already contains.
+
+    Args:
+      image: (H, W, C) array; uint8, float16, bfloat16 or float32. Any channel count.
+      shift: scalar in pixel units (0..255 scale for uint8), may be traced.
+      value_range: accepted (and validated) for uniformity with the other pixel ops;
+        unused, since the bounds come from the image.
+
+    Returns:
+      Same shape and dtype as `image`.
+
+    Example:
+      >>> out = shift_channels(image_uint8, 20.0)
+    """
+    image = _images.check_image(image)
+    _images.value_range(image.dtype, value_range)
+    x = image.astype(jnp.float32)
+    return _clipped(image, x + _scalar(shift, "shift"), jnp.min(x), jnp.max(x))
+
+
+def sample_channel_shift(key, intensity):
+    """Draws {"shift": U(-intensity, intensity)}, one scalar for all channels as Keras.
+
+    Args:
+      key: a `jax.random` key.
+      intensity: Keras' `channel_shift_range`, >= 0, in pixel units.
+
+    Example:
+      >>> sample_channel_shift(jax.random.key(0), 30.0)["shift"]
+    """
+    bound = _checks.nonnegative_float(intensity, "intensity")
+    return {"shift": _uniform(key, -bound, bound)}
+
+
+def random_channel_shift(key, image, intensity, *, value_range=None):
+    """`shift_channels` with a shift drawn from U(-intensity, intensity) (Keras IDG).
+
+    Example:
+      >>> out = random_channel_shift(jax.random.key(0), image_uint8, 30.0)
+    """
+    return shift_channels(image, **sample_channel_shift(key, intensity), value_range=value_range)
+
+
+# --- contrast --------------------------------------------------------------------------
+
+
+def adjust_contrast(image, factor, *, value_range=None):
+    """Scales each channel's distance to its mean: `tf.image.adjust_contrast`.
+
+    `out = clip((x - mean_c) * factor + mean_c, lo, hi)` with `mean_c` the mean of
+    channel c over all pixels of the image.
+
+    Args:
+      image: (H, W, C) array; uint8, float16, bfloat16 or float32. Any channel count.
+      factor: scalar >= 0 (may be traced); 1 keeps the image, 0 gives flat channel means.
+      value_range: (lo, hi) pixel range; default (0, 255) for uint8, (0, 1) for floats.
+
+    Returns:
+      Same shape and dtype as `image`.
+
+    Example:
+      >>> flatter = adjust_contrast(image_uint8, 0.5)
+    """
+    image = _images.check_image(image)
+    lo, hi = _images.value_range(image.dtype, value_range)
+    x = image.astype(jnp.float32)
+    mean = jnp.mean(x, axis=(0, 1), keepdims=True)
+    return _clipped(image, (x - mean) * _scalar(factor, "factor") + mean, lo, hi)
+
+
+def sample_contrast(key, contrast_range):
+    """Draws {"factor": U(lo, hi)} for `adjust_contrast`; `contrast_range` = (lo, hi), 0 <= lo <= hi.
+
+    Example:
+      >>> sample_contrast(jax.random.key(0), (0.5, 1.5))["factor"]
+    """
+    return _factor_sample(key, contrast_range, "contrast_range")
+
+
+def random_contrast(key, image, contrast_range, *, value_range=None):
+    """`adjust_contrast` with a factor drawn uniformly from `contrast_range`.
+
+    Example:
+      >>> out = random_contrast(jax.random.key(0), image_uint8, (0.5, 1.5))
+    """
+    return adjust_contrast(image, **sample_contrast(key, contrast_range), value_range=value_range)
+
+
+# --- saturation ------------------------------------------------------------------------
+
+
+def adjust_saturation(image, factor, *, value_range=None):
+    """Multiplies the HSV saturation by `factor` (clipped to [0, 1]); H and V are kept.
+
+    Args:
+      image: (H, W, 3) RGB array; uint8, float16, bfloat16 or float32. Values are
+        clipped to `value_range` first.
+      factor: scalar >= 0 (may be traced); 0 gives grays (R = G = B = V), 1 keeps.
+      value_range: (lo, hi) pixel range; default (0, 255) for uint8, (0, 1) for floats.
+
+    Returns:
+      Same shape and dtype as `image`.
+
+    Example:
+      >>> vivid = adjust_saturation(image_uint8, 1.5)
+    """
+    factor = _scalar(factor, "factor")
+    return _in_hsv(image, value_range, lambda h, s, v: (h, jnp.clip(s * factor, 0.0, 1.0), v))
+
+
+def sample_saturation(key, saturation_range):
+    """Draws {"factor": U(lo, hi)} for `adjust_saturation`; `saturation_range` = (lo, hi), 0 <= lo <= hi.
+
+    Example:
+      >>> sample_saturation(jax.random.key(0), (0.5, 1.5))["factor"]
+    """
+    return _factor_sample(key, saturation_range, "saturation_range")
+
+
+def random_saturation(key, image, saturation_range, *, value_range=None):
+    """`adjust_saturation` with a factor drawn uniformly from `saturation_range`.
+
+    Example:
+      >>> out = random_saturation(jax.random.key(0), image_uint8, (0.5, 1.5))
+    """
+    return adjust_saturation(image, **sample_saturation(key, saturation_range), value_range=value_range)
+
+
+# --- hue -------------------------------------------------------------------------------
+
+
+def adjust_hue(image, delta, *, value_range=None):
+    """Rotates the HSV hue by `delta` turns (H <- (H + delta) mod 1); S and V are kept.
+
+    Args:
+      image: (H, W, 3) RGB array; uint8, float16, bfloat16 or float32. Values are
+        clipped to `value_range` first.
+      delta: scalar in fractions of a turn (may be traced): 1/3 maps red to green,
+        0.5 gives the complementary colours. Grays are unchanged.
+      value_range: (lo, hi) pixel range; default (0, 255) for uint8, (0, 1) for floats.
+
+    Returns:
+      Same shape and dtype as `image`.
+
+    Example:
+      >>> out = adjust_hue(image_uint8, 0.1)
+    """
+    delta = _scalar(delta, "delta")
+    return _in_hsv(image, value_range, lambda h, s, v: (jnp.mod(h + delta, 1.0), s, v))
+
+
+def sample_hue(key, max_delta):
+    """Draws {"delta": U(-max_delta, max_delta)} for `adjust_hue`; 0 <= max_delta <= 0.5 turns.
+
+    Example:
+      >>> sample_hue(jax.random.key(0), 0.1)["delta"]
+    """
+    bound = _checks.bounded_float(max_delta, "max_delta", 0.5)
+    return {"delta": _uniform(key, -bound, bound)}
+
+
+def random_hue(key, image, max_delta, *, value_range=None):
+    """`adjust_hue` with a hue rotation drawn from U(-max_delta, max_delta) turns.
+
+    Example:
+      >>> out = random_hue(jax.random.key(0), image_uint8, 0.1)
+    """
+    return adjust_hue(image, **sample_hue(key, max_delta), value_range=value_range)
+
+
+# --- HSV contrast ----------------------------------------------------------------------
+
+
+def adjust_hsv_contrast(image, saturation_exponent, value_exponent, *, value_range=None):
+    """Raises the HSV saturation and value to powers; the hue is kept.
+
+    V is normalised to [0, 1] by the value range, then `S <- S ** saturation_exponent`,
+    `V <- V ** value_exponent`, and the result goes back to RGB in the original units.
+    Exponents below 1 brighten / saturate, above 1 darken / desaturate; black, white
+    and grays stay on the gray axis.
+
+    Args:
+      image: (H, W, 3) RGB array; uint8, float16, bfloat16 or float32. Values are
+        clipped to `value_range` first.
+      saturation_exponent: scalar > 0 (may be traced); 1 keeps S.
+      value_exponent: scalar > 0 (may be traced); 1 keeps V.
+      value_range: (lo, hi) pixel range; default (0, 255) for uint8, (0, 1) for floats.
+
+    Returns:
+      Same shape and dtype as `image`.
+
+    Example:
+      >>> out = adjust_hsv_contrast(image_uint8, 0.5, 2.0)
+    """
+    se = _scalar(saturation_exponent, "saturation_exponent")
+    ve = _scalar(value_exponent, "value_exponent")
+    return _in_hsv(image, value_range, lambda h, s, v: (h, s**se, v**ve))
+
+
+def sample_hsv_contrast(key, exponent_range=(0.25, 4.0)):
+    """Draws both exponents of `adjust_hsv_contrast`, independently and log-uniformly.
+
+    log(exponent) ~ U(log lo, log hi), so with the default (1/4, 4) an exponent and its
+    inverse are equally likely and the median is 1.
+
+    Args:
+      key: a `jax.random` key.
+      exponent_range: (lo, hi) with 0 < lo <= hi.
+
+    Returns:
+      {"saturation_exponent": scalar, "value_exponent": scalar}, float32.
+
+    Example:
+      >>> params = sample_hsv_contrast(jax.random.key(0))
+      >>> out = adjust_hsv_contrast(image_uint8, **params)
+    """
+    _checks.check_key(key)
+    lo, hi = _checks.static_range(exponent_range, "exponent_range", positive=True)
+    # One draw of two independent slots: each exponent has its own uniform.
+    log_e = jax.random.uniform(key, (2,), jnp.float32, np.log(lo), np.log(hi))
+    e = jnp.exp(log_e)
+    return {"saturation_exponent": e[0], "value_exponent": e[1]}
+
+
+def random_hsv_contrast(key, image, exponent_range=(0.25, 4.0), *, value_range=None):
+    """`adjust_hsv_contrast` with both exponents log-uniform in `exponent_range`.
+
+    Example:
+      >>> out = random_hsv_contrast(jax.random.key(0), image_uint8)
+    """
+    return adjust_hsv_contrast(image, **sample_hsv_contrast(key, exponent_range), value_range=value_range)
+
+
+# --- grayscale -------------------------------------------------------------------------
+
+
+def _luma(x):
+    """(H, W, 3) float32 -> (H, W, 1) luma; elementwise, so no reduced-precision matmul."""
+    wr, wg, wb = LUMA_WEIGHTS
+    return (wr * x[..., 0] + wg * x[..., 1] + wb * x[..., 2])[..., None]
+
+
+def to_grayscale(image):
+    """Replaces every pixel by its luma Y = 0.299 R + 0.587 G + 0.114 B (ITU-R 601).
+
+    The weights are PIL's "L" mode and `tf.image.rgb_to_grayscale`'s. The result keeps
+    3 channels (Y, Y, Y), so it can stand in for the colour image.
+
+    Args:
+      image: (H, W, 3) RGB array; uint8, float16, bfloat16 or float32.
+
+    Returns:
+      Same shape and dtype as `image`.
+
+    Example:
+      >>> gray = to_grayscale(image_uint8)
+    """
+    image = _rgb_image(image)
+    x = image.astype(jnp.float32)
+    return _images.restore(jnp.broadcast_to(_luma(x), x.shape), image.dtype)
+
+
+def blend_grayscale(image, weight, *, value_range=None):
+    """Mixes the image with its grayscale: `(1 - weight) * x + weight * gray`.
+
+    Args:
+      image: (H, W, 3) RGB array; uint8, float16, bfloat16 or float32.
+      weight: scalar in [0, 1] (may be traced); 0 keeps the image, 1 is `to_grayscale`.
+      value_range: accepted (and validated) for uniformity; unused, since a blend of
+        two in-range images stays in range.
+
+    Returns:
+      Same shape and dtype as `image`.
+
+    Example:
+      >>> out = blend_grayscale(image_uint8, 1.0)
+    """
+    image = _rgb_image(image)
+    _images.value_range(image.dtype, value_range)
+    weight = _scalar(weight, "weight")
+    x = image.astype(jnp.float32)
+    return _images.restore((1.0 - weight) * x + weight * _luma(x), image.dtype)
+
+
+def sample_grayscale(key, probability):
+    """Draws {"weight": 1.0 with `probability`, else 0.0} for `blend_grayscale`.
+
+    Args:
+      key: a `jax.random` key.
+      probability: chance of converting the image to grayscale, in [0, 1].
+
+    Example:
+      >>> sample_grayscale(jax.random.key(0), 0.2)["weight"]
+    """
+    p = _checks.bounded_float(probability, "probability", 1.0)
+    return {"weight": jnp.where(_uniform(key, 0.0, 1.0) < p, 1.0, 0.0).astype(jnp.float32)}
+
+
+def random_grayscale(key, image, probability, *, value_range=None):
+    """Converts the image to grayscale (3 equal channels) with the given probability.
+
+    Example:
+      >>> out = random_grayscale(jax.random.key(0), image_uint8, 0.2)
+    """
+    return blend_grayscale(image, **sample_grayscale(key, probability), value_range=value_range)

@@ -1,0 +1,190 @@
+"""Pixel noise: additive Gaussian noise and salt-and-pepper dots.
+
+Each op is a triple, so a pipeline can log, replay or reuse the parameters:
+
+- `sample_<op>(key, shape, ...)` draws the parameters of one image as a dict;
+- the deterministic twin (`add_noise`, `apply_salt_and_pepper`) takes them as keywords;
+- `random_<op>(key, image, ...)` is the twin applied to the sample.
+
+Noise is measured in fractions of the pixel value range, so one sigma means the same
+for uint8 images (range (0, 255)) and float images (range (0, 1)); pass `value_range`
+for other conventions.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+from jaxaug import _checks, _images
+
+__all__ = [
+    "add_noise",
+    "apply_salt_and_pepper",
+    "random_gaussian_noise",
+    "random_salt_and_pepper",
+    "sample_gaussian_noise",
+    "sample_salt_and_pepper",
+]
+
+
+def _check_broadcasts(value, image, name: str):
+    """`value` as a jax array, checked (statically) to broadcast to `image`'s shape."""
+    value = jnp.asarray(value)
+    try:
+        ok = jnp.broadcast_shapes(value.shape, image.shape) == image.shape
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(
+                f"{name} must broadcast to the image shape {tuple(image.shape)}. "
+                f"Received: {name}.shape={tuple(value.shape)}"
+        )
+    return value
+
+
+def add_noise(image, noise, *, value_range=None):
+    """Adds `noise`, in fractions of the value range, and clips to the range.
+
+    `out = clip(x + noise * (hi - lo), lo, hi)`.
+
+    Args:
+      image: (H, W, C) array; uint8, float16, bfloat16 or float32.
+      noise: float array broadcastable to `image` (e.g. (H, W, C), or (H, W, 1) for
+        grey noise), in fractions of the value range: 0.1 is 25.5 levels of a uint8
+        image and 0.1 of a [0, 1] float image. May be traced.
+      value_range: (lo, hi) pixel range; default (0, 255) for uint8, (0, 1) for floats.
+
+    Returns:
+      The noisy image, same shape and dtype (uint8 rounded and clipped).
+
+    Example:
+      >>> noise = 0.05 * jax.random.normal(jax.random.key(0), (32, 32, 3))
+      >>> out = add_noise(jnp.full((32, 32, 3), 0.5), noise)
+    """
+    image = _images.check_image(image)
+    lo, hi = _images.value_range(image.dtype, value_range)
+    noise = _check_broadcasts(noise, image, "noise").astype(jnp.float32)
+    out = image.astype(jnp.float32) + noise * (hi - lo)
+    return _images.restore(jnp.clip(out, lo, hi), image.dtype)
+
+
+def _noise_shape(shape) -> tuple[int, int, int]:
+    """(H, W, C) stays; (H, W) becomes (H, W, 1): one value shared by all channels."""
+    h, w = _checks.image_hw(shape)
+    return (h, w, int(shape[2])) if len(shape) == 3 else (h, w, 1)
+
+
+def sample_gaussian_noise(key, shape, sigma_range):
+    """Draws zero-mean Gaussian noise with a random standard deviation for one image.
+
+    Args:
+      key: a `jax.random` key, the only source of randomness. Split in two: one half
+        draws sigma, the other the per-pixel normals.
+      shape: image shape (H, W, C); (H, W) gives grey noise of shape (H, W, 1).
+      sigma_range: standard deviation in fractions of the value range, >= 0. A number
+        s means a fixed sigma s; a pair (lo, hi) means sigma ~ U(lo, hi) per image.
+
+    Returns:
+      {"noise": float32 array of `shape`}, sigma * N(0, 1) per element; the keyword
+      of `add_noise`.
+
+    Example:
+      >>> params = sample_gaussian_noise(jax.random.key(0), (32, 32, 3), (0.0, 0.1))
+      >>> out = add_noise(image, **params)
+    """
+    _checks.check_key(key)
+    dims = _noise_shape(shape)
+    lo, hi = _checks.fixed_or_range(sigma_range, "sigma_range")
+    key_sigma, key_noise = jax.random.split(key)
+    sigma = jax.random.uniform(key_sigma, (), jnp.float32, lo, hi)
+    return {"noise": sigma * jax.random.normal(key_noise, dims, jnp.float32)}
+
+
+def random_gaussian_noise(key, image, sigma_range, *, value_range=None):
+    """Adds Gaussian noise with sigma drawn from `sigma_range` (fractions of the range).
+
+    `add_noise(image, **sample_gaussian_noise(key, image.shape, sigma_range))`; see
+    those two for the arguments.
+
+    Example:
+      >>> out = random_gaussian_noise(jax.random.key(0), image_uint8, (0.0, 0.05))
+    """
+    image = _images.check_image(image)
+    return add_noise(image, **sample_gaussian_noise(key, image.shape, sigma_range), value_range=value_range)
+
+
+def sample_salt_and_pepper(key, shape, amount, salt_vs_pepper=0.5):
+    """Draws which pixels of one image become white (salt) or black (pepper) dots.
+
+    A whole pixel (all its channels together) is replaced, so the dots are white and
+    black, not coloured. This differs from `skimage.util.random_noise(mode="s&p")`,
+    which replaces each element (channel) independently.
+
+    Args:
+      key: a `jax.random` key, the only source of randomness. Split in two: one half
+        draws the amount, the other the per-pixel choices.
+      shape: image shape (H, W) or (H, W, C).
+      amount: probability that a pixel is replaced, in [0, 1]. A number means that
+        fixed probability; a pair (lo, hi) means U(lo, hi) per image.
+      salt_vs_pepper: probability that a replaced pixel is salt rather than pepper,
+        a static number in [0, 1].
+
+    Returns:
+      {"salt": bool (H, W, 1), "pepper": bool (H, W, 1)}, never both true at a pixel;
+      the keywords of `apply_salt_and_pepper`.
+
+    Example:
+      >>> params = sample_salt_and_pepper(jax.random.key(0), (32, 32, 3), 0.05)
+      >>> out = apply_salt_and_pepper(image, **params)
+    """
+    _checks.check_key(key)
+    h, w = _checks.image_hw(shape)
+    lo, hi = _checks.fixed_or_range(amount, "amount", maximum=1.0)
+    salt_share = _checks.bounded_float(salt_vs_pepper, "salt_vs_pepper", 1.0)
+    key_amount, key_pixels = jax.random.split(key)
+    p = jax.random.uniform(key_amount, (), jnp.float32, lo, hi)
+    # One uniform per pixel decides both whether and how it is replaced: u in
+    # [0, p * share) is salt, [p * share, p) pepper. Same law as two draws, half the bits.
+    u = jax.random.uniform(key_pixels, (h, w, 1), jnp.float32)
+    salt = u < p * salt_share
+    return {"salt": salt, "pepper": (u < p) & ~salt}
+
+
+def apply_salt_and_pepper(image, salt, pepper, *, value_range=None):
+    """Sets the `salt` pixels to the top of the value range and `pepper` to the bottom.
+
+    Args:
+      image: (H, W, C) array; uint8, float16, bfloat16 or float32.
+      salt: bool mask broadcastable to `image`, e.g. (H, W, 1); true pixels become
+        `hi` (salt wins where both masks are true).
+      pepper: bool mask broadcastable to `image`; true pixels become `lo`.
+      value_range: (lo, hi) pixel range; default (0, 255) for uint8, (0, 1) for floats.
+
+    Returns:
+      The image with dots, same shape and dtype.
+
+    Example:
+      >>> salt = jnp.zeros((4, 4, 1), bool).at[0, 0].set(True)
+      >>> out = apply_salt_and_pepper(jnp.zeros((4, 4, 3)), salt, jnp.zeros_like(salt))
+    """
+    image = _images.check_image(image)
+    lo, hi = _images.value_range(image.dtype, value_range)
+    salt = _check_broadcasts(salt, image, "salt").astype(bool)
+    pepper = _check_broadcasts(pepper, image, "pepper").astype(bool)
+    out = jnp.where(salt, hi, jnp.where(pepper, lo, image.astype(jnp.float32)))
+    return _images.restore(out, image.dtype)
+
+
+def random_salt_and_pepper(key, image, amount, salt_vs_pepper=0.5, *, value_range=None):
+    """Replaces a random `amount` of the pixels with white or black dots.
+
+    `apply_salt_and_pepper(image, **sample_salt_and_pepper(key, image.shape, amount,
+    salt_vs_pepper))`; see those two for the arguments.
+
+    Example:
+      >>> out = random_salt_and_pepper(jax.random.key(0), image_uint8, (0.0, 0.05))
+    """
+    image = _images.check_image(image)
+    params = sample_salt_and_pepper(key, image.shape, amount, salt_vs_pepper)
+    return apply_salt_and_pepper(image, **params, value_range=value_range)

@@ -1,0 +1,552 @@
+"""Augmentation pipelines: parameters as data, one warp, per-example keys.
+
+An `Augmentation` is a small pure piece, in the spirit of optax:
+
+* `sample(key, shape) -> params` draws the parameters of ONE image of `shape`
+  (H, W, C) as a pytree of arrays that can be logged and replayed;
+* `matrix(params, shape) -> (3, 3)` for geometric pieces: a centred pull matrix
+  (see `jaxaug.geometry`), or None;
+* `apply(params, image, value_range) -> image` for pixel pieces (colour, noise,
+  blur, occlusion), on one float32 image, or None.
+
+`chain(*pieces)` combines pieces into one. When a chain runs, the matrices of all
+its geometric pieces are multiplied into ONE matrix per image and the image is
+resampled ONCE; the pixel pieces follow, in their order, on the warped image. So a
+chain always acts as "all geometry, then all pixel ops", whatever the order in which
+the two kinds are interleaved.
+
+`Augmenter` runs a piece on a batch: image i draws from `fold_in(key, indices[i])`
+(default `indices = arange(N)`), so an example's augmentation depends only on the key
+and its global index — not on the batch size, its position or the device split. Inside
+an image, piece j of a chain draws from `fold_in(image_key, j)`.
+
+`augmenter(...)` builds an `Augmenter` from Keras ImageDataGenerator's option names.
+
+Example:
+  >>> from jaxaug import pipeline as jp
+  >>> augment = jaxaug.Augmenter(jp.chain(jp.rotation(20), jp.flip(), jp.brightness((0.8, 1.2))))
+  >>> out = jax.jit(augment)(jax.random.key(0), images)            # (N, H, W, C)
+  >>> params = augment.sample(jax.random.key(0), images)             # replayable data
+  >>> same = augment.apply(params, images)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxaug import _checks, _images, color, filters, geometry, noise, normalize, occlusion, transforms, warp
+
+__all__ = [
+    "Augmentation",
+    "Augmented",
+    "Augmenter",
+    "affine",
+    "augmenter",
+    "blur",
+    "brightness",
+    "chain",
+    "channel_shift",
+    "contrast",
+    "crop",
+    "cutout",
+    "flip",
+    "gaussian_noise",
+    "grayscale",
+    "hsv_contrast",
+    "hue",
+    "random_erasing",
+    "rotation",
+    "salt_and_pepper",
+    "saturation",
+    "shear",
+    "shift",
+    "standardize",
+    "zoom",
+]
+
+
+class Augmentation(NamedTuple):
+    """One pipeline piece: `sample` parameters, then `matrix` (geometric) or `apply` (pixel)."""
+
+    sample: Callable[[Any, tuple], Any]
+    matrix: Callable[[Any, tuple], jax.Array] | None = None
+    apply: Callable[[Any, jax.Array, tuple], jax.Array] | None = None
+
+
+class Augmented(NamedTuple):
+    """What an `Augmenter` returns when it is given masks or keypoints (None where not given)."""
+
+    images: jax.Array
+    masks: jax.Array | None
+    keypoints: jax.Array | None
+    visible: jax.Array | None
+
+
+_PROBE_SHAPE = (8, 8, 3)
+
+
+def _checked(piece: Augmentation) -> Augmentation:
+    # Tracing `sample` once with abstract values runs its static checks now, so a bad
+    # range fails where the pipeline is built, not at the first batch.
+    jax.eval_shape(lambda key: piece.sample(key, _PROBE_SHAPE), jax.random.key(0))
+    return piece
+
+
+def _geometric(sample, matrix_fn) -> Augmentation:
+    return _checked(Augmentation(sample=sample, matrix=lambda p, shape: matrix_fn(shape, **p)))
+
+
+def _pixel(sample, twin, **twin_options) -> Augmentation:
+    def apply(params, image, value_range):
+        return twin(image, **params, value_range=value_range, **twin_options)
+
+    return _checked(Augmentation(sample=sample, apply=apply))
+
+
+def _combine(pieces, slots, names=None) -> Augmentation:
+    """Pieces drawing from `fold_in(key, slot)`; params a tuple, or a dict keyed by `names`."""
+    keys = tuple(range(len(pieces))) if names is None else tuple(names)
+    geometric = [(k, p) for k, p in zip(keys, pieces, strict=True) if p.matrix is not None]
+    pixel = [(k, p) for k, p in zip(keys, pieces, strict=True) if p.apply is not None]
+
+    def sample(key, shape):
+        drawn = [p.sample(jax.random.fold_in(key, s), shape) for s, p in zip(slots, pieces, strict=True)]
+        return tuple(drawn) if names is None else dict(zip(names, drawn, strict=True))
+
+    def matrix(params, shape):
+        return geometry.compose(*(p.matrix(params[k], shape) for k, p in geometric))
+
+    def apply(params, image, value_range):
+        for k, p in pixel:
+            image = p.apply(params[k], image, value_range)
+        return image
+
+    return Augmentation(sample, matrix if geometric else None, apply if pixel else None)
+
+
+def chain(*pieces: Augmentation) -> Augmentation:
+    """Combines pieces into one; piece j draws from `fold_in(key, j)`, params are a tuple.
+
+    Geometric pieces are composed in order (the content undergoes the first piece's
+    motion first) into one matrix; pixel pieces then run in order.
+
+    Example:
+      >>> piece = chain(rotation(20), shift(0.1, 0.1), brightness((0.8, 1.2)))
+    """
+    for j, p in enumerate(pieces):
+        if not isinstance(p, Augmentation):
+            raise TypeError(f"chain takes Augmentation pieces. Received: pieces[{j}]={_checks.short_repr(p)}")
+    return _combine(pieces, tuple(range(len(pieces))))
+
+
+# --- geometric pieces -------------------------------------------------------------------
+
+
+def affine(*, rotation_range=0.0, width_shift_range=0.0, height_shift_range=0.0, shear_range=0.0, zoom_range=0.0,
+           horizontal_flip=False, vertical_flip=False, isotropic_zoom=False) -> Augmentation:
+    """Keras ImageDataGenerator's whole geometric transform, drawn as `jaxaug.sample_affine`."""
+    options = dict(rotation_range=rotation_range, width_shift_range=width_shift_range,
+                   height_shift_range=height_shift_range, shear_range=shear_range, zoom_range=zoom_range,
+                   horizontal_flip=horizontal_flip, vertical_flip=vertical_flip, isotropic_zoom=isotropic_zoom)
+    return _geometric(lambda key, shape: geometry.sample_affine(key, shape, **options),
+                      lambda shape, **p: geometry.affine_matrix(shape[:2], **p))
+
+
+def rotation(max_degrees) -> Augmentation:
+    """Rotation by an angle uniform in [-max_degrees, max_degrees] degrees."""
+    return _geometric(lambda key, shape: transforms.sample_rotation(key, max_degrees),
+                      transforms.rotation_matrix_centered)
+
+
+def shift(height_shift_range=0.0, width_shift_range=0.0) -> Augmentation:
+    """Translation with Keras' shift-range rules (fractions of the size when < 1, else pixels)."""
+    return _geometric(lambda key, shape: transforms.sample_shift(key, shape, height_shift_range, width_shift_range),
+                      transforms.shift_matrix_centered)
+
+
+def shear(max_degrees) -> Augmentation:
+    """Keras shear by an angle uniform in [-max_degrees, max_degrees] degrees."""
+    return _geometric(lambda key, shape: transforms.sample_shear(key, max_degrees), transforms.shear_matrix_centered)
+
+
+def zoom(zoom_range, *, isotropic=False) -> Augmentation:
+    """Keras zoom: factors uniform in [1 - z, 1 + z] (or [lo, hi]); one factor for both axes if `isotropic`."""
+    return _geometric(lambda key, shape: transforms.sample_zoom(key, zoom_range, isotropic=isotropic),
+                      transforms.zoom_matrix_centered)
+
+
+def flip(horizontal=True, vertical=False) -> Augmentation:
+    """Mirror left-right (and/or top-bottom), each with probability 1/2."""
+    return _geometric(lambda key, shape: transforms.sample_flip(key, horizontal, vertical),
+                      transforms.flip_matrix_centered)
+
+
+def crop(padding) -> Augmentation:
+    """Pad-and-crop: a whole-pixel translation in [-padding, padding] on each axis.
+
+    The uncovered border follows the pipeline's `fill_mode` (use "constant" for the
+    classic zero padding, "reflect" for reflection padding).
+    """
+    return _geometric(lambda key, shape: transforms.sample_crop(key, padding), transforms.crop_matrix)
+
+
+# --- pixel pieces -----------------------------------------------------------------------
+
+
+def brightness(brightness_range) -> Augmentation:
+    """Keras' multiplicative brightness: factor uniform in `brightness_range` (see `jaxaug.adjust_brightness`)."""
+    return _pixel(lambda key, shape: color.sample_brightness(key, brightness_range), color.adjust_brightness)
+
+
+def channel_shift(intensity) -> Augmentation:
+    """Keras' `channel_shift_range`: one offset uniform in [-intensity, intensity], in pixel units."""
+    return _pixel(lambda key, shape: color.sample_channel_shift(key, intensity), color.shift_channels)
+
+
+def contrast(contrast_range) -> Augmentation:
+    """Contrast about each channel's mean, factor uniform in `contrast_range`."""
+    return _pixel(lambda key, shape: color.sample_contrast(key, contrast_range), color.adjust_contrast)
+
+
+def saturation(saturation_range) -> Augmentation:
+    """HSV saturation scaled by a factor uniform in `saturation_range`."""
+    return _pixel(lambda key, shape: color.sample_saturation(key, saturation_range), color.adjust_saturation)
+
+
+def hue(max_delta) -> Augmentation:
+    """Hue rotated by a fraction of a turn uniform in [-max_delta, max_delta] (max_delta <= 0.5)."""
+    return _pixel(lambda key, shape: color.sample_hue(key, max_delta), color.adjust_hue)
+
+
+def hsv_contrast(exponent_range=(0.25, 4.0)) -> Augmentation:
+    """The tutorial's HSV contrast: S and V raised to exponents log-uniform in `exponent_range`, H kept."""
+    return _pixel(lambda key, shape: color.sample_hsv_contrast(key, exponent_range), color.adjust_hsv_contrast)
+
+
+def grayscale(probability) -> Augmentation:
+    """Converts to grayscale (ITU-R 601 luma, 3 channels kept) with the given probability."""
+    return _pixel(lambda key, shape: color.sample_grayscale(key, probability), color.blend_grayscale)
+
+
+def blur(sigma_range, *, truncate=4.0) -> Augmentation:
+    """Gaussian blur (scale space) with sigma in pixels, fixed (scalar) or uniform in (lo, hi).
+
+    The kernel has 2 * int(truncate * max_sigma + 0.5) + 1 taps per axis; see `jaxaug.gaussian_blur`.
+    """
+    max_sigma = _checks.fixed_or_range(sigma_range, "sigma_range")[1]
+    return _pixel(lambda key, shape: filters.sample_gaussian_blur(key, sigma_range), filters.gaussian_blur,
+                  max_sigma=max_sigma, truncate=truncate)
+
+
+def gaussian_noise(sigma_range) -> Augmentation:
+    """Additive Gaussian noise, sigma as a fraction of the value range, fixed (scalar) or uniform in (lo, hi)."""
+    return _pixel(lambda key, shape: noise.sample_gaussian_noise(key, shape, sigma_range), noise.add_noise)
+
+
+def salt_and_pepper(amount, salt_vs_pepper=0.5) -> Augmentation:
+    """Replaces a fraction `amount` of pixels by white (salt) or black (pepper) dots."""
+    return _pixel(lambda key, shape: noise.sample_salt_and_pepper(key, shape, amount, salt_vs_pepper),
+                  noise.apply_salt_and_pepper)
+
+
+def cutout(size, *, probability=1.0, value=0.0) -> Augmentation:
+    """Cutout (DeVries & Taylor, 2017): a size x size square set to `value`; see `jaxaug.random_cutout`."""
+    return _pixel(lambda key, shape: occlusion.sample_cutout(key, shape, size, probability=probability),
+                  occlusion.erase, value=value)
+
+
+def random_erasing(*, probability=0.5, area_range=(0.02, 0.33), aspect_range=(0.3, 3.3), value=0.0) -> Augmentation:
+    """Random erasing (Zhong et al., 2017); see `jaxaug.random_erasing`."""
+    return _pixel(lambda key, shape: occlusion.sample_random_erasing(
+        key, shape, probability=probability, area_range=area_range, aspect_range=aspect_range),
+        occlusion.erase, value=value)
+
+
+def standardize(statistics=None, **options) -> Augmentation:
+    """Keras ImageDataGenerator's normalisation as a last piece; see `jaxaug.standardize`.
+
+    It ignores the value range (the result is no longer in it), so put it last.
+    """
+    def apply(params, image, value_range):
+        return normalize.standardize(image, statistics, **options)
+
+    return Augmentation(sample=lambda key, shape: (), apply=apply)
+
+
+# --- running pipelines --------------------------------------------------------------------
+
+
+def _cast(out, dtype):
+    if dtype == jnp.bool_:
+        return out > 0.5
+    if jnp.issubdtype(dtype, jnp.integer):
+        info = jnp.iinfo(dtype)
+        return jnp.clip(jnp.round(out), info.min, info.max).astype(dtype)
+    return out.astype(dtype)
+
+
+@dataclasses.dataclass(frozen=True)
+class Augmenter:
+    """Runs an `Augmentation` on a batch, one independent draw per example.
+
+    Args:
+      augmentation: the piece to run (usually a `chain`).
+      order: resampling order of the one warp, 0 (nearest) or 1 (bilinear).
+      fill_mode, cval: how the warp fills points outside the image (see `affine_warp`).
+      mask_cval: the fill value of masks under `fill_mode="constant"` (e.g. an
+        "ignore" label); masks are always resampled with order 0.
+      value_range: (lo, hi) of the pixel values for the pixel pieces; default (0, 255)
+        for uint8 images, (0, 1) for floating ones.
+      dtype: output dtype; default: the images' dtype (uint8 is rounded and clipped).
+
+    Calling it: `augmenter(key, images, *, indices=None, masks=None, keypoints=None)`.
+    Example i draws from `fold_in(key, indices[i])` (default `arange(N)`).
+    """
+
+    augmentation: Augmentation
+    order: int = 1
+    fill_mode: str = "nearest"
+    cval: float = 0.0
+    mask_cval: float = 0.0
+    value_range: tuple[float, float] | None = None
+    dtype: Any = None
+
+    def __post_init__(self):
+        if not isinstance(self.augmentation, Augmentation):
+            raise TypeError(f"augmentation must be an Augmentation (e.g. from chain). "
+                            f"Received: augmentation={_checks.short_repr(self.augmentation)}")
+        warp.check_options(self.order, self.fill_mode, self.cval)
+        if jnp.ndim(self.mask_cval) != 0:
+            raise ValueError(f"mask_cval must be a scalar. Received: mask_cval={_checks.short_repr(self.mask_cval)}")
+        if self.value_range is not None:
+            _images.value_range(jnp.float32, self.value_range)
+
+    def sample(self, key, images, indices=None):
+        """The parameters of every example, batched (leading axis N): a replayable pytree."""
+        _checks.check_key(key)
+        images = _images.check_image(images, "images", ndims=(4,))
+        indices = _check_indices(indices, images.shape[0])
+        keys = jax.vmap(jax.random.fold_in, in_axes=(None, 0))(key, indices)
+        shape = images.shape[1:]
+        return jax.vmap(lambda k: self.augmentation.sample(k, shape))(keys)
+
+    def apply(self, params, images, *, masks=None, keypoints=None):
+        """Applies sampled `params` to a batch (N, H, W, C) and, if given, its masks and keypoints."""
+        images = _images.check_image(images, "images", ndims=(4,))
+        n, h, w, _ = images.shape
+        piece = self.augmentation
+        matrices = None
+        if piece.matrix is not None:
+            matrices = jax.vmap(lambda p: piece.matrix(p, images.shape[1:]))(params)
+            out = warp.warp_float(images, matrices, self.order, self.fill_mode, self.cval)
+        else:
+            out = images.astype(jnp.float32)
+        if piece.apply is not None:
+            vr = _images.value_range(images.dtype, self.value_range)
+            out = jax.vmap(lambda p, image: piece.apply(p, image, vr))(params, out)
+        out = _images.restore(out, images.dtype if self.dtype is None else jnp.dtype(self.dtype))
+        if masks is None and keypoints is None:
+            return out
+        eye = jnp.broadcast_to(jnp.eye(3, dtype=jnp.float32), (n, 3, 3))
+        matrices = eye if matrices is None else matrices
+        return Augmented(out, self._masks(masks, matrices, (n, h, w)), *self._keypoints(keypoints, matrices, (h, w)))
+
+    def __call__(self, key, images, *, indices=None, masks=None, keypoints=None):
+        """Augments `images` (N, H, W, C) — or one image (H, W, C), as example 0.
+
+        Returns the augmented images (same shape; dtype as `dtype`), or an `Augmented`
+        tuple when `masks` ((N, H, W) or (N, H, W, K)) or `keypoints` ((N, K, 2),
+        (row, col)) are given: they get the same geometry, never the pixel ops.
+        """
+        single = jnp.ndim(images) == 3
+        if single:
+            if indices is not None:
+                raise ValueError(f"indices is only for a batch (N, H, W, C). Received: indices={indices!r}")
+            images = jnp.asarray(images)[None]
+            masks = None if masks is None else jnp.asarray(masks)[None]
+            keypoints = None if keypoints is None else jnp.asarray(keypoints)[None]
+        out = self.apply(self.sample(key, images, indices), images, masks=masks, keypoints=keypoints)
+        return jax.tree.map(lambda a: a[0], out) if single else out
+
+    def _masks(self, masks, matrices, nhw):
+        if masks is None:
+            return None
+        masks = jnp.asarray(masks)
+        if masks.shape[:3] != nhw or masks.ndim not in (3, 4):
+            raise ValueError(f"masks must have shape {nhw} or {nhw + ('K',)} to match the images. "
+                             f"Received: masks.shape={masks.shape}")
+        stacked = masks if masks.ndim == 4 else masks[..., None]
+        out = warp.warp_float(stacked.astype(jnp.float32), matrices, 0, self.fill_mode, self.mask_cval)
+        return _cast(out if masks.ndim == 4 else out[..., 0], masks.dtype)
+
+    def _keypoints(self, keypoints, matrices, hw):
+        if keypoints is None:
+            return None, None
+        keypoints = jnp.asarray(keypoints)
+        if keypoints.ndim != 3 or keypoints.shape[0] != matrices.shape[0] or keypoints.shape[-1] != 2:
+            raise ValueError(f"keypoints must have shape ({matrices.shape[0]}, K, 2), (row, col) per point. "
+                             f"Received: keypoints.shape={keypoints.shape}")
+        return warp.warp_keypoints(keypoints, matrices, hw)
+
+
+def _check_indices(indices, n: int):
+    if indices is None:
+        return jnp.arange(n, dtype=jnp.uint32)
+    indices = jnp.asarray(indices)
+    if indices.shape != (n,) or not jnp.issubdtype(indices.dtype, jnp.integer):
+        raise ValueError(f"indices must be {n} integers, one global example index per image. "
+                         f"Received: indices={_checks.short_repr(indices)}")
+    return indices.astype(jnp.uint32)
+
+
+# `augmenter`'s options of the same names shadow these two pieces.
+_gaussian_noise_piece, _salt_and_pepper_piece = gaussian_noise, salt_and_pepper
+
+# Each option of `augmenter` draws from its own fixed slot, so switching one option on
+# or off never changes what the others draw (and recorded runs stay reproducible).
+_SLOTS = {
+    "affine": 0, "crop": 1, "channel_shift": 2, "brightness": 3, "contrast": 4, "saturation": 5, "hue": 6,
+    "hsv_contrast": 7, "grayscale": 8, "blur": 9, "gaussian_noise": 10, "salt_and_pepper": 11, "cutout": 12,
+    "random_erasing": 13, "standardize": 14,
+}
+
+
+def _is_off(value) -> bool:
+    return value is None or value is False or (np.ndim(value) == 0 and not isinstance(value, str) and value == 0)
+
+
+def augmenter(
+    *,
+    rotation_range=0.0,
+    width_shift_range=0.0,
+    height_shift_range=0.0,
+    shear_range=0.0,
+    zoom_range=0.0,
+    isotropic_zoom=False,
+    horizontal_flip=False,
+    vertical_flip=False,
+    crop_padding=0,
+    fill_mode="nearest",
+    cval=0.0,
+    order=1,
+    channel_shift_range=0.0,
+    brightness_range=None,
+    contrast_range=None,
+    saturation_range=None,
+    hue_range=0.0,
+    hsv_contrast_range=None,
+    grayscale_probability=0.0,
+    blur_sigma_range=0.0,
+    gaussian_noise=0.0,
+    salt_and_pepper=0.0,
+    salt_vs_pepper=0.5,
+    cutout_size=0,
+    cutout_probability=1.0,
+    random_erasing_probability=0.0,
+    rescale=None,
+    samplewise_center=False,
+    samplewise_std_normalization=False,
+    featurewise_center=False,
+    featurewise_std_normalization=False,
+    zca_whitening=False,
+    statistics=None,
+    mask_cval=0.0,
+    value_range=None,
+    dtype=None,
+    **unknown,
+) -> Augmenter:
+    """An `Augmenter` configured with Keras ImageDataGenerator's option names.
+
+    `jax.jit(augmenter(...))(key, images)` gives every image its own draw. The
+    pipeline is: one warp for all geometry (Keras' rotation @ shift @ shear @ zoom,
+    then flips, then `crop_padding`), then channel shift, brightness, contrast,
+    saturation, hue, HSV contrast, grayscale, blur, Gaussian noise, salt and pepper,
+    cutout, random erasing, and last the normalisation (rescale, samplewise and
+    featurewise statistics, ZCA), in Keras' order. Options left at their default are
+    off. Each option draws from its own slot of the example's key.
+
+    Args:
+      rotation_range, width_shift_range, height_shift_range, shear_range, zoom_range,
+        horizontal_flip, vertical_flip, fill_mode, cval: as Keras (see
+        `jaxaug.random_affine`; degrees, fractions of the size when < 1 or pixels).
+      isotropic_zoom: one zoom factor for both axes instead of two independent ones.
+      crop_padding: pixels of pad-and-crop translation (see `crop`), filled by `fill_mode`.
+      order: 0 (nearest, Keras before December 2017) or 1 (bilinear, Keras'
+        `interpolation_order` default).
+      channel_shift_range: Keras' channel shift, in pixel units (0..255 for uint8).
+      brightness_range: Keras' (lo, hi) multiplicative brightness factor.
+      contrast_range, saturation_range: (lo, hi) factors; hue_range: max hue change
+        in fractions of a turn (<= 0.5).
+      hsv_contrast_range: (lo, hi) exponents for S and V, log-uniform (the tutorial
+        uses (0.25, 4)).
+      grayscale_probability: probability of converting to grayscale.
+      blur_sigma_range: Gaussian blur sigma in pixels, scalar (fixed) or (lo, hi).
+      gaussian_noise: noise sigma as a fraction of the value range, scalar or (lo, hi).
+      salt_and_pepper: fraction of pixels replaced, scalar or (lo, hi);
+        salt_vs_pepper: the share of salt among them.
+      cutout_size: side of the cutout square (pixels if an int, a fraction of the
+        shorter side if a float < 1); cutout_probability: how often it is applied.
+      random_erasing_probability: probability of random erasing (Zhong et al.).
+      rescale, samplewise_center, samplewise_std_normalization, featurewise_center,
+        featurewise_std_normalization, zca_whitening: Keras' normalisation; the
+        featurewise ones need `statistics` from `jaxaug.fit`. Any of them makes the
+        output float32.
+      mask_cval, value_range, dtype: see `Augmenter`.
+
+    Returns:
+      An `Augmenter`: call it as `augment(key, images, *, indices=None, masks=None,
+      keypoints=None)`.
+
+    Example:
+      >>> augment = jaxaug.augmenter(rotation_range=20, width_shift_range=0.2,
+      ...                            height_shift_range=0.2, zoom_range=0.2)
+      >>> out = jax.jit(augment)(jax.random.key(0), images)
+    """
+    if unknown:
+        name = sorted(unknown)[0]
+        close = difflib.get_close_matches(name, _OPTION_NAMES, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ValueError(f"augmenter got an unknown option {name!r}.{hint} Received: {name}={unknown[name]!r}")
+    pieces = {}
+    geometric = dict(rotation_range=rotation_range, width_shift_range=width_shift_range,
+                     height_shift_range=height_shift_range, shear_range=shear_range, zoom_range=zoom_range,
+                     horizontal_flip=horizontal_flip, vertical_flip=vertical_flip)
+    if not all(_is_off(v) for v in geometric.values()):
+        pieces["affine"] = affine(**geometric, isotropic_zoom=isotropic_zoom)
+    optional = {
+        "crop": (crop_padding, crop),
+        "channel_shift": (channel_shift_range, channel_shift),
+        "brightness": (brightness_range, brightness),
+        "contrast": (contrast_range, contrast),
+        "saturation": (saturation_range, saturation),
+        "hue": (hue_range, hue),
+        "hsv_contrast": (hsv_contrast_range, hsv_contrast),
+        "grayscale": (grayscale_probability, grayscale),
+        "blur": (blur_sigma_range, blur),
+        "gaussian_noise": (gaussian_noise, _gaussian_noise_piece),
+        "salt_and_pepper": (salt_and_pepper, lambda a: _salt_and_pepper_piece(a, salt_vs_pepper)),
+        "cutout": (cutout_size, lambda s: cutout(s, probability=cutout_probability)),
+        "random_erasing": (random_erasing_probability, lambda p: random_erasing(probability=p)),
+    }
+    for name, (value, make) in optional.items():
+        if not _is_off(value):
+            pieces[name] = make(value)
+    norm = dict(rescale=rescale, samplewise_center=samplewise_center,
+                samplewise_std_normalization=samplewise_std_normalization, featurewise_center=featurewise_center,
+                featurewise_std_normalization=featurewise_std_normalization, zca_whitening=zca_whitening)
+    if not all(_is_off(v) for v in norm.values()):
+        pieces["standardize"] = standardize(statistics, **norm)
+        dtype = jnp.float32 if dtype is None else dtype
+    piece = _combine(tuple(pieces.values()), tuple(_SLOTS[k] for k in pieces), names=tuple(pieces))
+    return Augmenter(piece, order=order, fill_mode=fill_mode, cval=cval, mask_cval=mask_cval,
+                     value_range=value_range, dtype=dtype)
+
+
+_OPTION_NAMES = tuple(augmenter.__code__.co_varnames[: augmenter.__code__.co_kwonlyargcount])

@@ -1,0 +1,387 @@
+"""jaxaug.data.cifar10 against tiny fake CIFAR-10 sources written here (tmp dirs only).
+
+Every source holds the same pixels: the official-format archives in a shuffled label order
+(as the real train split), the class-folder sources as PNG files named so that, within a
+class, file order is archive order. So a class-folder load must equal the archive load
+reordered by a stable sort on the label.
+"""
+
+import hashlib
+import io
+import os
+import pickle
+import shutil
+import tarfile
+import zipfile
+
+import numpy as np
+import pytest
+import tensorflow_datasets as tfds
+from hypothesis import given
+from hypothesis import strategies as st
+from PIL import Image
+
+from jaxaug.data import _cifar10_builder, cifar10
+
+NAMES = cifar10.CLASS_NAMES
+PER_CLASS = {"train": 3, "test": 2}
+REAL_ZIP = "/work/shared/data/cifar10-jpeg.zip"
+
+
+def _fake_split(split, seed):
+    rng = np.random.default_rng(seed)
+    labels = rng.permutation(np.repeat(np.arange(10), PER_CLASS[split])).astype(np.int32)
+    images = rng.integers(0, 256, (labels.size, 32, 32, 3), dtype=np.uint8)
+    return images, labels
+
+
+TRAIN = _fake_split("train", 0)
+TEST = _fake_split("test", 1)
+
+
+def _batches(images, labels, n):
+    return zip(np.array_split(images, n), np.array_split(labels, n), strict=True)
+
+
+def _chw(images):
+    return images.transpose(0, 3, 1, 2).reshape(len(images), -1)
+
+
+def _python_members():
+    """The official python layout: pickled dicts with bytes keys, CHW rows (protocol 2 as in the original)."""
+    def dump(obj):
+        return pickle.dumps(obj, protocol=2)
+
+    members = {"batches.meta": dump({b"label_names": [n.encode() for n in NAMES], b"num_vis": 3072})}
+    for i, (x, y) in enumerate(_batches(*TRAIN, 5), 1):
+        members[f"data_batch_{i}"] = dump({b"batch_label": b"b", b"labels": y.tolist(), b"data": _chw(x)})
+    members["test_batch"] = dump({b"batch_label": b"t", b"labels": TEST[1].tolist(), b"data": _chw(TEST[0])})
+    return members
+
+
+def _binary_records(images, labels):
+    return np.concatenate([labels[:, None].astype(np.uint8), _chw(images)], axis=1).tobytes()
+
+
+def _binary_members():
+    members = {"batches.meta.txt": "\n".join(NAMES).encode() + b"\n"}
+    for i, (x, y) in enumerate(_batches(*TRAIN, 5), 1):
+        members[f"data_batch_{i}.bin"] = _binary_records(x, y)
+    members["test_batch.bin"] = _binary_records(*TEST)
+    return members
+
+
+def _encode(image, fmt="PNG"):
+    buf = io.BytesIO()
+    Image.fromarray(image).save(buf, format=fmt)
+    return buf.getvalue()
+
+
+def _folder_members(fmt="PNG"):
+    """<split>/<class>/<k>.png, k counting within the class in archive order."""
+    members = {}
+    for split, (images, labels) in (("train", TRAIN), ("test", TEST)):
+        counts = [0] * 10
+        for image, label in zip(images, labels, strict=True):
+            members[f"{split}/{NAMES[label]}/{counts[label]:04d}.{fmt.lower()}"] = _encode(image, fmt)
+            counts[label] += 1
+    return members
+
+
+def _write_tar(path, members, prefix=""):
+    with tarfile.open(path, "w:gz") as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(prefix + name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return str(path)
+
+
+def _write_zip(path, members, prefix=""):
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(prefix + name, data)
+    return str(path)
+
+
+def _write_folder(path, members, prefix=""):
+    for name, data in members.items():
+        target = os.path.join(path, prefix + name)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "wb") as f:
+            f.write(data)
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory):
+    d = tmp_path_factory.mktemp("sources")
+    return {
+        "python-tar": _write_tar(d / "cifar-10-python.tar.gz", _python_members(), "cifar-10-batches-py/"),
+        "binary-tar": _write_tar(d / "cifar-10-binary.tar.gz", _binary_members(), "cifar-10-batches-bin/"),
+        "python-folder": _write_folder(d / "extracted", _python_members(), "cifar-10-batches-py/"),
+        "zip-with-root": _write_zip(d / "png.zip", _folder_members(), "cifar10/"),
+        "folder": _write_folder(d / "pngs", _folder_members()),
+        "tar-of-folders": _write_tar(d / "pngs.tar", _folder_members(), "a/b/"),
+    }
+
+
+def _expected(official):
+    if official:
+        return TRAIN, TEST
+    return tuple((x[np.argsort(y, kind="stable")], np.sort(y)) for x, y in (TRAIN, TEST))
+
+
+@pytest.mark.parametrize("name", ["python-tar", "binary-tar", "python-folder", "zip-with-root", "folder",
+                                  "tar-of-folders"])
+def test_every_source_gives_the_same_examples(name, sources, tmp_path):
+    arrays = cifar10.load(sources[name], data_dir=tmp_path)
+    official = name.startswith(("python", "binary"))
+    (train_x, train_y), (test_x, test_y) = _expected(official)
+    assert arrays.official_order is official
+    for got, want in [(arrays.train_images, train_x), (arrays.train_labels, train_y),
+                      (arrays.test_images, test_x), (arrays.test_labels, test_y)]:
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got, want)
+    assert sources[name] in arrays.source
+    kind = {"python": "python archive", "binary": "binary archive"}.get(name.split("-")[0], "class folders")
+    assert kind in arrays.source
+
+
+def test_jpeg_bytes_are_stored_untouched(tmp_path):
+    members = _folder_members("JPEG")
+    arrays = cifar10.load(_write_zip(tmp_path / "jpeg.zip", members), data_dir=tmp_path / "tfds")
+    names = sorted(n for n in members if n.startswith("train/"))
+    want = np.stack([np.asarray(Image.open(io.BytesIO(members[n]))) for n in names])
+    np.testing.assert_array_equal(arrays.train_images, want)  # our fast JPEG path == PIL's decoder
+    (version_dir,) = (tmp_path / "tfds" / "jaxaug_cifar10").glob("*/1.0.0")
+    stored = tfds.builder_from_directory(str(version_dir)).as_data_source(
+        decoders={"image": tfds.decode.SkipDecoding()})["train"]
+    assert [r["image"] for r in stored.__getitems__(list(range(len(names))))] == [members[n] for n in names]
+
+
+def test_prepared_once_and_sources_kept_apart(sources, tmp_path, monkeypatch):
+    first = cifar10.load(sources["zip-with-root"], data_dir=tmp_path)
+    (record,) = tmp_path.glob("jaxaug_cifar10/*/1.0.0/*train.array_record*")
+    mtime = record.stat().st_mtime_ns
+
+    def fail(*args, **kwargs):
+        raise AssertionError("prepared again")
+
+    monkeypatch.setattr(_cifar10_builder.JaxaugCifar10, "_generate_examples", fail)
+    again = cifar10.load(sources["zip-with-root"], data_dir=tmp_path)
+    np.testing.assert_array_equal(again.train_images, first.train_images)
+    assert record.stat().st_mtime_ns == mtime
+    with pytest.raises(AssertionError, match="prepared again"):  # a new source is prepared, not confused
+        cifar10.load(sources["python-tar"], data_dir=tmp_path)
+    monkeypatch.undo()
+    official = cifar10.load(sources["python-tar"], data_dir=tmp_path)
+    assert official.official_order and not again.official_order
+    assert len(list(tmp_path.glob("jaxaug_cifar10/*/1.0.0/dataset_info.json"))) == 2
+
+
+def _damaged(tmp_path, kind):
+    """(path, text the error must contain) for one kind of damage."""
+    if kind == "truncated tarball":
+        whole = open(_write_tar(tmp_path / "full.tar.gz", _python_members()), "rb").read()
+        path = tmp_path / "cut.tar.gz"
+        path.write_bytes(whole[: len(whole) // 2])
+        return str(path), "cut.tar.gz"
+    if kind == "partial record":
+        members = _binary_members()
+        members["data_batch_3.bin"] += b"\0" * 100
+        return _write_tar(tmp_path / "bin.tar.gz", members), "data_batch_3.bin"
+    if kind == "missing batch":
+        members = _python_members()
+        del members["data_batch_4"]
+        return _write_folder(tmp_path / "py", members), "data_batch_4"
+    if kind == "non-image file":
+        members = _folder_members()
+        members["train/cat/notes.txt"] = b"not a picture"
+        return _write_folder(tmp_path / "f", members, "root/"), "notes.txt"
+    if kind == "wrong image size":
+        members = _folder_members()
+        members["test/dog/0001.png"] = _encode(np.zeros((16, 32, 3), np.uint8))
+        return _write_zip(tmp_path / "z.zip", members), "test/dog/0001.png"
+    if kind == "unknown class folder":
+        members = _folder_members()
+        members["train/kitten/0000.png"] = members["train/cat/0000.png"]
+        return _write_zip(tmp_path / "z.zip", members, "cifar10/"), "cifar10/train/kitten"
+    if kind == "missing class folder":
+        members = {k: v for k, v in _folder_members().items() if not k.startswith("test/frog/")}
+        return _write_zip(tmp_path / "z.zip", members), "frog"
+    if kind == "wrong class names":
+        members = _binary_members()
+        members["batches.meta.txt"] = b"\n".join(n.encode() for n in reversed(NAMES))
+        return _write_tar(tmp_path / "bin.tar.gz", members), "batches.meta.txt"
+    if kind == "not an archive":
+        path = tmp_path / "notes.txt"
+        path.write_text("hello")
+        return str(path), "notes.txt"
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize("kind", ["truncated tarball", "partial record", "missing batch", "non-image file",
+                                  "wrong image size", "unknown class folder", "missing class folder",
+                                  "wrong class names", "not an archive"])
+def test_damaged_sources_name_the_file(kind, tmp_path):
+    path, culprit = _damaged(tmp_path, kind)
+    with pytest.raises(ValueError, match=culprit.replace(".", r"\.")):
+        cifar10.load(path, data_dir=tmp_path / "tfds")
+    assert not list((tmp_path / "tfds").glob("jaxaug_cifar10/*/1.0.0")), "a damaged source was kept as prepared"
+
+
+def test_pickles_cannot_run_code(tmp_path):
+    canary = tmp_path / "canary"
+    canary.write_text("alive")
+
+    class Evil:
+        def __reduce__(self):
+            return os.remove, (str(canary),)
+
+    members = _python_members()
+    members["data_batch_2"] = pickle.dumps({b"data": Evil()}, protocol=2)
+    path = _write_folder(tmp_path / "py", members)
+    with pytest.raises(ValueError, match="data_batch_2.*refusing to load"):
+        cifar10.load(path, data_dir=tmp_path / "tfds")
+    assert canary.exists()
+
+
+@pytest.mark.parametrize(("data", "error", "match"), [
+    ("/no/such/cifar.zip", FileNotFoundError, "data=.*/no/such/cifar.zip"),
+    (3, TypeError, "data=3"),
+])
+def test_bad_data_argument(data, error, match, tmp_path):
+    with pytest.raises(error, match=match):
+        cifar10.load(data, data_dir=tmp_path)
+
+
+def test_bad_data_dir_argument():
+    with pytest.raises(TypeError, match="data_dir=5"):
+        cifar10.load(None, data_dir=5)
+
+
+def test_no_data_and_no_network_explains_what_to_pass(tmp_path, monkeypatch):
+    def offline(url, *args, **kwargs):
+        raise OSError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr(cifar10.urllib.request, "urlopen", offline)
+    with pytest.raises(FileNotFoundError, match="--data PATH") as info:
+        cifar10.load(data_dir=tmp_path)
+    for text in (cifar10.URL, "name resolution", "cifar-10-python.tar.gz", "cifar-10-binary.tar.gz", "zip"):
+        assert text in str(info.value)
+    assert not (tmp_path / "downloads" / "cifar-10-python.tar.gz").exists()
+
+
+def test_no_data_downloads_checks_sha256_and_prepares(sources, tmp_path, monkeypatch):
+    fetched = []
+
+    def fake_download(url, dest):
+        fetched.append(url)
+        shutil.copy(sources["python-tar"], dest)
+
+    monkeypatch.setattr(cifar10, "_download", fake_download)
+    with pytest.raises(ValueError, match="sha256"):  # the fake is not the official archive
+        cifar10.load(data_dir=tmp_path)
+    assert not (tmp_path / "downloads" / "cifar-10-python.tar.gz").exists(), "a corrupt download was kept"
+    fake_sha = hashlib.sha256(open(sources["python-tar"], "rb").read()).hexdigest()
+    monkeypatch.setattr(cifar10, "SHA256", fake_sha)
+    arrays = cifar10.load(data_dir=tmp_path)
+    assert fetched == [cifar10.URL, cifar10.URL] and arrays.official_order
+    np.testing.assert_array_equal(arrays.train_images, TRAIN[0])
+    assert "downloads" in arrays.source
+    cifar10.load(data_dir=tmp_path)  # prepared now: no third download
+    assert len(fetched) == 2
+
+
+def test_no_data_uses_what_is_prepared(sources, tmp_path, monkeypatch):
+    cifar10.load(sources["folder"], data_dir=tmp_path)
+    monkeypatch.setattr(cifar10, "_download", lambda url, dest: pytest.fail("downloaded"))
+    arrays = cifar10.load(data_dir=tmp_path)
+    assert not arrays.official_order and sources["folder"] in arrays.source
+    np.testing.assert_array_equal(arrays.test_images, _expected(False)[1][0])
+
+
+def test_command_line_prepares_and_prints_sizes(sources, tmp_path, capsys):
+    assert cifar10.main(["--data", sources["binary-tar"], "--data-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "train: 30 examples" in out and "test: 20 examples" in out and "binary archive" in out
+    with pytest.raises(SystemExit) as info:
+        cifar10.main(["--data", str(tmp_path / "missing.zip"), "--data-dir", str(tmp_path)])
+    assert info.value.code == 2 and "missing.zip" in capsys.readouterr().err
+
+
+# --- tutorial_subset --------------------------------------------------------------------------------
+
+
+@st.composite
+def file_order_labels(draw):
+    """Labels in file order: 1-30 per class, grouped by class (class folders) or shuffled."""
+    counts = draw(st.lists(st.integers(1, 30), min_size=10, max_size=10))
+    labels = np.repeat(np.arange(10), counts).astype(np.int32)
+    return np.random.default_rng(draw(st.integers(0, 99))).permutation(labels) if draw(st.booleans()) else labels
+
+
+@given(file_order_labels(), st.integers(0, 2**32 - 1), st.data())
+def test_subset_takes_the_first_of_each_class(labels, seed, data):
+    per_class = data.draw(st.integers(1, int(np.bincount(labels).min())))
+    idx = cifar10.tutorial_subset(labels, official_order=False, size=10 * per_class, seed=seed)
+    assert idx.shape == (10 * per_class,) and np.issubdtype(idx.dtype, np.integer)
+    for c in range(10):
+        np.testing.assert_array_equal(np.sort(idx[labels[idx] == c]), np.flatnonzero(labels == c)[:per_class])
+    np.testing.assert_array_equal(idx, cifar10.tutorial_subset(labels, official_order=False,
+                                                               size=10 * per_class, seed=seed))
+
+
+@given(st.integers(1, 100), st.integers(0, 50))
+def test_subset_in_official_order_is_the_head(tens, extra):
+    labels = np.arange(10 * tens + extra) % 10
+    np.testing.assert_array_equal(cifar10.tutorial_subset(labels, official_order=True, size=10 * tens),
+                                  np.arange(10 * tens))
+
+
+def test_subset_validation_tail_mixes_all_classes():
+    labels = np.repeat(np.arange(10), 5000)
+    idx = cifar10.tutorial_subset(labels, official_order=False)
+    tail = np.bincount(labels[idx[-1000:]], minlength=10)
+    # A uniform shuffle puts 100 +- 9 of each class in the last 10 %; grouped order would put 1000 of one.
+    assert tail.min() > 55 and tail.max() < 145, tail
+    assert not np.array_equal(idx, cifar10.tutorial_subset(labels, official_order=False, seed=1))
+
+
+@pytest.mark.parametrize(("labels", "kwargs", "match"), [
+    (np.repeat(np.arange(10), 5), {"size": 25}, "size=25"),
+    (np.repeat(np.arange(10), 5), {"size": 60}, "size=60"),
+    (np.repeat(np.arange(10), 5), {"size": 60, "official_order": True}, "size=60"),
+    (np.repeat(np.arange(10), 5), {"size": 0}, "size=0"),
+    (np.repeat(np.arange(10), 5), {"size": 10, "seed": -1}, "seed=-1"),
+    (np.zeros((5, 2), int), {"size": 10}, "labels="),
+    (np.arange(20), {"size": 10}, "labels with min 0, max 19"),
+])
+def test_subset_rejects_bad_arguments(labels, kwargs, match):
+    kwargs = {"official_order": False, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        cifar10.tutorial_subset(labels, **kwargs)
+
+
+def test_subset_needs_a_bool_order_flag():
+    with pytest.raises(TypeError, match="official_order=None"):
+        cifar10.tutorial_subset(np.arange(100) % 10, official_order=None, size=10)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.exists(REAL_ZIP), reason=f"{REAL_ZIP} not present")
+def test_real_jpeg_zip(tmp_path):
+    arrays = cifar10.load(REAL_ZIP, data_dir=tmp_path)
+    assert arrays.train_images.shape == (50000, 32, 32, 3) and arrays.test_images.shape == (10000, 32, 32, 3)
+    assert arrays.train_images.dtype == np.uint8 and arrays.train_labels.dtype == np.int32
+    np.testing.assert_array_equal(np.bincount(arrays.train_labels), [5000] * 10)
+    np.testing.assert_array_equal(np.bincount(arrays.test_labels), [1000] * 10)
+    assert not arrays.official_order and REAL_ZIP in arrays.source
+    with zipfile.ZipFile(REAL_ZIP) as zf:
+        for i in (0, 4999, 5000, 49999):
+            name = f"cifar10/train/{NAMES[i // 5000]}/"
+            name += sorted(n for n in zf.namelist() if n.startswith(name) and n != name)[i % 5000][len(name):]
+            np.testing.assert_array_equal(arrays.train_images[i], np.asarray(Image.open(zf.open(name))))
+    idx = cifar10.tutorial_subset(arrays.train_labels, official_order=arrays.official_order)
+    np.testing.assert_array_equal(np.bincount(arrays.train_labels[idx]), [1000] * 10)

@@ -1,0 +1,209 @@
+"""augment(key, batch): determinism, per-example keys, one warp, masks/keypoints, errors."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from scipy import stats
+
+import jaxaug
+from jaxaug import color, transforms
+from jaxaug import pipeline as jp
+
+IDG = dict(rotation_range=20, width_shift_range=0.2, height_shift_range=0.2, zoom_range=0.2, shear_range=10,
+           horizontal_flip=True, brightness_range=(0.7, 1.3), channel_shift_range=30.0)
+EVERYTHING = dict(IDG, crop_padding=2, contrast_range=(0.8, 1.2), saturation_range=(0.7, 1.3), hue_range=0.05,
+                  hsv_contrast_range=(0.25, 4.0), grayscale_probability=0.2, blur_sigma_range=(0.0, 1.0),
+                  gaussian_noise=(0.0, 0.05), salt_and_pepper=(0.0, 0.02), cutout_size=6,
+                  random_erasing_probability=0.5)
+
+
+def batch(n=8, hw=(24, 24), dtype=np.uint8, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 256, (n, *hw, 3))
+    return jnp.asarray(x.astype(dtype) if dtype == np.uint8 else (x / 255.0).astype(dtype))
+
+
+def test_same_key_same_output_under_jit_eager_and_vmap():
+    augment = jp.augmenter(**EVERYTHING)
+    x, key = batch(), jax.random.key(0)
+    jitted = jax.jit(augment)(key, x)
+    np.testing.assert_array_equal(jitted, jax.jit(augment)(key, x))
+    # Eager and per-example vmapped runs may round float32 differently (XLA fusion):
+    # uint8 outputs agree to one level.
+    eager = augment(key, x)
+    singles = jax.vmap(lambda i, img: augment(key, img[None], indices=i[None])[0])(jnp.arange(8), x)
+    for other in (eager, singles):
+        assert np.abs(np.asarray(other, int) - np.asarray(jitted, int)).max() <= 1
+    assert not np.array_equal(jitted, jax.jit(augment)(jax.random.key(1), x))
+
+
+@pytest.mark.parametrize("size", [1, 7, 128])
+def test_an_example_does_not_depend_on_its_batch(size):
+    augment = jax.jit(jp.augmenter(**EVERYTHING))
+    pool = batch(130, seed=1)
+    key = jax.random.key(3)
+    reference = np.asarray(augment(key, pool[5:6], indices=jnp.array([5])))[0]
+    start = 5 - min(size - 1, 3)
+    idx = jnp.arange(start, start + size)
+    out = augment(key, pool[idx], indices=idx)
+    np.testing.assert_array_equal(out[5 - start], reference)
+
+
+def test_default_indices_are_positions_and_single_image_is_example_zero():
+    augment = jax.jit(jp.augmenter(**IDG))
+    x, key = batch(4), jax.random.key(2)
+    np.testing.assert_array_equal(augment(key, x), augment(key, x, indices=jnp.arange(4)))
+    np.testing.assert_array_equal(augment(key, x[0]), augment(key, x[:1])[0])
+
+
+def test_sample_then_apply_replays_the_call():
+    augment = jp.augmenter(**EVERYTHING)
+    x, key = batch(), jax.random.key(4)
+    params = jax.jit(augment.sample)(key, x)
+    assert set(params) >= {"affine", "brightness", "channel_shift", "cutout"}
+    assert params["affine"]["rotation"].shape == (8,)
+    np.testing.assert_array_equal(jax.jit(augment.apply)(params, x), jax.jit(augment)(key, x))
+
+
+def test_chain_composes_geometry_into_one_warp_then_pixel_ops():
+    x = batch(3, (20, 20), np.float32)
+    piece = jp.chain(jp.rotation(30.0), jp.brightness((0.5, 1.5)), jp.shift(0.1, 0.2), jp.zoom(0.3))
+    augment = jp.Augmenter(piece, order=1, fill_mode="reflect")
+    key = jax.random.key(7)
+    params = augment.sample(key, x)
+    out = jax.jit(augment.apply)(params, x)
+    for i in range(3):
+        p = jax.tree.map(lambda a, i=i: a[i], params)
+        m = jaxaug.compose(transforms.rotation_matrix_centered((20, 20), **p[0]),
+                           transforms.shift_matrix_centered((20, 20), **p[2]),
+                           transforms.zoom_matrix_centered((20, 20), **p[3]))
+        warped = jaxaug.affine_warp(x[i], m, fill_mode="reflect")
+        ref = color.adjust_brightness(warped, **p[1])
+        np.testing.assert_allclose(out[i], ref, atol=1e-5)
+    # piece j of a chain draws from fold_in(image_key, j)
+    image_key = jax.random.fold_in(key, 2)
+    expected = transforms.sample_rotation(jax.random.fold_in(image_key, 0), 30.0)["angle"]
+    np.testing.assert_allclose(params[0]["angle"][2], expected)
+
+
+def test_switching_an_option_does_not_change_the_other_draws():
+    x, key = batch(), jax.random.key(5)
+    plain = jp.augmenter(**IDG).sample(key, x)
+    more = jp.augmenter(**EVERYTHING).sample(key, x)
+    for name in ("affine", "brightness", "channel_shift"):
+        jax.tree.map(np.testing.assert_array_equal, plain[name], more[name])
+
+
+def test_geometry_matches_random_affine_per_example():
+    x, key = batch(5, (16, 16)), jax.random.key(9)
+    out = jax.jit(jp.augmenter(rotation_range=20, width_shift_range=0.2, height_shift_range=0.2, zoom_range=0.2,
+                               order=0))(key, x)
+    for i in range(5):
+        m = jaxaug.random_affine(jax.random.fold_in(jax.random.fold_in(key, i), 0), (16, 16), rotation_range=20,
+                                 width_shift_range=0.2, height_shift_range=0.2, zoom_range=0.2)
+        assert np.abs(np.asarray(out[i], int) - np.asarray(jaxaug.affine_warp(x[i], m, order=0), int)).max() <= 1
+
+
+def test_parameters_cover_their_ranges_and_are_independent():
+    augment = jp.augmenter(rotation_range=30, brightness_range=(0.5, 1.5), channel_shift_range=20.0,
+                           hsv_contrast_range=(0.25, 4.0), blur_sigma_range=(0.0, 2.0))
+    x = jnp.zeros((2000, 4, 4, 3), jnp.uint8)
+    p = jax.tree.map(np.asarray, jax.jit(augment.sample)(jax.random.key(11), x))
+    draws = {
+        "rotation": (p["affine"]["rotation"], (-30, 60)),
+        "brightness": (p["brightness"]["factor"], (0.5, 1.0)),
+        "shift": (p["channel_shift"]["shift"], (-20, 40)),
+        "log s_exp": (np.log(p["hsv_contrast"]["saturation_exponent"]), (np.log(0.25), np.log(16))),
+        "log v_exp": (np.log(p["hsv_contrast"]["value_exponent"]), (np.log(0.25), np.log(16))),
+        "sigma": (p["blur"]["sigma"], (0.0, 2.0)),
+    }
+    for name, (values, args) in draws.items():
+        assert stats.kstest(values, "uniform", args=args).pvalue > 1e-3, name
+    corr = np.corrcoef(np.stack([v for v, _ in draws.values()]))
+    assert np.abs(corr - np.eye(len(draws))).max() < 0.08
+
+
+def test_jitted_augment_compiles_once():
+    augment = jp.augmenter(**IDG)
+    traces = []
+
+    def counted(key, images):
+        traces.append(1)
+        return augment(key, images)
+
+    fn = jax.jit(counted)
+    x = batch()
+    for seed in range(5):
+        fn(jax.random.key(seed), x)
+    assert len(traces) == 1
+
+
+def test_masks_get_the_geometry_with_order_zero_and_their_own_fill():
+    labels = np.random.default_rng(0).integers(0, 5, (4, 20, 20)).astype(np.int32)
+    images = jnp.asarray(labels[..., None].repeat(3, -1) * 10, jnp.float32)
+    augment = jp.augmenter(rotation_range=40, zoom_range=0.3, brightness_range=(0.5, 1.5), fill_mode="constant",
+                           cval=0.0, mask_cval=255, order=0)
+    out = jax.jit(augment)(jax.random.key(1), images, masks=labels)
+    assert out.masks.dtype == np.int32 and out.masks.shape == labels.shape
+    assert set(np.unique(out.masks)) <= {0, 1, 2, 3, 4, 255}
+    geometry_only = jp.augmenter(rotation_range=40, zoom_range=0.3, fill_mode="constant", order=0)
+    plain = jax.jit(geometry_only)(jax.random.key(1), images)
+    inside = np.asarray(out.masks) != 255
+    np.testing.assert_array_equal(np.asarray(plain)[..., 0][inside], np.asarray(out.masks)[inside] * 10)
+    assert (np.asarray(plain)[..., 0][~inside] == 0).all()
+
+
+def test_keypoints_follow_the_geometry_and_ignore_colour():
+    x = jnp.zeros((3, 16, 16, 3), jnp.float32)
+    points = jnp.tile(jnp.array([[[3.0, 4.0], [15.0, 15.0]]]), (3, 1, 1))
+    augment = jp.augmenter(rotation_range=90, width_shift_range=0.3, brightness_range=(0.5, 1.5))
+    key = jax.random.key(2)
+    out = augment(key, x, keypoints=points)
+    params = augment.sample(key, x)
+    for i in range(3):
+        m = jaxaug.affine_matrix((16, 16), **jax.tree.map(lambda a, i=i: a[i], params["affine"]))
+        expected, visible = jaxaug.warp_keypoints(points[i], m, (16, 16))
+        np.testing.assert_allclose(out.keypoints[i], expected, atol=1e-4)
+        np.testing.assert_array_equal(out.visible[i], visible)
+    assert out.masks is None
+
+
+def test_float_images_keep_dtype_and_normalisation_gives_float32():
+    x = batch(4, dtype=np.float32)
+    assert jp.augmenter(**IDG, value_range=(0, 1))(jax.random.key(0), x).dtype == jnp.float32
+    out = jp.augmenter(rotation_range=10, rescale=1 / 255.0, samplewise_center=True)(jax.random.key(0), batch(4))
+    assert out.dtype == jnp.float32
+    np.testing.assert_allclose(np.asarray(out).mean(axis=(1, 2, 3)), 0.0, atol=1e-5)
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(rotaton_range=10), "rotation_range"),
+    (dict(rotation_range=-1), "rotation_range"),
+    (dict(brightness_range=(1.3, 0.7)), "brightness_range"),
+    (dict(hsv_contrast_range=(0.0, 4.0)), "exponent_range"),
+    (dict(fill_mode="edge"), "fill_mode"),
+    (dict(order=3), "order"),
+    (dict(zoom_range=1.5), "zoom_range"),
+    (dict(cutout_size=-2), "size"),
+])
+def test_bad_options_fail_when_the_augmenter_is_built(kwargs, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        jp.augmenter(**kwargs)
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(masks=jnp.zeros((4, 10, 10))), "masks"),
+    (dict(keypoints=jnp.zeros((4, 3))), "keypoints"),
+    (dict(indices=jnp.arange(3)), "indices"),
+])
+def test_bad_call_arguments_name_the_argument(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        jp.augmenter(**IDG)(jax.random.key(0), batch(4), **kwargs)
+
+
+def test_bad_key_and_pieces():
+    with pytest.raises(TypeError, match="key"):
+        jp.augmenter(**IDG)(0, batch(2))
+    with pytest.raises(TypeError, match="pieces"):
+        jp.chain(jp.rotation(3), "flip")
