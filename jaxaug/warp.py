@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import lax
 
 from jaxaug import _checks, _images
@@ -165,7 +166,7 @@ def check_options(order, fill_mode, cval) -> None:
     if isinstance(order, bool) or order not in (0, 1):
         raise ValueError(f"order must be 0 (nearest) or 1 (bilinear). Received: order={order!r}")
     _checks.check_choice(fill_mode, "fill_mode", FILL_MODES)
-    if jnp.ndim(cval) != 0:
+    if np.ndim(cval) != 0:
         raise ValueError(f"cval must be a scalar. Received: cval={_checks.short_repr(cval)}")
 
 

@@ -24,24 +24,27 @@ def batch(n=8, hw=(24, 24), dtype=np.uint8, seed=0):
     return jnp.asarray(x.astype(dtype) if dtype == np.uint8 else (x / 255.0).astype(dtype))
 
 
+SOME = dict(IDG, hsv_contrast_range=(0.5, 2.0), gaussian_noise=0.02, cutout_size=6)
+
+
 def test_same_key_same_output_under_jit_eager_and_vmap():
-    augment = jp.augmenter(**EVERYTHING)
-    x, key = batch(), jax.random.key(0)
+    augment = jp.augmenter(**SOME)
+    x, key = batch(4, (16, 16)), jax.random.key(0)
     jitted = jax.jit(augment)(key, x)
     np.testing.assert_array_equal(jitted, jax.jit(augment)(key, x))
-    # Eager and per-example vmapped runs may round float32 differently (XLA fusion):
-    # uint8 outputs agree to one level.
+    # Eager runs op by op, so XLA may round float32 differently than in the fused
+    # program: uint8 outputs agree to one level.
     eager = augment(key, x)
-    singles = jax.vmap(lambda i, img: augment(key, img[None], indices=i[None])[0])(jnp.arange(8), x)
-    for other in (eager, singles):
-        assert np.abs(np.asarray(other, int) - np.asarray(jitted, int)).max() <= 1
+    singles = jax.jit(jax.vmap(lambda i, img: augment(key, img[None], indices=i[None])[0]))(jnp.arange(4), x)
+    np.testing.assert_array_equal(singles, jitted)
+    assert np.abs(np.asarray(eager, int) - np.asarray(jitted, int)).max() <= 1
     assert not np.array_equal(jitted, jax.jit(augment)(jax.random.key(1), x))
 
 
 @pytest.mark.parametrize("size", [1, 7, 128])
 def test_an_example_does_not_depend_on_its_batch(size):
     augment = jax.jit(jp.augmenter(**EVERYTHING))
-    pool = batch(130, seed=1)
+    pool = batch(130, (12, 12), seed=1)
     key = jax.random.key(3)
     reference = np.asarray(augment(key, pool[5:6], indices=jnp.array([5])))[0]
     start = 5 - min(size - 1, 3)
