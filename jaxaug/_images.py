@@ -36,7 +36,13 @@ def value_range(dtype, value_range=None) -> tuple[float, float]:
 
 
 def restore(out, dtype):
-    """float32 result -> `dtype`; uint8 is rounded (half to even) and clipped."""
-    if dtype == jnp.uint8:
-        return jnp.clip(jnp.round(out), 0, 255).astype(jnp.uint8)
+    """float32 result -> `dtype`; integers (uint8, label masks) are rounded (half to even)
+    and clipped to the dtype's range; bools are `out > 0.5`; floats are cast."""
+    dtype = jnp.dtype(dtype)
+    if dtype == jnp.bool_:
+        return out > 0.5
+    if jnp.issubdtype(dtype, jnp.integer):
+        # float32 holds integers exactly up to 2**24: wider bounds would round and overflow.
+        info = jnp.iinfo(dtype)
+        return jnp.clip(jnp.round(out), max(info.min, -2**24), min(info.max, 2**24)).astype(dtype)
     return out.astype(dtype)

@@ -32,14 +32,17 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
+import warnings
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax import lax
 
 from jaxaug import _checks, _images, color, filters, geometry, noise, normalize, occlusion, transforms, warp
 
@@ -93,9 +96,16 @@ _PROBE_SHAPE = (8, 8, 3)
 
 
 def _checked(piece: Augmentation) -> Augmentation:
-    # Tracing `sample` once with abstract values runs its static checks now, so a bad
-    # range fails where the pipeline is built, not at the first batch.
-    jax.eval_shape(lambda key: piece.sample(key, _PROBE_SHAPE), jax.random.key(0))
+    # Tracing the piece once with abstract values runs its static checks now, so a bad
+    # option fails where the pipeline is built, not at the first batch.
+    def probe(key, image):
+        params = piece.sample(key, _PROBE_SHAPE)
+        if piece.matrix is not None:
+            piece.matrix(params, _PROBE_SHAPE)
+        if piece.apply is not None:
+            piece.apply(params, image, (0.0, 1.0))
+
+    jax.eval_shape(probe, jax.random.key(0), jax.ShapeDtypeStruct(_PROBE_SHAPE, jnp.float32))
     return piece
 
 
@@ -138,7 +148,7 @@ def chain(*pieces: Augmentation) -> Augmentation:
     motion first) into one matrix; pixel pieces then run in order.
 
     Example:
-      >>> piece = chain(rotation(20), shift(0.1, 0.1), brightness((0.8, 1.2)))
+      >>> piece = chain(rotation(20), shift(width_shift_range=0.1), brightness((0.8, 1.2)))
     """
     for j, p in enumerate(pieces):
         if not isinstance(p, Augmentation):
@@ -165,9 +175,10 @@ def rotation(max_degrees) -> Augmentation:
                       transforms.rotation_matrix_centered)
 
 
-def shift(height_shift_range=0.0, width_shift_range=0.0) -> Augmentation:
+def shift(*, height_shift_range=0.0, width_shift_range=0.0) -> Augmentation:
     """Translation with Keras' shift-range rules (fractions of the size when < 1, else pixels)."""
-    return _geometric(lambda key, shape: transforms.sample_shift(key, shape, height_shift_range, width_shift_range),
+    return _geometric(lambda key, shape: transforms.sample_shift(key, shape, height_shift_range=height_shift_range,
+                                                                 width_shift_range=width_shift_range),
                       transforms.shift_matrix_centered)
 
 
@@ -277,19 +288,10 @@ def standardize(statistics=None, **options) -> Augmentation:
     def apply(params, image, value_range):
         return normalize.standardize(image, statistics, **options)
 
-    return Augmentation(sample=lambda key, shape: (), apply=apply)
+    return _checked(Augmentation(sample=lambda key, shape: (), apply=apply))
 
 
 # --- running pipelines --------------------------------------------------------------------
-
-
-def _cast(out, dtype):
-    if dtype == jnp.bool_:
-        return out > 0.5
-    if jnp.issubdtype(dtype, jnp.integer):
-        info = jnp.iinfo(dtype)
-        return jnp.clip(jnp.round(out), info.min, info.max).astype(dtype)
-    return out.astype(dtype)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -323,10 +325,17 @@ class Augmenter:
             raise TypeError(f"augmentation must be an Augmentation (e.g. from chain). "
                             f"Received: augmentation={_checks.short_repr(self.augmentation)}")
         warp.check_options(self.order, self.fill_mode, self.cval)
-        if jnp.ndim(self.mask_cval) != 0:
-            raise ValueError(f"mask_cval must be a scalar. Received: mask_cval={_checks.short_repr(self.mask_cval)}")
+        # jax.jit hashes the Augmenter: keep every field a hashable Python value.
+        object.__setattr__(self, "cval", _checks.static_float(self.cval, "cval"))
+        object.__setattr__(self, "mask_cval", _checks.static_float(self.mask_cval, "mask_cval"))
         if self.value_range is not None:
-            _images.value_range(jnp.float32, self.value_range)
+            object.__setattr__(self, "value_range", _images.value_range(jnp.float32, self.value_range))
+        if self.dtype is not None:
+            try:
+                dtype = jnp.dtype(self.dtype)
+            except TypeError as err:
+                raise TypeError(f"dtype must be a numpy dtype. Received: dtype={self.dtype!r}") from err
+            object.__setattr__(self, "dtype", dtype)
 
     def sample(self, key, images, indices=None):
         """The parameters of every example, batched (leading axis N): a replayable pytree."""
@@ -349,9 +358,11 @@ class Augmenter:
         else:
             out = images.astype(jnp.float32)
         if piece.apply is not None:
+            if piece.matrix is not None:
+                out = _materialize(out)
             vr = _images.value_range(images.dtype, self.value_range)
             out = jax.vmap(lambda p, image: piece.apply(p, image, vr))(params, out)
-        out = _images.restore(out, images.dtype if self.dtype is None else jnp.dtype(self.dtype))
+        out = _images.restore(out, images.dtype if self.dtype is None else self.dtype)
         if masks is None and keypoints is None:
             return out
         eye = jnp.broadcast_to(jnp.eye(3, dtype=jnp.float32), (n, 3, 3))
@@ -368,7 +379,8 @@ class Augmenter:
         single = jnp.ndim(images) == 3
         if single:
             if indices is not None:
-                raise ValueError(f"indices is only for a batch (N, H, W, C). Received: indices={indices!r}")
+                raise ValueError(f"indices is only for a batch (N, H, W, C). "
+                                 f"Received: indices={_checks.short_repr(indices)}")
             images = jnp.asarray(images)[None]
             masks = None if masks is None else jnp.asarray(masks)[None]
             keypoints = None if keypoints is None else jnp.asarray(keypoints)[None]
@@ -384,7 +396,7 @@ class Augmenter:
                              f"Received: masks.shape={masks.shape}")
         stacked = masks if masks.ndim == 4 else masks[..., None]
         out = warp.warp_float(stacked.astype(jnp.float32), matrices, 0, self.fill_mode, self.mask_cval)
-        return _cast(out if masks.ndim == 4 else out[..., 0], masks.dtype)
+        return _images.restore(out if masks.ndim == 4 else out[..., 0], masks.dtype)
 
     def _keypoints(self, keypoints, matrices, hw):
         if keypoints is None:
@@ -394,6 +406,18 @@ class Augmenter:
             raise ValueError(f"keypoints must have shape ({matrices.shape[0]}, K, 2), (row, col) per point. "
                              f"Received: keypoints.shape={keypoints.shape}")
         return warp.warp_keypoints(keypoints, matrices, hw)
+
+
+def _materialize(x):
+    """Returns `x` computed once, in memory, before the pixel ops read it.
+
+    XLA's CPU backend otherwise fuses the warp into a reduction of a pixel op (e.g. the
+    image max of Keras' channel shift) and recomputes it per element in a scalar loop:
+    measured 3-4x slower for the whole pipeline. A conditional is a fusion boundary that
+    XLA keeps; both branches return `x` unchanged (x * 1 == x for every float, NaN too).
+    """
+    first = x.reshape(-1)[0]
+    return lax.cond(first == first, lambda v: v, lambda v: v * 1.0, x)
 
 
 def _check_indices(indices, n: int):
@@ -512,14 +536,23 @@ def augmenter(
     if unknown:
         name = sorted(unknown)[0]
         close = difflib.get_close_matches(name, _OPTION_NAMES, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
+        hint = " Use order=0 or order=1." if name == "interpolation_order" else (
+            f" Did you mean {close[0]!r}?" if close else "")
         raise ValueError(f"augmenter got an unknown option {name!r}.{hint} Received: {name}={unknown[name]!r}")
     pieces = {}
     geometric = dict(rotation_range=rotation_range, width_shift_range=width_shift_range,
                      height_shift_range=height_shift_range, shear_range=shear_range, zoom_range=zoom_range,
                      horizontal_flip=horizontal_flip, vertical_flip=vertical_flip)
     if not all(_is_off(v) for v in geometric.values()):
-        pieces["affine"] = affine(**geometric, isotropic_zoom=isotropic_zoom)
+        with _naming("rotation_range, width_shift_range, height_shift_range, shear_range, zoom_range, "
+                     "horizontal_flip, vertical_flip or isotropic_zoom"):
+            pieces["affine"] = affine(**geometric, isotropic_zoom=isotropic_zoom)
+    options = {"crop": "crop_padding", "channel_shift": "channel_shift_range", "brightness": "brightness_range",
+               "contrast": "contrast_range", "saturation": "saturation_range", "hue": "hue_range",
+               "hsv_contrast": "hsv_contrast_range", "grayscale": "grayscale_probability",
+               "blur": "blur_sigma_range", "gaussian_noise": "gaussian_noise",
+               "salt_and_pepper": "salt_and_pepper or salt_vs_pepper", "cutout": "cutout_size or cutout_probability",
+               "random_erasing": "random_erasing_probability"}
     optional = {
         "crop": (crop_padding, crop),
         "channel_shift": (channel_shift_range, channel_shift),
@@ -537,16 +570,47 @@ def augmenter(
     }
     for name, (value, make) in optional.items():
         if not _is_off(value):
-            pieces[name] = make(value)
-    norm = dict(rescale=rescale, samplewise_center=samplewise_center,
-                samplewise_std_normalization=samplewise_std_normalization, featurewise_center=featurewise_center,
-                featurewise_std_normalization=featurewise_std_normalization, zca_whitening=zca_whitening)
+            with _naming(options[name]):
+                pieces[name] = make(value)
+    norm = _keras_normalisation(rescale=rescale, samplewise_center=samplewise_center,
+                                samplewise_std_normalization=samplewise_std_normalization,
+                                featurewise_center=featurewise_center,
+                                featurewise_std_normalization=featurewise_std_normalization,
+                                zca_whitening=zca_whitening)
     if not all(_is_off(v) for v in norm.values()):
-        pieces["standardize"] = standardize(statistics, **norm)
+        with _naming("statistics (from jaxaug.fit) or the normalisation options"):
+            pieces["standardize"] = standardize(statistics, **norm)
         dtype = jnp.float32 if dtype is None else dtype
     piece = _combine(tuple(pieces.values()), tuple(_SLOTS[k] for k in pieces), names=tuple(pieces))
     return Augmenter(piece, order=order, fill_mode=fill_mode, cval=cval, mask_cval=mask_cval,
                      value_range=value_range, dtype=dtype)
+
+
+@contextlib.contextmanager
+def _naming(option: str):
+    """Re-raises a piece's error with the `augmenter` option(s) the user actually passed."""
+    try:
+        yield
+    except (ValueError, TypeError) as err:
+        raise type(err)(f"augmenter option {option}: {err}") from err
+
+
+def _keras_normalisation(**flags):
+    """The flags as Keras' ImageDataGenerator resolves them in its constructor (with its warnings)."""
+    rules = [
+        ("zca_whitening", "featurewise_center", True, "zca_whitening needs featurewise_center: turning it on"),
+        ("zca_whitening", "featurewise_std_normalization", False,
+         "zca_whitening overrides featurewise_std_normalization: turning it off"),
+        ("featurewise_std_normalization", "featurewise_center", True,
+         "featurewise_std_normalization needs featurewise_center: turning it on"),
+        ("samplewise_std_normalization", "samplewise_center", True,
+         "samplewise_std_normalization needs samplewise_center: turning it on"),
+    ]
+    for cause, flag, value, message in rules:
+        if flags[cause] and flags[flag] != value:
+            warnings.warn(f"augmenter: {message}, as Keras' ImageDataGenerator does.", stacklevel=3)
+            flags[flag] = value
+    return flags
 
 
 _OPTION_NAMES = tuple(augmenter.__code__.co_varnames[: augmenter.__code__.co_kwonlyargcount])

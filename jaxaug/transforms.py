@@ -101,8 +101,11 @@ def sample_rotation(key, max_degrees):
     return {"angle": jax.random.uniform(key, (), minval=-m, maxval=m)}
 
 
-def sample_shift(key, shape, height_shift_range=0.0, width_shift_range=0.0):
+def sample_shift(key, shape, *, height_shift_range=0.0, width_shift_range=0.0):
     """{"dy", "dx"} in pixels, with Keras ImageDataGenerator's shift-range rules.
+
+    The ranges are keyword-only: Keras' own `random_shift(x, wrg, hrg)` takes the width
+    first, so positional arguments would be easy to swap.
 
     A float r < 1 is a fraction of the size (uniform in [-r, r) times H or W), a
     float r >= 1 is pixels, an int n picks an integer in {0, ..., n - 1} with a
@@ -218,10 +221,11 @@ def random_rotation(key, image, max_degrees, *, order=1, fill_mode="nearest", cv
     return rotate(image, **sample_rotation(key, max_degrees), order=order, fill_mode=fill_mode, cval=cval)
 
 
-def random_shift(key, image, height_shift_range=0.0, width_shift_range=0.0, *, order=1, fill_mode="nearest",
+def random_shift(key, image, *, height_shift_range=0.0, width_shift_range=0.0, order=1, fill_mode="nearest",
                  cval=0.0):
     """Translates `image` with Keras' shift-range rules (see `sample_shift`)."""
-    params = sample_shift(key, jnp.shape(image)[-3:], height_shift_range, width_shift_range)
+    params = sample_shift(key, jnp.shape(image)[-3:], height_shift_range=height_shift_range,
+                          width_shift_range=width_shift_range)
     return translate(image, **params, order=order, fill_mode=fill_mode, cval=cval)
 
 

@@ -71,7 +71,8 @@ def test_sample_then_apply_replays_the_call():
 
 def test_chain_composes_geometry_into_one_warp_then_pixel_ops():
     x = batch(3, (20, 20), np.float32)
-    piece = jp.chain(jp.rotation(30.0), jp.brightness((0.5, 1.5)), jp.shift(0.1, 0.2), jp.zoom(0.3))
+    piece = jp.chain(jp.rotation(30.0), jp.brightness((0.5, 1.5)),
+                     jp.shift(height_shift_range=0.1, width_shift_range=0.2), jp.zoom(0.3))
     augment = jp.Augmenter(piece, order=1, fill_mode="reflect")
     key = jax.random.key(7)
     params = augment.sample(key, x)
@@ -109,22 +110,43 @@ def test_geometry_matches_random_affine_per_example():
 
 
 def test_parameters_cover_their_ranges_and_are_independent():
-    augment = jp.augmenter(rotation_range=30, brightness_range=(0.5, 1.5), channel_shift_range=20.0,
-                           hsv_contrast_range=(0.25, 4.0), blur_sigma_range=(0.0, 2.0))
-    x = jnp.zeros((2000, 4, 4, 3), jnp.uint8)
+    augment = jp.augmenter(rotation_range=30, width_shift_range=0.25, height_shift_range=0.125, shear_range=15,
+                           zoom_range=(0.7, 1.4), horizontal_flip=True, vertical_flip=True, crop_padding=3,
+                           brightness_range=(0.5, 1.5), channel_shift_range=20.0, contrast_range=(0.6, 1.2),
+                           saturation_range=(0.2, 1.8), hue_range=0.2, hsv_contrast_range=(0.25, 4.0),
+                           grayscale_probability=0.3, blur_sigma_range=(0.0, 2.0))
+    x = jnp.zeros((2000, 8, 16, 3), jnp.uint8)
     p = jax.tree.map(np.asarray, jax.jit(augment.sample)(jax.random.key(11), x))
+    a = p["affine"]
     draws = {
-        "rotation": (p["affine"]["rotation"], (-30, 60)),
+        "rotation": (a["rotation"], (-30, 60)),
+        "dy": (a["shift"][:, 0], (-1, 2)),
+        "dx": (a["shift"][:, 1], (-4, 8)),
+        "shear": (a["shear"], (-15, 30)),
+        "zy": (a["zoom"][:, 0], (0.7, 0.7)),
+        "zx": (a["zoom"][:, 1], (0.7, 0.7)),
         "brightness": (p["brightness"]["factor"], (0.5, 1.0)),
         "shift": (p["channel_shift"]["shift"], (-20, 40)),
+        "contrast": (p["contrast"]["factor"], (0.6, 0.6)),
+        "saturation": (p["saturation"]["factor"], (0.2, 1.6)),
+        "hue": (p["hue"]["delta"], (-0.2, 0.4)),
         "log s_exp": (np.log(p["hsv_contrast"]["saturation_exponent"]), (np.log(0.25), np.log(16))),
         "log v_exp": (np.log(p["hsv_contrast"]["value_exponent"]), (np.log(0.25), np.log(16))),
         "sigma": (p["blur"]["sigma"], (0.0, 2.0)),
     }
     for name, (values, args) in draws.items():
         assert stats.kstest(values, "uniform", args=args).pvalue > 1e-3, name
-    corr = np.corrcoef(np.stack([v for v, _ in draws.values()]))
-    assert np.abs(corr - np.eye(len(draws))).max() < 0.08
+    discrete = {
+        "hflip": a["horizontal_flip"], "vflip": a["vertical_flip"], "gray": p["grayscale"]["weight"] > 0.5,
+        "crop dy": p["crop"]["dy"], "crop dx": p["crop"]["dx"],
+    }
+    assert 0.45 < discrete["hflip"].mean() < 0.55 and 0.45 < discrete["vflip"].mean() < 0.55
+    assert 0.26 < discrete["gray"].mean() < 0.34
+    for name in ("crop dy", "crop dx"):
+        assert set(np.unique(discrete[name])) == {-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0}
+    columns = [v for v, _ in draws.values()] + [np.asarray(v, float) for v in discrete.values()]
+    corr = np.corrcoef(np.stack(columns))
+    assert np.abs(corr - np.eye(len(columns))).max() < 0.1
 
 
 def test_jitted_augment_compiles_once():
@@ -146,8 +168,13 @@ def test_masks_get_the_geometry_with_order_zero_and_their_own_fill():
     labels = np.random.default_rng(0).integers(0, 5, (4, 20, 20)).astype(np.int32)
     images = jnp.asarray(labels[..., None].repeat(3, -1) * 10, jnp.float32)
     augment = jp.augmenter(rotation_range=40, zoom_range=0.3, brightness_range=(0.5, 1.5), fill_mode="constant",
-                           cval=0.0, mask_cval=255, order=0)
+                           cval=0.0, mask_cval=255, order=1)
     out = jax.jit(augment)(jax.random.key(1), images, masks=labels)
+    bools = augment(jax.random.key(1), images, masks=labels > 2).masks
+    assert bools.dtype == np.bool_
+    np.testing.assert_array_equal(bools, np.asarray(out.masks) > 2)  # mask_cval 255 reads as True
+    stacked = augment(jax.random.key(1), images, masks=np.stack([labels, labels], -1)).masks
+    np.testing.assert_array_equal(stacked[..., 1], out.masks)
     assert out.masks.dtype == np.int32 and out.masks.shape == labels.shape
     assert set(np.unique(out.masks)) <= {0, 1, 2, 3, 4, 255}
     geometry_only = jp.augmenter(rotation_range=40, zoom_range=0.3, fill_mode="constant", order=0)
@@ -184,11 +211,18 @@ def test_float_images_keep_dtype_and_normalisation_gives_float32():
     (dict(rotaton_range=10), "rotation_range"),
     (dict(rotation_range=-1), "rotation_range"),
     (dict(brightness_range=(1.3, 0.7)), "brightness_range"),
-    (dict(hsv_contrast_range=(0.0, 4.0)), "exponent_range"),
+    (dict(hsv_contrast_range=(0.0, 4.0)), "hsv_contrast_range"),
+    (dict(contrast_range=(-0.5, 1.0)), "contrast_range"),
+    (dict(saturation_range=(1.5, 0.5)), "saturation_range"),
+    (dict(blur_sigma_range=(2.0, 1.0)), "blur_sigma_range"),
+    (dict(gaussian_noise=-0.1), "gaussian_noise"),
+    (dict(salt_and_pepper=0.1, salt_vs_pepper=1.5), "salt_vs_pepper"),
+    (dict(featurewise_center=True), "statistics"),
+    (dict(interpolation_order=0), "order=0"),
     (dict(fill_mode="edge"), "fill_mode"),
     (dict(order=3), "order"),
     (dict(zoom_range=1.5), "zoom_range"),
-    (dict(cutout_size=-2), "size"),
+    (dict(cutout_size=-2), "cutout_size"),
 ])
 def test_bad_options_fail_when_the_augmenter_is_built(kwargs, match):
     with pytest.raises((ValueError, TypeError), match=match):

@@ -94,7 +94,8 @@ def test_random_crop_equals_pad_and_crop(fill_mode):
 
 @pytest.mark.parametrize("op,args", [
     (jaxaug.random_rotation, (30.0,)), (jaxaug.random_shear, (20.0,)), (jaxaug.random_zoom, ((0.7, 1.3),)),
-    (jaxaug.random_shift, (0.2, 0.3)), (jaxaug.random_flip, (True, True)), (jaxaug.random_crop, (4,)),
+    (lambda k, i: jaxaug.random_shift(k, i, height_shift_range=0.2, width_shift_range=0.3), ()),
+    (jaxaug.random_flip, (True, True)), (jaxaug.random_crop, (4,)),
 ])
 def test_random_ops_are_functions_of_the_key(op, args):
     x = image((16, 16, 3), seed=2)
@@ -129,11 +130,11 @@ def test_samplers_cover_their_ranges():
 
 
 def test_sample_shift_follows_keras_rules():
-    frac = draws(lambda k: transforms.sample_shift(k, (20, 40, 3), 0.1, 0.25))
+    frac = draws(lambda k: transforms.sample_shift(k, (20, 40, 3), height_shift_range=0.1, width_shift_range=0.25))
     assert stats.kstest(frac["dy"], "uniform", args=(-2, 4)).pvalue > 1e-3
     assert stats.kstest(frac["dx"], "uniform", args=(-10, 20)).pvalue > 1e-3
     assert abs(np.corrcoef(frac["dy"], frac["dx"])[0, 1]) < 0.08
-    ints = draws(lambda k: transforms.sample_shift(k, (20, 40, 3), 3, [2.0, 5.0]))
+    ints = draws(lambda k: transforms.sample_shift(k, (20, 40, 3), height_shift_range=3, width_shift_range=[2.0, 5.0]))
     assert set(np.unique(ints["dy"])) == {-2.0, -1.0, 0.0, 1.0, 2.0}
     assert set(np.unique(ints["dx"])) == {-5.0, -2.0, 2.0, 5.0}
 
@@ -143,7 +144,7 @@ def test_sample_shift_follows_keras_rules():
     (lambda: transforms.sample_zoom(jax.random.key(0), (1.2, 0.8)), "zoom_range"),
     (lambda: transforms.sample_crop(jax.random.key(0), 1.5), "padding"),
     (lambda: transforms.sample_flip(jax.random.key(0), "yes"), "horizontal"),
-    (lambda: transforms.sample_shift(jax.random.key(0), (8, 8), -0.1), "height_shift_range"),
+    (lambda: transforms.sample_shift(jax.random.key(0), (8, 8), height_shift_range=-0.1), "height_shift_range"),
     (lambda: jaxaug.rotate(np.zeros((4, 4)), 10.0), "image"),
     (lambda: jaxaug.random_rotation(np.zeros(2, np.int32), np.zeros((4, 4, 1)), 10.0), "key"),
 ])
