@@ -522,7 +522,9 @@ def augmenter(
         featurewise_std_normalization, zca_whitening: Keras' normalisation; the
         featurewise ones need `statistics` from `jaxaug.fit`. Any of them makes the
         output float32.
-      mask_cval, value_range, dtype: see `Augmenter`.
+      mask_cval, value_range, dtype: see `Augmenter`. Float images in 0..255 (as
+        Keras' `img_to_array` gives) need `value_range=(0, 255)`: the default for
+        floats is (0, 1), and the pixel ops clip to it.
 
     Returns:
       An `Augmenter`: call it as `augment(key, images, *, indices=None, masks=None,
