@@ -108,14 +108,6 @@ def static_range(value, name: str, *, minimum: float | None = None, positive: bo
     return lo, hi
 
 
-def symmetric_range(value, name: str) -> tuple[float, float]:
-    """A half-width `d >= 0` becomes (-d, d); a pair (lo, hi) is checked and returned."""
-    if np.ndim(value) == 0 and not isinstance(value, (str, bytes)):
-        d = nonnegative_float(value, name)
-        return -d, d
-    return static_range(value, name)
-
-
 def bounded_float(value, name: str, maximum: float) -> float:
     """A static number in [0, maximum]."""
     out = nonnegative_float(value, name)
