@@ -300,7 +300,7 @@ def random_channel_shift(key, image, intensity, *, value_range=None):
 
 
 def adjust_contrast(image, factor, *, value_range=None):
-    """Scales each channel's distance to its mean: `tf.image.adjust_contrast`.
+    """Scales each channel's distance to its mean, as `tf.image.adjust_contrast`, then clips.
 
     `out = clip((x - mean_c) * factor + mean_c, lo, hi)` with `mean_c` the mean of
     channel c over all pixels of the image.

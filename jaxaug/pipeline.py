@@ -501,7 +501,8 @@ def augmenter(
         horizontal_flip, vertical_flip, fill_mode, cval: as Keras (see
         `jaxaug.random_affine`; degrees, fractions of the size when < 1 or pixels).
       isotropic_zoom: one zoom factor for both axes instead of two independent ones.
-      crop_padding: pixels of pad-and-crop translation (see `crop`), filled by `fill_mode`.
+      crop_padding: pixels of pad-and-crop translation (see `crop`), filled by `fill_mode`
+        (so "nearest" by default; `random_crop` alone defaults to "constant").
       order: 0 (nearest, Keras before December 2017) or 1 (bilinear, Keras'
         `interpolation_order` default).
       channel_shift_range: Keras' channel shift, in pixel units (0..255 for uint8).
@@ -515,8 +516,9 @@ def augmenter(
       gaussian_noise: noise sigma as a fraction of the value range, scalar or (lo, hi).
       salt_and_pepper: fraction of pixels replaced, scalar or (lo, hi);
         salt_vs_pepper: the share of salt among them.
-      cutout_size: side of the cutout square (pixels if an int, a fraction of the
-        shorter side if a float < 1); cutout_probability: how often it is applied.
+      cutout_size: side of the cutout square: pixels if an int, a fraction of the
+        shorter side if a float in (0, 1] (so 1 is one pixel, 1.0 the whole side);
+        cutout_probability: how often it is applied.
       random_erasing_probability: probability of random erasing (Zhong et al.).
       rescale, samplewise_center, samplewise_std_normalization, featurewise_center,
         featurewise_std_normalization, zca_whitening: Keras' normalisation; the

@@ -163,7 +163,7 @@ def affine_warp(images, matrices, *, order=1, fill_mode="nearest", cval=0.0):
 
 def check_options(order, fill_mode, cval) -> None:
     """Validates the resampling options shared by `affine_warp` and the pipelines."""
-    if isinstance(order, bool) or order not in (0, 1):
+    if not isinstance(order, (int, np.integer)) or isinstance(order, bool) or order not in (0, 1):
         raise ValueError(f"order must be 0 (nearest) or 1 (bilinear). Received: order={order!r}")
     _checks.check_choice(fill_mode, "fill_mode", FILL_MODES)
     if np.ndim(cval) != 0:
@@ -204,7 +204,9 @@ def warp_keypoints(keypoints, matrices, shape):
     matrices = jnp.asarray(matrices, jnp.float32)
     if keypoints.ndim not in (2, 3) or keypoints.shape[-1] != 2:
         raise ValueError(f"keypoints must have shape (K, 2) or (N, K, 2). Received: keypoints.shape={keypoints.shape}")
-    if matrices.shape[-2:] != (3, 3) or matrices.ndim > keypoints.ndim:
+    batched = matrices.ndim == 3 and keypoints.ndim == 3
+    if (matrices.shape[-2:] != (3, 3) or matrices.ndim > keypoints.ndim
+            or (batched and matrices.shape[0] != keypoints.shape[0])):
         raise ValueError(
             f"matrices must have shape (3, 3) or (N, 3, 3) matching keypoints of shape {keypoints.shape}. "
             f"Received: matrices.shape={matrices.shape}")
