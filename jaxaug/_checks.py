@@ -130,3 +130,9 @@ def fixed_or_range(value, name: str, *, maximum: float | None = None) -> tuple[f
                 f"{name} must contain only values <= {maximum}. Received: {name}={short_repr(value)}"
         )
     return lo, hi
+
+
+def check_bool(value, name: str) -> None:
+    """Checks that `value` is a Python bool (static: traced flags are not options)."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be a bool. Received: {name}={value!r}")

@@ -18,10 +18,13 @@ def check_image(image, name: str = "image", ndims=(3,)):
     """Returns `image` as a jax array after checking its dtype and rank (static)."""
     image = jnp.asarray(image)
     if not (image.dtype == jnp.uint8 or jnp.issubdtype(image.dtype, jnp.floating)):
-        raise TypeError(f"{name} must be uint8 or floating point. Received: {name}.dtype={image.dtype}")
+        raise TypeError(f"{name} must be uint8 or floating point (float16, bfloat16, float32). "
+                        f"Received: {name}.dtype={image.dtype}")
     if image.ndim not in ndims:
         shapes = " or ".join({3: "(H, W, C)", 4: "(N, H, W, C)"}[n] for n in ndims)
         raise ValueError(f"{name} must have shape {shapes}. Received: {name}.shape={tuple(image.shape)}")
+    if 0 in image.shape[-3:-1]:
+        raise ValueError(f"{name} must have H, W >= 1. Received: {name}.shape={tuple(image.shape)}")
     return image
 
 

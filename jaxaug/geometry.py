@@ -308,8 +308,7 @@ def sample_affine(
     zlo, zhi = _zoom_bounds(zoom_range)
     for name, flag in (("horizontal_flip", horizontal_flip), ("vertical_flip", vertical_flip),
                        ("isotropic_zoom", isotropic_zoom)):
-        if not isinstance(flag, bool):
-            raise TypeError(f"{name} must be a bool. Received: {name}={flag!r}")
+        _checks.check_bool(flag, name)
 
     # One draw per parameter in fixed slots: a single threefry call per image (the
     # sampling is a fifth of a 32x32 warp's cost otherwise), and turning an option on

@@ -30,13 +30,6 @@ _ERASING_TRIES = 10
 _BOX_NAMES = ("top", "left", "height", "width")
 
 
-def _probability(value, name: str) -> float:
-    out = _checks.static_float(value, name)
-    if not 0.0 <= out <= 1.0:
-        raise ValueError(f"{name} must be in [0, 1]. Received: {name}={value!r}")
-    return out
-
-
 def _check_box(params: dict, shape: tuple) -> tuple:
     """Checks that every box parameter is an integer array of `shape`; returns them as int32."""
     out = []
@@ -156,7 +149,7 @@ def sample_cutout(key, shape, size, *, probability=1.0):
     _checks.check_key(key)
     h, w = _checks.image_hw(shape)
     side = _square_side(size, min(h, w))
-    p = _probability(probability, "probability")
+    p = _checks.bounded_float(probability, "probability", 1.0)
     erasing, u_row, u_col = jax.random.uniform(key, (3,))
     extent = jnp.where(erasing < p, side, 0).astype(jnp.int32)
     top = _uniform_index(u_row, h) - side // 2
@@ -212,7 +205,7 @@ def sample_random_erasing(key, shape, *, probability=0.5, area_range=(0.02, 0.33
     """
     _checks.check_key(key)
     h, w = _checks.image_hw(shape)
-    p = _probability(probability, "probability")
+    p = _checks.bounded_float(probability, "probability", 1.0)
     area_lo, area_hi = _checks.static_range(area_range, "area_range", minimum=0.0)
     if area_hi > 1.0:
         raise ValueError(f"area_range must lie in [0, 1]. Received: area_range={area_range!r}")

@@ -147,8 +147,7 @@ def sample_flip(key, horizontal=True, vertical=False):
     """{"horizontal", "vertical"}: each enabled flip happens with probability 1/2."""
     _checks.check_key(key)
     for name, flag in (("horizontal", horizontal), ("vertical", vertical)):
-        if not isinstance(flag, bool):
-            raise TypeError(f"{name} must be a bool. Received: {name}={flag!r}")
+        _checks.check_bool(flag, name)
     u = jax.random.uniform(key, (2,))
     return {"horizontal": horizontal & (u[0] < 0.5), "vertical": vertical & (u[1] < 0.5)}
 

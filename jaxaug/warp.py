@@ -93,24 +93,6 @@ def _warp_one(image, matrix, cval, order: int, mode: str):
     return out
 
 
-def _check_images(images):
-    if not hasattr(images, "dtype"):
-        images = jnp.asarray(images)
-    dtype = images.dtype
-    if not (dtype == jnp.uint8 or jnp.issubdtype(dtype, jnp.floating)):
-        raise TypeError(
-            f"images must be uint8 or floating point (float16, bfloat16, float32). "
-            f"Received: images.dtype={dtype}"
-        )
-    if images.ndim not in (3, 4):
-        raise ValueError(
-            f"images must have shape (H, W, C) or (N, H, W, C). Received: images.shape={tuple(images.shape)}"
-        )
-    if 0 in images.shape[-3:-1]:
-        raise ValueError(f"images must have H, W >= 1. Received: images.shape={tuple(images.shape)}")
-    return jnp.asarray(images)
-
-
 def _check_matrices(matrices, images):
     if not hasattr(matrices, "dtype"):
         matrices = jnp.asarray(matrices)
@@ -155,7 +137,7 @@ def affine_warp(images, matrices, *, order=1, fill_mode="nearest", cval=0.0):
       >>> m = jaxaug.centered(jaxaug.rotation_matrix(20.0), (32, 32))
       >>> out = jaxaug.affine_warp(jnp.ones((8, 32, 32, 3)), m, fill_mode="constant")
     """
-    images = _check_images(images)
+    images = _images.check_image(images, "images", ndims=(3, 4))
     matrices = _check_matrices(matrices, images)
     check_options(order, fill_mode, cval)
     return _images.restore(warp_float(images, matrices, order, fill_mode, cval), images.dtype)
