@@ -78,7 +78,7 @@ def test_quick_run_is_bitwise_reproducible_and_writes_its_report(example, fake_c
     for row in history:
         assert 0 <= row["train_accuracy"] <= 1 and 0 <= row["val_accuracy"] <= 1
         assert np.isfinite([row["train_loss"], row["val_loss"]]).all()
-    assert history[1]["learning_rate"] < history[0]["learning_rate"] == pytest.approx(1e-3)  # best: cosine
+    assert history[1]["learning_rate"] < history[0]["learning_rate"] == pytest.approx(2e-3)  # best: cosine from 2e-3
     table = (tmp_path / "a" / "results.md").read_text()
     assert "70.57 %" in table and f"{100 * metrics['test_accuracy']:.2f} %" in table
     assert Image.open(tmp_path / "a" / "augmented.png").size[0] > 100
@@ -91,6 +91,8 @@ def test_quick_run_is_bitwise_reproducible_and_writes_its_report(example, fake_c
     (["--batch-size", "0"], "--batch-size"),
     (["--mixup", "0.2", "--cutmix", "1.0"], "--mixup"),
     (["--aug", "[1, 2]"], "--aug"),
+    (["--lr", "0"], "--lr"),
+    (["--schedule", "linear"], "--schedule"),
 ])
 def test_bad_flags_exit_with_a_message_naming_the_flag(example, argv, flag, capsys):
     with pytest.raises(SystemExit) as err:
@@ -110,6 +112,11 @@ def test_recipes_and_run_names(example):
     cfg = example.make_config(example.parse_args(["--recipe", "best", "--aug", '{"cutout_size": 8}']))
     assert cfg.name == "best-custom-0" and cfg.augment["cutout_size"] == 8 and cfg.augment["horizontal_flip"]
     assert example.make_config(example.parse_args(["--recipe", "article", "--mixup", "0.2"])).name == "article-custom-0"
+    cfg = example.make_config(example.parse_args(["--recipe", "article", "--schedule", "cosine", "--lr", "2e-3"]))
+    assert (cfg.name, cfg.schedule, cfg.learning_rate) == ("article-custom-0", "cosine", 2e-3)
+    cfg = example.make_config(example.parse_args(["--recipe", "best", "--schedule", "cosine", "--lr", "2e-3"]))
+    assert (cfg.name, cfg.learning_rate) == ("best-0", 2e-3)
+    assert example.make_config(example.parse_args(["--recipe", "best", "--lr", "1e-3"])).name == "best-custom-0"
 
 
 @pytest.mark.parametrize("n, batch_size, steps, last", [(10_000, 128, 79, 16), (9000, 128, 71, 40), (512, 128, 4, 128),
