@@ -543,6 +543,40 @@ def augmenter(
         hint = " Use order=0 or order=1." if name == "interpolation_order" else (
             f" Did you mean {close[0]!r}?" if close else "")
         raise ValueError(f"augmenter got an unknown option {name!r}.{hint} Received: {name}={unknown[name]!r}")
+    pieces = _pieces(
+        rotation_range=rotation_range, width_shift_range=width_shift_range, height_shift_range=height_shift_range,
+        shear_range=shear_range, zoom_range=zoom_range, isotropic_zoom=isotropic_zoom, horizontal_flip=horizontal_flip,
+        vertical_flip=vertical_flip, crop_padding=crop_padding, channel_shift_range=channel_shift_range,
+        brightness_range=brightness_range, contrast_range=contrast_range, saturation_range=saturation_range,
+        hue_range=hue_range, hsv_contrast_range=hsv_contrast_range, grayscale_probability=grayscale_probability,
+        blur_sigma_range=blur_sigma_range, gaussian_noise=gaussian_noise, salt_and_pepper=salt_and_pepper,
+        salt_vs_pepper=salt_vs_pepper, cutout_size=cutout_size, cutout_probability=cutout_probability,
+        random_erasing_probability=random_erasing_probability)
+    norm = _keras_normalisation(rescale=rescale, samplewise_center=samplewise_center,
+                                samplewise_std_normalization=samplewise_std_normalization,
+                                featurewise_center=featurewise_center,
+                                featurewise_std_normalization=featurewise_std_normalization,
+                                zca_whitening=zca_whitening)
+    if not all(_is_off(v) for v in norm.values()):
+        with _naming("statistics (from jaxaug.fit) or the normalisation options"):
+            pieces["standardize"] = standardize(statistics, **norm)
+        dtype = jnp.float32 if dtype is None else dtype
+    piece = _combine(tuple(pieces.values()), tuple(_SLOTS[k] for k in pieces), names=tuple(pieces))
+    return Augmenter(piece, order=order, fill_mode=fill_mode, cval=cval, mask_cval=mask_cval,
+                     value_range=value_range, dtype=dtype)
+
+
+def _pieces(*, rotation_range=0.0, width_shift_range=0.0, height_shift_range=0.0, shear_range=0.0, zoom_range=0.0,
+            isotropic_zoom=False, horizontal_flip=False, vertical_flip=False, crop_padding=0, channel_shift_range=0.0,
+            brightness_range=None, contrast_range=None, saturation_range=None, hue_range=0.0, hsv_contrast_range=None,
+            grayscale_probability=0.0, blur_sigma_range=0.0, gaussian_noise=0.0, salt_and_pepper=0.0,
+            salt_vs_pepper=0.5, cutout_size=0, cutout_probability=1.0,
+            random_erasing_probability=0.0) -> dict[str, Augmentation]:
+    """The pieces of `augmenter`'s augmentation options that are on, by name, in pipeline order.
+
+    Shared with `jaxaug.keras`, whose parameter dicts are keyed by these names; each
+    piece's slot is `_SLOTS[name]`.
+    """
     pieces = {}
     geometric = dict(rotation_range=rotation_range, width_shift_range=width_shift_range,
                      height_shift_range=height_shift_range, shear_range=shear_range, zoom_range=zoom_range,
@@ -576,18 +610,7 @@ def augmenter(
         if not _is_off(value):
             with _naming(options[name]):
                 pieces[name] = make(value)
-    norm = _keras_normalisation(rescale=rescale, samplewise_center=samplewise_center,
-                                samplewise_std_normalization=samplewise_std_normalization,
-                                featurewise_center=featurewise_center,
-                                featurewise_std_normalization=featurewise_std_normalization,
-                                zca_whitening=zca_whitening)
-    if not all(_is_off(v) for v in norm.values()):
-        with _naming("statistics (from jaxaug.fit) or the normalisation options"):
-            pieces["standardize"] = standardize(statistics, **norm)
-        dtype = jnp.float32 if dtype is None else dtype
-    piece = _combine(tuple(pieces.values()), tuple(_SLOTS[k] for k in pieces), names=tuple(pieces))
-    return Augmenter(piece, order=order, fill_mode=fill_mode, cval=cval, mask_cval=mask_cval,
-                     value_range=value_range, dtype=dtype)
+    return pieces
 
 
 @contextlib.contextmanager

@@ -1,0 +1,851 @@
+"""Keras' `ImageDataGenerator`, computed by one jitted jaxaug pipeline per batch.
+
+Change one import::
+
+    from jaxaug.keras import ImageDataGenerator   # was: from keras.preprocessing.image import ...
+
+and keep the rest of the code: the constructor options, `flow`, `flow_from_directory`,
+`flow_from_dataframe`, `fit`, `get_random_transform`, `apply_transform`,
+`random_transform` and `standardize` have Keras' names, defaults and semantics
+(Keras 3 keeps the original at `keras/src/legacy/preprocessing/image.py`). Batches
+come out as numpy arrays, or as jax arrays left on the device with `as_jax=True`.
+
+What is different, on purpose:
+
+* Every batch is ONE jitted call: each image's whole geometry is one matrix and one
+  resampling pass, then the pixel ops, then the normalisation, on the accelerator when
+  there is one.
+* Randomness comes from explicit keys: example `i` of epoch `e` draws from
+  `fold_in(fold_in(fold_in(key(seed), AUGMENT), e), i)`, and the epoch's shuffle from
+  its own stream. The same `seed` gives the same batches on every run and machine,
+  two generators with the same seed (images and masks) stay aligned, and a batch
+  does not depend on the batch size. With `seed=None` a seed is drawn once from the
+  OS (`iterator.seed` tells which, to replay the run).
+* Keras bugs that are fixed (each documented where it applies and tested against
+  Keras): `width_shift_range` moves the picture horizontally and `height_shift_range`
+  vertically (Keras 3 swaps them); non-square images turn about their true centre
+  (Keras uses a transposed centre); `brightness_range` multiplies the pixel values and
+  clips them to `value_range` (Keras rounds each image to uint8 through PIL first, which
+  leaves only 0 and 1 of an image in [0, 1], and maps images with values outside 0..255
+  to 0..255 and back around it); featurewise options without `fit` raise instead of warning and doing
+  nothing.
+* `fill_mode="wrap"` is periodic (scipy's "grid-wrap"); Keras passes "wrap" to scipy,
+  whose "wrap" repeats the image with its edge pixels counted once.
+* `interpolation_order` is 0 or 1 (Keras accepts scipy's spline orders up to 5).
+* The pixel ops need the pixel range: `value_range=(0, 255)` by default, as Keras'
+  `img_to_array` gives; pass `value_range=(0, 1)` (say) for other data.
+
+Extras by keyword: every `jaxaug.augmenter` option that Keras lacks
+(`isotropic_zoom`, `crop_padding`, `contrast_range`, `saturation_range`, `hue_range`,
+`hsv_contrast_range`, `grayscale_probability`, `blur_sigma_range`, `gaussian_noise`,
+`salt_and_pepper`, `salt_vs_pepper`, `cutout_size`, `cutout_probability`,
+`random_erasing_probability`), plus `seed` and `value_range`.
+
+Example:
+  >>> from jaxaug.keras import ImageDataGenerator
+  >>> datagen = ImageDataGenerator(rotation_range=20, width_shift_range=0.2,
+  ...                              height_shift_range=0.2, zoom_range=0.2, seed=0)
+  >>> for x_batch, y_batch in datagen.flow(x_train, y_train, batch_size=128):
+  ...     ...
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+import warnings
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxaug import _checks, _image_files, normalize, pipeline
+
+__all__ = ["ImageDataGenerator", "Iterator", "NumpyArrayIterator", "DirectoryIterator", "DataFrameIterator"]
+
+# Streams of a generator's root key; fixed so recorded runs stay reproducible.
+_AUGMENT, _SHUFFLE, _SAVE, _DRAWS = 0, 1, 2, 3
+
+_KERAS_FILL_MODES = ("constant", "nearest", "reflect", "wrap")
+_DATA_FORMATS = ("channels_last", "channels_first")
+_GEOMETRY_KEYS = ("theta", "tx", "ty", "shear", "zx", "zy", "flip_horizontal", "flip_vertical")
+_EXTRAS = ("isotropic_zoom", "crop_padding", "contrast_range", "saturation_range", "hue_range", "hsv_contrast_range",
+           "grayscale_probability", "blur_sigma_range", "gaussian_noise", "salt_and_pepper", "salt_vs_pepper",
+           "cutout_size", "cutout_probability", "random_erasing_probability")
+
+
+def _fresh_seed() -> int:
+    # The one place a seed is not given: Keras' seed=None means "different every run".
+    return int.from_bytes(os.urandom(4), "little") >> 1
+
+
+def _zoom_pair(zoom_range):
+    """Keras' constructor rule: float z -> [1 - z, 1 + z]; a pair stays."""
+    if isinstance(zoom_range, (float, int, np.floating, np.integer)) and not isinstance(zoom_range, bool):
+        return [1.0 - float(zoom_range), 1.0 + float(zoom_range)]
+    if isinstance(zoom_range, (list, tuple, np.ndarray)) and len(zoom_range) == 2:
+        return [float(zoom_range[0]), float(zoom_range[1])]
+    raise ValueError(f"zoom_range should be a float or a tuple or list of two floats. "
+                     f"Received: zoom_range={_checks.short_repr(zoom_range)}")
+
+
+class ImageDataGenerator:
+    """Keras' legacy `ImageDataGenerator`, with every batch computed by jitted jaxaug.
+
+    The arguments are Keras' (see the module docstring for the few deliberate
+    differences). Distances: `rotation_range` and `shear_range` in degrees; shifts as
+    a fraction of the size when < 1, pixels when >= 1 (Keras' int and list rules
+    too); `zoom_range` z gives independent row and column factors in [1 - z, 1 + z];
+    `brightness_range` a (lo, hi) factor; `channel_shift_range` in pixel units.
+
+    Args:
+      featurewise_center, samplewise_center, featurewise_std_normalization,
+        samplewise_std_normalization, zca_whitening, zca_epsilon: Keras'
+        normalisation (resolved with Keras' warnings, e.g. ZCA turns on centring).
+      rotation_range, width_shift_range, height_shift_range, brightness_range,
+        shear_range, zoom_range, channel_shift_range, fill_mode, cval,
+        horizontal_flip, vertical_flip: Keras' augmentation options.
+      rescale: factor applied in `standardize`, after the augmentation (as Keras).
+      preprocessing_function: a Python function of one image (numpy, in
+        `data_format`) run after the augmentation and before the rest of
+        `standardize`, as Keras. It runs on the host, per image.
+      data_format: "channels_last" (default) or "channels_first".
+      validation_split: fraction in [0, 1) held out for `subset="validation"`.
+      interpolation_order: 0 (nearest) or 1 (bilinear, Keras' default).
+      dtype: dtype of the returned images (default float32, Keras' floatx).
+      seed: default seed of `flow*` and of the draws of `get_random_transform`.
+      value_range: (lo, hi) pixel range for the pixel ops; default (0, 255).
+      **extras: the `jaxaug.augmenter` options Keras lacks (module docstring).
+
+    Example:
+      >>> datagen = ImageDataGenerator(rotation_range=20, horizontal_flip=True, seed=0)
+      >>> x, y = next(datagen.flow(images, labels, batch_size=32))
+    """
+
+    def __init__(self, featurewise_center=False, samplewise_center=False, featurewise_std_normalization=False,
+                 samplewise_std_normalization=False, zca_whitening=False, zca_epsilon=1e-6, rotation_range=0,
+                 width_shift_range=0.0, height_shift_range=0.0, brightness_range=None, shear_range=0.0,
+                 zoom_range=0.0, channel_shift_range=0.0, fill_mode="nearest", cval=0.0, horizontal_flip=False,
+                 vertical_flip=False, rescale=None, preprocessing_function=None, data_format=None,
+                 validation_split=0.0, interpolation_order=1, dtype=None, *, seed=None, value_range=(0.0, 255.0),
+                 **extras):
+        unknown = sorted(set(extras) - set(_EXTRAS))
+        if unknown:
+            raise TypeError(f"ImageDataGenerator got an unknown option {unknown[0]!r}; jaxaug's extras are "
+                            f"{', '.join(_EXTRAS)}. Received: {unknown[0]}={extras[unknown[0]]!r}")
+        data_format = "channels_last" if data_format is None else data_format
+        _checks.check_choice(data_format, "data_format", _DATA_FORMATS)
+        _checks.check_choice(fill_mode, "fill_mode", _KERAS_FILL_MODES + ("mirror",))
+        if not isinstance(interpolation_order, (int, np.integer)) or interpolation_order not in (0, 1):
+            raise ValueError(f"interpolation_order must be 0 (nearest) or 1 (bilinear); jaxaug has no higher "
+                             f"spline orders. Received: interpolation_order={interpolation_order!r}")
+        split = _checks.static_float(validation_split, "validation_split")
+        if not 0 <= split < 1:
+            raise ValueError(f"validation_split must be in [0, 1). Received: validation_split={validation_split!r}")
+        if brightness_range is not None and (not isinstance(brightness_range, (tuple, list, np.ndarray))
+                                             or len(brightness_range) != 2):
+            raise ValueError(f"brightness_range should be a tuple or list of two floats. "
+                             f"Received: brightness_range={_checks.short_repr(brightness_range)}")
+        if preprocessing_function is not None and not callable(preprocessing_function):
+            raise TypeError(f"preprocessing_function must be callable. "
+                            f"Received: preprocessing_function={_checks.short_repr(preprocessing_function)}")
+        if seed is not None:
+            _checks.check_int(seed, "seed", 0)
+        self.rotation_range, self.shear_range = rotation_range, shear_range
+        self.width_shift_range, self.height_shift_range = width_shift_range, height_shift_range
+        self.zoom_range = _zoom_pair(zoom_range)
+        self.brightness_range, self.channel_shift_range = brightness_range, channel_shift_range
+        self.horizontal_flip, self.vertical_flip = horizontal_flip, vertical_flip
+        self.fill_mode, self.cval, self.interpolation_order = fill_mode, cval, int(interpolation_order)
+        self.rescale, self.preprocessing_function = rescale, preprocessing_function
+        self.data_format, self.dtype = data_format, np.dtype("float32" if dtype is None else dtype)
+        self.channel_axis, self.row_axis, self.col_axis = (3, 1, 2) if data_format == "channels_last" else (1, 2, 3)
+        self._validation_split = split
+        self.zca_epsilon, self.seed, self.value_range = zca_epsilon, seed, tuple(value_range)
+        self.extras = dict(extras)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # re-warned below with Keras' wording
+            flags = pipeline._keras_normalisation(
+                rescale=rescale, samplewise_center=samplewise_center,
+                samplewise_std_normalization=samplewise_std_normalization, featurewise_center=featurewise_center,
+                featurewise_std_normalization=featurewise_std_normalization, zca_whitening=zca_whitening)
+        for name, value in flags.items():
+            if name != "rescale" and value != locals()[name]:
+                warnings.warn(f"This ImageDataGenerator specifies `{_CAUSE[name]}`, which overrides setting of "
+                              f"`{name}` (now {value}), as in Keras.", stacklevel=2)
+        self.featurewise_center = flags["featurewise_center"]
+        self.featurewise_std_normalization = flags["featurewise_std_normalization"]
+        self.samplewise_center = flags["samplewise_center"]
+        self.samplewise_std_normalization = flags["samplewise_std_normalization"]
+        self.zca_whitening = flags["zca_whitening"]
+        self.mean = self.std = self.zca_whitening_matrix = None
+        self._draws = 0
+        self._lock = threading.Lock()
+        self._pieces = pipeline._pieces(**self._augment_options())  # checks every option now
+        self._augmenter = self._make_augmenter(tuple(self._pieces))
+
+    # --- the augmentation ---------------------------------------------------------------
+
+    def _augment_options(self) -> dict:
+        zlo, zhi = self.zoom_range
+        return dict(rotation_range=self.rotation_range, width_shift_range=self.width_shift_range,
+                    height_shift_range=self.height_shift_range, shear_range=self.shear_range,
+                    zoom_range=0.0 if (zlo, zhi) == (1.0, 1.0) else (zlo, zhi),
+                    horizontal_flip=bool(self.horizontal_flip), vertical_flip=bool(self.vertical_flip),
+                    channel_shift_range=self.channel_shift_range, brightness_range=self.brightness_range,
+                    **self.extras)
+
+    def _make_augmenter(self, names: tuple) -> pipeline.Augmenter:
+        # Shared by generators with equal options: the jitted paths are keyed on the
+        # Augmenter, so equal generators reuse each other's compiled code.
+        key = (_hashable(self._augment_options()), names, self.interpolation_order, self.fill_mode,
+               float(self.cval), self.value_range)
+        if key not in _AUGMENTERS:
+            _AUGMENTERS[key] = self._build_augmenter(names)
+        return _AUGMENTERS[key]
+
+    def _build_augmenter(self, names: tuple) -> pipeline.Augmenter:
+        # A Keras dict may carry a transform this generator does not draw (e.g. explicit theta
+        # with rotation_range=0): its piece's sampler is never used, only its matrix / apply.
+        defaults = {"affine": pipeline.affine, "channel_shift": lambda: pipeline.channel_shift(0.0),
+                    "brightness": lambda: pipeline.brightness((1.0, 1.0))}
+        pieces = {name: self._pieces[name] if name in self._pieces else defaults[name]() for name in names}
+        combined = pipeline._combine(tuple(pieces.values()), tuple(pipeline._SLOTS[k] for k in pieces),
+                                     names=tuple(pieces))
+        return pipeline.Augmenter(combined, order=self.interpolation_order, fill_mode=self.fill_mode,
+                                  cval=self.cval, value_range=self.value_range, dtype=jnp.float32)
+
+    def _augment_batch(self, key, images, indices, positions=None):
+        """Augmented float32 images in data_format; with `positions`, of `images[positions]`."""
+        return _augment_jit(self._augmenter, self.data_format, key, images, indices, positions)
+
+    def _norm_flags(self) -> dict:
+        return dict(rescale=self.rescale or None, samplewise_center=self.samplewise_center,
+                    samplewise_std_normalization=self.samplewise_std_normalization,
+                    featurewise_center=self.featurewise_center,
+                    featurewise_std_normalization=self.featurewise_std_normalization,
+                    zca_whitening=self.zca_whitening)
+
+    def _statistics(self, shape) -> normalize.Statistics:
+        """The fitted (or user-set) `mean`, `std`, `zca_whitening_matrix`, in channels_last terms."""
+        needs = (("featurewise_center", "mean"), ("featurewise_std_normalization", "std"),
+                 ("zca_whitening", "zca_whitening_matrix"))
+        for flag, attribute in needs:
+            if getattr(self, flag) and getattr(self, attribute) is None:
+                raise ValueError(f"This ImageDataGenerator specifies {flag}=True but has no `{attribute}`: call "
+                                 f".fit(x) on training data first (Keras would only warn and skip it). "
+                                 f"Received: {attribute}=None")
+        mean, std, zca = self.mean, self.std, self.zca_whitening_matrix
+        if self.data_format == "channels_first":
+            mean = None if mean is None else np.moveaxis(np.asarray(mean), 0, -1)
+            std = None if std is None else np.moveaxis(np.asarray(std), 0, -1)
+            if zca is not None:
+                q = _channels_first_order(shape)
+                zca = np.asarray(zca)[np.ix_(q, q)]
+        return normalize.Statistics(*(None if a is None else jnp.asarray(a, jnp.float32) for a in (mean, std, zca)))
+
+    def _transform(self, key, images, indices, positions=None) -> jax.Array:
+        """Augments and standardizes a batch (N, ...) in data_format; returns float32 jax array."""
+        out = self._augment_batch(key, images, np.asarray(indices, np.uint32), positions)
+        return self._finish(out)
+
+    def _finish(self, out):
+        if self.preprocessing_function is not None:
+            out = np.stack([np.asarray(self.preprocessing_function(np.asarray(x))) for x in np.asarray(out)])
+        if not any(self._norm_flags().values()):
+            return jnp.asarray(out)
+        flags = tuple(self._norm_flags().items())
+        return _standardize_jit(flags, self.data_format, jnp.asarray(out), self._statistics(out.shape[1:]))
+
+    def _root(self, seed):
+        seed = self.seed if seed is None else seed
+        return jax.random.key(_fresh_seed() if seed is None else seed)
+
+    # --- Keras' single-image API --------------------------------------------------------
+
+    def get_random_transform(self, img_shape, seed=None):
+        """Draws one image's transform as Keras' parameter dict (plus jaxaug's extras).
+
+        Keys: theta (degrees), tx (column offset, pixels, Keras' sign: content moves
+        by -tx), ty (row offset), shear (degrees), zx, zy (column and row zoom),
+        flip_horizontal, flip_vertical, channel_shift_intensity (None if off),
+        brightness (None if off), and one entry per extra op that is on.
+
+        Args:
+          img_shape: the image's shape in `data_format`.
+          seed: an int for a reproducible draw; None draws the generator's next
+            transform (from its `seed` and a count of draws, never a global RNG).
+        """
+        shape = _checks_shape(img_shape, self.data_format)
+        if seed is None:
+            with self._lock:
+                self._draws += 1
+                key = jax.random.fold_in(jax.random.fold_in(self._root(None), _DRAWS), self._draws)
+        else:
+            _checks.check_int(seed, "seed", 0)
+            key = jax.random.fold_in(jax.random.key(seed), _DRAWS)
+        params = _sample_one(self._augmenter.augmentation, key, shape)
+        return _to_keras(jax.tree.map(np.asarray, params))
+
+    def apply_transform(self, x, transform_parameters):
+        """Applies a Keras parameter dict to one image (in `data_format`); returns float32 numpy.
+
+        Missing keys mean "not applied", as in Keras. Matches Keras' `apply_transform`
+        to 1e-4 on square float32 images in [0, 1], except for `brightness`, where Keras
+        rounds the image to uint8 first (jaxaug scales and clips to `value_range`).
+        """
+        x = np.asarray(x)
+        _checks_shape(x.shape, self.data_format)
+        params, names = _from_keras(transform_parameters, self._pieces)
+        out = _apply_one(self._make_augmenter(names), self.data_format, jax.tree.map(jnp.asarray, params), x)
+        return np.asarray(out)
+
+    def random_transform(self, x, seed=None):
+        """`apply_transform(x, get_random_transform(x.shape, seed))`, as Keras."""
+        return self.apply_transform(x, self.get_random_transform(np.shape(x), seed))
+
+    def standardize(self, x):
+        """Keras' `standardize` on one image or a batch (samplewise statistics per image).
+
+        Runs `preprocessing_function`, then `rescale`, samplewise and featurewise
+        normalisation and ZCA, as configured. Returns float32 numpy.
+        """
+        x = np.asarray(x, np.float32)
+        single = x.ndim == 3
+        out = self._finish(x[None] if single else x)
+        return np.asarray(out[0] if single else out)
+
+    def fit(self, x, augment=False, rounds=1, seed=None):
+        """Computes `mean`, `std` and `zca_whitening_matrix` from sample data, as Keras.
+
+        Args:
+          x: (N, H, W, C) (or channels_first) sample data.
+          augment: fit on `rounds` augmented copies of the data (drawn from `seed`).
+          rounds: how many augmented copies, >= 1.
+          seed: seed of the augmentation draws (default: the generator's).
+        """
+        x = np.asarray(x, self.dtype)
+        if x.ndim != 4:
+            raise ValueError(f"Input to .fit() should have rank 4. Received: x.shape={x.shape}")
+        _warn_channels(x.shape[self.channel_axis], x.shape)
+        _checks.check_int(rounds, "rounds", 1)
+        if augment:
+            root, idx = self._root(seed), np.arange(len(x))
+            x = np.concatenate([np.asarray(self._augment_batch(_epoch_key(root, _AUGMENT, r), x, idx))
+                                for r in range(rounds)])
+        stats = normalize.fit(_to_last(jnp.asarray(x), self.data_format), featurewise_center=self.featurewise_center,
+                              featurewise_std_normalization=self.featurewise_std_normalization,
+                              zca_whitening=self.zca_whitening, zca_epsilon=self.zca_epsilon,
+                              rescale=self.rescale or None)
+        to_format = (lambda a: a) if self.data_format == "channels_last" else (lambda a: np.moveaxis(a, -1, 0))
+        self.mean = None if stats.mean is None else to_format(np.asarray(stats.mean))
+        self.std = None if stats.std is None else to_format(np.asarray(stats.std))
+        zca = stats.principal_components
+        if zca is not None and self.data_format == "channels_first":
+            q = np.argsort(_channels_first_order(x.shape[1:]))
+            zca = np.asarray(zca)[np.ix_(q, q)]
+        self.zca_whitening_matrix = None if zca is None else np.asarray(zca)
+
+    # --- iterators -------------------------------------------------------------------------
+
+    def flow(self, x, y=None, batch_size=32, shuffle=True, sample_weight=None, seed=None, save_to_dir=None,
+             save_prefix="", save_format="png", ignore_class_split=False, subset=None, *, as_jax=False):
+        """Batches of augmented arrays: a `NumpyArrayIterator`, as Keras' `flow`."""
+        return NumpyArrayIterator(x, y, self, batch_size=batch_size, shuffle=shuffle, sample_weight=sample_weight,
+                                  seed=seed, data_format=self.data_format, save_to_dir=save_to_dir,
+                                  save_prefix=save_prefix, save_format=save_format,
+                                  ignore_class_split=ignore_class_split, subset=subset, dtype=self.dtype,
+                                  as_jax=as_jax)
+
+    def flow_from_directory(self, directory, target_size=(256, 256), color_mode="rgb", classes=None,
+                            class_mode="categorical", batch_size=32, shuffle=True, seed=None, save_to_dir=None,
+                            save_prefix="", save_format="png", follow_links=False, subset=None,
+                            interpolation="nearest", keep_aspect_ratio=False, *, as_jax=False, on_error="raise"):
+        """Batches of augmented images read from `directory/<class>/<image>`, as Keras'."""
+        return DirectoryIterator(directory, self, target_size=target_size, color_mode=color_mode, classes=classes,
+                                 class_mode=class_mode, data_format=self.data_format, batch_size=batch_size,
+                                 shuffle=shuffle, seed=seed, save_to_dir=save_to_dir, save_prefix=save_prefix,
+                                 save_format=save_format, follow_links=follow_links, subset=subset,
+                                 interpolation=interpolation, keep_aspect_ratio=keep_aspect_ratio, dtype=self.dtype,
+                                 as_jax=as_jax, on_error=on_error)
+
+    def flow_from_dataframe(self, dataframe, directory=None, x_col="filename", y_col="class", weight_col=None,
+                            target_size=(256, 256), color_mode="rgb", classes=None, class_mode="categorical",
+                            batch_size=32, shuffle=True, seed=None, save_to_dir=None, save_prefix="",
+                            save_format="png", subset=None, interpolation="nearest", validate_filenames=True,
+                            keep_aspect_ratio=False, *, as_jax=False, on_error="raise"):
+        """Batches of augmented images listed in a pandas DataFrame, as Keras'."""
+        return DataFrameIterator(dataframe, directory, self, x_col=x_col, y_col=y_col, weight_col=weight_col,
+                                 target_size=target_size, color_mode=color_mode, classes=classes,
+                                 class_mode=class_mode, data_format=self.data_format, batch_size=batch_size,
+                                 shuffle=shuffle, seed=seed, save_to_dir=save_to_dir, save_prefix=save_prefix,
+                                 save_format=save_format, subset=subset, interpolation=interpolation,
+                                 validate_filenames=validate_filenames, keep_aspect_ratio=keep_aspect_ratio,
+                                 dtype=self.dtype, as_jax=as_jax, on_error=on_error)
+
+
+_CAUSE = {"featurewise_center": "zca_whitening` or `featurewise_std_normalization",
+          "featurewise_std_normalization": "zca_whitening", "samplewise_center": "samplewise_std_normalization",
+          "samplewise_std_normalization": "samplewise_std_normalization", "zca_whitening": "zca_whitening"}
+
+
+_AUGMENTERS: dict = {}
+
+
+def _hashable(value):
+    if isinstance(value, dict):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return tuple(_hashable(v) for v in np.asarray(value, object).ravel()) + (np.shape(value),)
+    return value
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1))
+def _augment_jit(augmenter, data_format, key, images, indices, positions):
+    images = images if positions is None else images[positions]
+    out = augmenter(key, _to_last(images.astype(jnp.float32), data_format), indices=indices)
+    return _from_last(out, data_format)
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1))
+def _standardize_jit(flags, data_format, images, statistics):
+    out = normalize.standardize(_to_last(images.astype(jnp.float32), data_format), statistics, **dict(flags))
+    return _from_last(out, data_format)
+
+
+def _to_last(x, data_format):
+    return x if data_format == "channels_last" else jnp.moveaxis(x, -3, -1)
+
+
+def _from_last(x, data_format):
+    return x if data_format == "channels_last" else jnp.moveaxis(x, -1, -3)
+
+
+def _channels_first_order(shape):
+    """q with flat_channels_last = flat_channels_first[q] for images of `shape` (C, H, W)."""
+    c, h, w = shape
+    return np.arange(c * h * w).reshape(c, h, w).transpose(1, 2, 0).ravel()
+
+
+def _checks_shape(shape, data_format) -> tuple:
+    shape = tuple(int(s) for s in shape)
+    if len(shape) != 3:
+        raise ValueError(f"an image must have rank 3 ({'H, W, C' if data_format == 'channels_last' else 'C, H, W'})"
+                         f". Received: shape={shape}")
+    return shape if data_format == "channels_last" else shape[1:] + shape[:1]
+
+
+def _warn_channels(channels, shape):
+    if channels not in (1, 3, 4):
+        warnings.warn(f"Expected 1, 3 or 4 channels (as Keras); the images have {channels} channels "
+                      f"(shape {shape}). Ops that need RGB will refuse them.", stacklevel=3)
+
+
+def _epoch_key(root, stream, epoch):
+    return jax.random.fold_in(jax.random.fold_in(root, stream), epoch)
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1))
+def _sample_one_jit(augmentation, shape, key):
+    return augmentation.sample(key, shape)
+
+
+def _sample_one(augmentation, key, shape):
+    # One image of a batch drawn with `key` as its image key (Augmenter's fold_in(key, i) is done by the caller).
+    return _sample_one_jit(augmentation, shape, key)
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1))
+def _apply_one(augmenter, data_format, params, x):
+    x = _to_last(x.astype(jnp.float32)[None], data_format)
+    return _from_last(augmenter.apply(jax.tree.map(lambda a: a[None], params), x), data_format)[0]
+
+
+def _to_keras(params: dict) -> dict:
+    """jaxaug piece parameters -> Keras' transform dict (+ extras under their piece names)."""
+    out = dict.fromkeys(_GEOMETRY_KEYS, 0.0)
+    out.update(zx=1.0, zy=1.0, flip_horizontal=False, flip_vertical=False)
+    affine = params.get("affine")
+    if affine is not None:
+        (dy, dx), (zy, zx) = affine["shift"], affine["zoom"]
+        out.update(theta=float(affine["rotation"]), tx=-float(dx), ty=-float(dy), shear=float(affine["shear"]),
+                   zx=float(zx), zy=float(zy), flip_horizontal=bool(affine["horizontal_flip"]),
+                   flip_vertical=bool(affine["vertical_flip"]))
+    shift = params.get("channel_shift")
+    out["channel_shift_intensity"] = None if shift is None else float(shift["shift"])
+    bright = params.get("brightness")
+    out["brightness"] = None if bright is None else float(bright["factor"])
+    for name, value in params.items():
+        if name not in ("affine", "channel_shift", "brightness"):
+            out[name] = value
+    return out
+
+
+def _from_keras(transform: dict, pieces: dict):
+    """Keras' transform dict -> (piece parameters, piece names in pipeline order)."""
+    if not isinstance(transform, dict):
+        raise TypeError(f"transform_parameters must be a dict (see get_random_transform). "
+                        f"Received: transform_parameters={_checks.short_repr(transform)}")
+    unknown = sorted(set(transform) - set(_GEOMETRY_KEYS) - {"channel_shift_intensity", "brightness"} - set(pieces))
+    if unknown:
+        raise ValueError(f"transform_parameters has an unknown key {unknown[0]!r}. Keys: {', '.join(_GEOMETRY_KEYS)}"
+                         f", channel_shift_intensity, brightness and this generator's extras "
+                         f"({', '.join(n for n in pieces if n not in ('affine', 'channel_shift', 'brightness'))}). "
+                         f"Received: {unknown[0]}={transform[unknown[0]]!r}")
+    get = transform.get
+    params = {"affine": {
+        "rotation": np.float32(get("theta", 0.0)),
+        "shift": np.asarray([-get("ty", 0.0), -get("tx", 0.0)], np.float32),
+        "shear": np.float32(get("shear", 0.0)),
+        "zoom": np.asarray([get("zy", 1.0), get("zx", 1.0)], np.float32),
+        "horizontal_flip": np.bool_(get("flip_horizontal", False)),
+        "vertical_flip": np.bool_(get("flip_vertical", False)),
+    }}
+    if get("channel_shift_intensity") is not None:
+        params["channel_shift"] = {"shift": np.float32(transform["channel_shift_intensity"])}
+    if get("brightness") is not None:
+        params["brightness"] = {"factor": np.float32(transform["brightness"])}
+    params.update({k: v for k, v in transform.items() if k in pieces and k not in params})
+    names = tuple(sorted(params, key=pipeline._SLOTS.__getitem__))
+    return {k: params[k] for k in names}, names
+
+
+# --- iterators ---------------------------------------------------------------------------
+
+
+class Iterator:
+    """Keras' `Iterator`: `len()`, `it[i]`, `next(it)`, endless iteration, thread-safe.
+
+    Epoch `e`'s order is a permutation drawn from `(seed, e)` (or `arange(n)` without
+    shuffling); batch `i` of it is augmented with the keys of `(seed, e, example)`.
+    `it[i]` returns batch `i` of the current epoch; `on_epoch_end()` moves to the
+    next epoch (Keras' `fit` calls it); `next(it)` walks the epochs in order. So
+    `it[i]` is the same array every time it is asked for in one epoch.
+
+    Subclasses implement `_examples(index_array) -> (images, index_array of the images
+    actually read, positions of the batch in `images` or None)` and
+    `_outputs(batch_x, index_array)`.
+    """
+
+    white_list_formats = _image_files.WHITE_LIST_FORMATS
+
+    def __init__(self, n, batch_size, shuffle, seed):
+        _checks.check_int(batch_size, "batch_size", 1)
+        if seed is not None:
+            _checks.check_int(seed, "seed", 0)
+        self.n, self.batch_size, self.shuffle = int(n), int(batch_size), bool(shuffle)
+        self.seed = _fresh_seed() if seed is None else int(seed)
+        self._root = jax.random.key(self.seed)
+        self.epoch = 0
+        self.batch_index = 0
+        self.total_batches_seen = 0
+        self.lock = threading.Lock()
+        self._orders = {}
+
+    def __len__(self):
+        return (self.n + self.batch_size - 1) // self.batch_size
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self.next()
+
+    @property
+    def index_array(self) -> np.ndarray:
+        """The current epoch's order of the examples."""
+        return self._order(self.epoch)
+
+    def _order(self, epoch) -> np.ndarray:
+        if epoch not in self._orders:
+            self._orders = {epoch: np.asarray(jax.random.permutation(_epoch_key(self._root, _SHUFFLE, epoch), self.n))
+                            if self.shuffle else np.arange(self.n)}
+        return self._orders[epoch]
+
+    def on_epoch_end(self):
+        """Starts the next epoch: a new shuffle and new augmentations."""
+        with self.lock:
+            self.epoch += 1
+            self.batch_index = 0
+
+    def reset(self):
+        self.batch_index = 0
+
+    def __getitem__(self, idx):
+        if not 0 <= idx < len(self):
+            raise IndexError(f"Asked to retrieve batch {idx}, but the iterator has {len(self)} batches.")
+        with self.lock:
+            epoch = self.epoch
+            self.total_batches_seen += 1
+        return self._batch(epoch, idx)
+
+    def next(self):
+        """The next batch; after the last (possibly partial) batch of an epoch, a new epoch starts."""
+        if self.n == 0:
+            raise ValueError("This iterator has no examples (an empty array, folder or subset).")
+        with self.lock:
+            epoch, idx = self.epoch, self.batch_index
+            self.batch_index += 1
+            if self.batch_index >= len(self):
+                self.epoch, self.batch_index = self.epoch + 1, 0
+            self.total_batches_seen += 1
+        return self._batch(epoch, idx)
+
+    def _batch(self, epoch, idx):
+        index_array = self._order(epoch)[self.batch_size * idx:self.batch_size * (idx + 1)]
+        images, index_array, positions = self._examples(index_array)
+        out = self.image_data_generator._transform(self._augment_key(epoch), images, self._keys_of(index_array),
+                                                   positions)
+        out = out if out.dtype == self.dtype else out.astype(self.dtype)
+        if self.save_to_dir:
+            self._save(np.asarray(out), index_array, epoch)
+        return self._outputs(out if self.as_jax else np.asarray(out), index_array)
+
+    def _keys_of(self, index_array):
+        return index_array
+
+    def _augment_key(self, epoch):
+        with self.lock:  # one small eager computation per epoch, not per batch
+            if getattr(self, "_key_epoch", None) != epoch:
+                self._key_epoch, self._key = epoch, _epoch_key(self._root, _AUGMENT, epoch)
+            return self._key
+
+    def _save(self, images, index_array, epoch):
+        hashes = np.asarray(jax.random.randint(_epoch_key(self._root, _SAVE, epoch), (len(index_array),), 0,
+                                               self._hash_max))
+        for image, j, h in zip(images, index_array, hashes, strict=True):
+            name = _image_files.augmented_filename(self.save_prefix, int(j), int(h), self.save_format)
+            _image_files.save_image(os.path.join(self.save_to_dir, name), image, data_format=self.data_format,
+                                    file_format=self.save_format, scale=True)
+
+    def _set_output(self, image_data_generator, data_format, save_to_dir, save_prefix, save_format, dtype,
+                    as_jax):
+        self.image_data_generator = image_data_generator
+        self.data_format = data_format
+        self.dtype = np.dtype(image_data_generator.dtype if dtype is None else dtype)
+        self.save_to_dir, self.save_prefix, self.save_format = save_to_dir, save_prefix, save_format
+        self.as_jax = bool(as_jax)
+        if save_to_dir is not None and not os.path.isdir(save_to_dir):
+            raise ValueError(f"save_to_dir must be an existing folder. Received: save_to_dir={save_to_dir!r}")
+
+
+def _check_subset(subset, generator):
+    if subset is None:
+        return None
+    _checks.check_choice(subset, "subset", ("training", "validation"))
+    if not generator._validation_split:
+        raise ValueError(f"subset={subset!r} needs an ImageDataGenerator with a validation_split > 0. "
+                         f"Received: validation_split={generator._validation_split}")
+    return subset
+
+
+class NumpyArrayIterator(Iterator):
+    """Keras' `NumpyArrayIterator`: what `ImageDataGenerator.flow` returns.
+
+    `x` is an image array (N, H, W, C) (or channels_first), or a tuple `(images,
+    other)` whose extra arrays are returned beside the images, as Keras. The images
+    are put on the device once (in their own dtype) and every batch is gathered,
+    augmented and standardized there. Example `j` of the array passed in draws its
+    augmentation from `(seed, epoch, j)`, also under `subset`.
+    """
+
+    _hash_max = 10**4  # Keras' file-name hash range for arrays
+
+    def __init__(self, x, y, image_data_generator, batch_size=32, shuffle=False, sample_weight=None, seed=None,
+                 data_format="channels_last", save_to_dir=None, save_prefix="", save_format="png",
+                 subset=None, ignore_class_split=False, dtype=None, as_jax=False):
+        misc = []
+        if isinstance(x, (tuple, list)):
+            if len(x) != 2:
+                raise ValueError(f"x as a tuple must be (images, other_arrays). Received: len(x)={len(x)}")
+            misc = [np.asarray(a) for a in (x[1] if isinstance(x[1], list) else [x[1]])]
+            x = x[0]
+        x = np.asarray(x)
+        for i, a in enumerate(misc):
+            if len(a) != len(x):
+                raise ValueError(f"All of the arrays in x should have the same length. Received: len(x[0])={len(x)}, "
+                                 f"len(x[1][{i}])={len(a)}")
+        for name, arr in (("y", y), ("sample_weight", sample_weight)):
+            if arr is not None and len(arr) != len(x):
+                raise ValueError(f"x (images) and {name} should have the same length. Received: x.shape={x.shape}, "
+                                 f"{name}.shape={np.shape(arr)}")
+        if x.ndim != 4:
+            raise ValueError(f"Input data in NumpyArrayIterator should have rank 4. Received: x.shape={x.shape}")
+        if not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
+            raise TypeError(f"x must hold numbers. Received: x.dtype={x.dtype}")
+        _warn_channels(x.shape[3 if data_format == "channels_last" else 1], x.shape)
+        global_index = np.arange(len(x))
+        if _check_subset(subset, image_data_generator) is not None:
+            split = int(len(x) * image_data_generator._validation_split)
+            if (y is not None and not ignore_class_split
+                    and not np.array_equal(np.unique(np.asarray(y)[:split]), np.unique(np.asarray(y)[split:]))):
+                raise ValueError("Training and validation subsets have different classes after the split. If your "
+                                 "arrays are sorted by label, shuffle them first (or pass ignore_class_split=True).")
+            part = slice(None, split) if subset == "validation" else slice(split, None)
+            x, global_index = x[part], global_index[part]
+            misc = [a[part] for a in misc]
+            y = None if y is None else np.asarray(y)[part]
+            sample_weight = None if sample_weight is None else np.asarray(sample_weight)[part]
+        self._set_output(image_data_generator, data_format, save_to_dir, save_prefix, save_format, dtype, as_jax)
+        self.x = jnp.asarray(x if np.issubdtype(x.dtype, np.number) else x.astype(np.uint8))
+        self.x_misc, self._global_index = misc, global_index
+        self.y = None if y is None else np.asarray(y)
+        self.sample_weight = None if sample_weight is None else np.asarray(sample_weight)
+        super().__init__(len(x), batch_size, shuffle, seed)
+
+    def _examples(self, index_array):
+        return self.x, index_array, index_array
+
+    def _keys_of(self, index_array):
+        return self._global_index[index_array]
+
+    def _outputs(self, batch_x, index_array):
+        miscs = [a[index_array] for a in self.x_misc]
+        first = [batch_x] + miscs if miscs else batch_x
+        if self.y is None:
+            return first
+        out = (first, self.y[index_array])
+        return out if self.sample_weight is None else out + (self.sample_weight[index_array],)
+
+
+class _FilesIterator(Iterator):
+    """Shared by the directory and dataframe iterators: images read from files on the host."""
+
+    _hash_max = 10**7  # Keras' file-name hash range for files
+
+    def _setup_files(self, filepaths, target_size, color_mode, interpolation, keep_aspect_ratio, on_error):
+        _checks.check_choice(color_mode, "color_mode", _image_files.COLOR_MODES)
+        _checks.check_choice(interpolation, "interpolation", _image_files.INTERPOLATIONS)
+        _checks.check_choice(on_error, "on_error", ("raise", "skip"))
+        if len(target_size) != 2 or any(int(s) < 1 for s in target_size):
+            raise ValueError(f"target_size must be (height, width), both >= 1. Received: target_size={target_size!r}")
+        self.target_size = tuple(int(s) for s in target_size)
+        self.color_mode, self.interpolation = color_mode, interpolation
+        self.keep_aspect_ratio, self.on_error = keep_aspect_ratio, on_error
+        channels = {"rgb": 3, "rgba": 4, "grayscale": 1}[color_mode]
+        self.image_shape = (self.target_size + (channels,) if self.data_format == "channels_last"
+                            else (channels,) + self.target_size)
+        self._filepaths = list(filepaths)
+
+    @property
+    def filepaths(self):
+        return self._filepaths
+
+    def _load(self, j):
+        try:
+            x = _image_files.load_image(self._filepaths[j], color_mode=self.color_mode, target_size=self.target_size,
+                                        interpolation=self.interpolation, keep_aspect_ratio=self.keep_aspect_ratio)
+        except ValueError:
+            if self.on_error == "raise":
+                raise
+            warnings.warn(f"Skipping unreadable image {self._filepaths[j]!r} (on_error='skip').", stacklevel=4)
+            return None
+        return x if self.data_format == "channels_last" else np.moveaxis(x, -1, 0)
+
+    def _examples(self, index_array):
+        loaded = [(j, self._load(int(j))) for j in index_array]
+        kept = [(j, x) for j, x in loaded if x is not None]
+        if not kept:
+            raise ValueError(f"Every image of this batch was unreadable: {[self._filepaths[j] for j, _ in loaded]}")
+        return np.stack([x for _, x in kept]), np.asarray([j for j, _ in kept]), None
+
+    def _outputs(self, batch_x, index_array):
+        mode = self.class_mode
+        if mode is None:
+            return batch_x
+        if mode == "input":
+            batch_y = batch_x.copy() if isinstance(batch_x, np.ndarray) else batch_x
+        elif mode in ("binary", "sparse"):
+            batch_y = np.asarray([self.classes[j] for j in index_array], self.dtype)
+        elif mode == "categorical":  # a dataframe row may hold several classes (multi-label)
+            batch_y = np.zeros((len(index_array), len(self.class_indices)), self.dtype)
+            for i, j in enumerate(index_array):
+                batch_y[i, self.classes[j]] = 1.0
+        elif mode == "multi_output":
+            batch_y = [np.asarray(out)[index_array] for out in self._labels]
+        else:  # raw
+            batch_y = np.asarray(self._labels)[index_array]
+        if getattr(self, "_sample_weight", None) is None:
+            return batch_x, batch_y
+        return batch_x, batch_y, self._sample_weight[index_array]
+
+
+class DirectoryIterator(_FilesIterator):
+    """Keras' `DirectoryIterator`: what `ImageDataGenerator.flow_from_directory` returns.
+
+    The listing (classes, `class_indices`, `filenames`, `classes`, validation split)
+    follows Keras exactly; images are read with Pillow as Keras' `load_img` does.
+    `on_error="skip"` skips unreadable files with a warning (the batch is then
+    smaller) instead of raising an error that names the file.
+    """
+
+    allowed_class_modes = {"categorical", "binary", "sparse", "input", None}
+
+    def __init__(self, directory, image_data_generator, target_size=(256, 256), color_mode="rgb", classes=None,
+                 class_mode="categorical", batch_size=32, shuffle=True, seed=None, data_format="channels_last",
+                 save_to_dir=None, save_prefix="", save_format="png", follow_links=False, subset=None,
+                 interpolation="nearest", keep_aspect_ratio=False, dtype=None, as_jax=False, on_error="raise"):
+        if class_mode not in self.allowed_class_modes:
+            raise ValueError(f"class_mode must be one of {sorted(self.allowed_class_modes, key=str)}. "
+                             f"Received: class_mode={class_mode!r}")
+        split = _split_fractions(_check_subset(subset, image_data_generator), image_data_generator)
+        listing = _image_files.list_directory(directory, classes=classes, follow_links=follow_links, split=split)
+        self.directory, self.class_mode = directory, class_mode
+        self.filenames, self.classes = listing.filenames, np.asarray(listing.labels)
+        self.class_indices, self.num_classes = listing.class_indices, len(listing.class_indices)
+        self._set_output(image_data_generator, data_format, save_to_dir, save_prefix, save_format, dtype, as_jax)
+        self._setup_files([os.path.join(directory, f) for f in self.filenames], target_size, color_mode,
+                          interpolation, keep_aspect_ratio, on_error)
+        self.samples = len(self.filenames)
+        print(f"Found {self.samples} images belonging to {self.num_classes} classes.")
+        super().__init__(self.samples, batch_size, shuffle, seed)
+
+    @property
+    def labels(self):
+        return self.classes
+
+
+class DataFrameIterator(_FilesIterator):
+    """Keras' `DataFrameIterator`: what `ImageDataGenerator.flow_from_dataframe` returns (needs pandas)."""
+
+    allowed_class_modes = {"binary", "categorical", "input", "multi_output", "raw", "sparse", None}
+
+    def __init__(self, dataframe, directory=None, image_data_generator=None, x_col="filename", y_col="class",
+                 weight_col=None, target_size=(256, 256), color_mode="rgb", classes=None, class_mode="categorical",
+                 batch_size=32, shuffle=True, seed=None, data_format="channels_last", save_to_dir=None,
+                 save_prefix="", save_format="png", subset=None, interpolation="nearest", validate_filenames=True,
+                 keep_aspect_ratio=False, dtype=None, as_jax=False, on_error="raise"):
+        if class_mode not in self.allowed_class_modes:
+            raise ValueError(f"class_mode must be one of {sorted(self.allowed_class_modes, key=str)}. "
+                             f"Received: class_mode={class_mode!r}")
+        image_data_generator = image_data_generator or ImageDataGenerator()
+        split = _split_fractions(_check_subset(subset, image_data_generator), image_data_generator)
+        listing = _image_files.list_dataframe(
+            dataframe, directory=directory, x_col=x_col, y_col=y_col, weight_col=weight_col, classes=classes,
+            class_mode=class_mode, validate_filenames=validate_filenames, split=split)
+        filepaths, class_indices = listing.filepaths, listing.class_indices
+        self.directory, self.class_mode, self.class_indices = directory, class_mode, class_indices
+        self.x_col, self.y_col, self.weight_col = x_col, y_col, weight_col
+        self._labels, self.filenames = listing.labels, listing.filenames
+        self.classes = listing.labels if class_mode in ("binary", "categorical", "sparse") else None
+        self._sample_weight = None if listing.weights is None else np.asarray(listing.weights)
+        self._set_output(image_data_generator, data_format, save_to_dir, save_prefix, save_format, dtype, as_jax)
+        self._setup_files(filepaths, target_size, color_mode, interpolation, keep_aspect_ratio, on_error)
+        self.samples = len(filepaths)
+        if class_mode in ("binary", "categorical", "sparse"):
+            print(f"Found {self.samples} validated image filenames belonging to {len(class_indices)} classes.")
+        else:
+            print(f"Found {self.samples} validated image filenames.")
+        super().__init__(self.samples, batch_size, shuffle, seed)
+
+    @property
+    def labels(self):
+        return self._labels
+
+
+def _split_fractions(subset, generator):
+    if subset is None:
+        return None
+    v = generator._validation_split
+    return (0.0, v) if subset == "validation" else (v, 1.0)
