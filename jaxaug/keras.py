@@ -712,7 +712,7 @@ class NumpyArrayIterator(Iterator):
 class _FilesIterator(Iterator):
     """Shared by the directory and dataframe iterators: images read from files on the host."""
 
-    _hash_max = 10**7  # Keras' file-name hash range for files
+    _hash_max = _image_files.HASH_LIMIT  # Keras' file-name hash range for files
 
     def _setup_files(self, filepaths, target_size, color_mode, interpolation, keep_aspect_ratio, on_error):
         _checks.check_choice(color_mode, "color_mode", _image_files.COLOR_MODES)
@@ -816,6 +816,10 @@ class DataFrameIterator(_FilesIterator):
                  batch_size=32, shuffle=True, seed=None, data_format="channels_last", save_to_dir=None,
                  save_prefix="", save_format="png", subset=None, interpolation="nearest", validate_filenames=True,
                  keep_aspect_ratio=False, dtype=None, as_jax=False, on_error="raise"):
+        if class_mode == "other":
+            warnings.warn('`class_mode="other"` is deprecated, please use `class_mode="raw"`.', DeprecationWarning,
+                          stacklevel=2)
+            class_mode = "raw"
         if class_mode not in self.allowed_class_modes:
             raise ValueError(f"class_mode must be one of {sorted(self.allowed_class_modes, key=str)}. "
                              f"Received: class_mode={class_mode!r}")
