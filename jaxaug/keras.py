@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 import threading
 import warnings
 
@@ -530,6 +531,9 @@ class Iterator:
 
     white_list_formats = _image_files.WHITE_LIST_FORMATS
 
+    def __new__(cls, *args, **kwargs):
+        return super().__new__(_keras_compatible(cls))
+
     def __init__(self, n, batch_size, shuffle, seed):
         _checks.check_int(batch_size, "batch_size", 1)
         if seed is not None:
@@ -542,6 +546,8 @@ class Iterator:
         self.total_batches_seen = 0
         self.lock = threading.Lock()
         self._orders = {}
+        if _KERAS_DATASET in type(self).__mro__[1:]:
+            _KERAS_DATASET.__init__(self)  # its workers / queue settings: one worker, as Keras' own iterators
 
     def __len__(self):
         return (self.n + self.batch_size - 1) // self.batch_size
@@ -628,6 +634,26 @@ class Iterator:
         self.as_jax = bool(as_jax)
         if save_to_dir is not None and not os.path.isdir(save_to_dir):
             raise ValueError(f"save_to_dir must be an existing folder. Received: save_to_dir={save_to_dir!r}")
+
+
+_KERAS_DATASET = None
+
+
+@functools.cache
+def _keras_compatible(cls):
+    """`cls`, or once Keras is imported, a subclass that is also a `keras.utils.PyDataset`.
+
+    `model.fit` only accepts Keras' own dataset type; jaxaug never imports Keras itself,
+    but when the user's program has, the iterators are also PyDatasets (as Keras'
+    legacy iterators are), so `model.fit(datagen.flow(x, y))` works unchanged.
+    """
+    global _KERAS_DATASET
+    keras = sys.modules.get("keras")
+    base = getattr(getattr(keras, "utils", None), "PyDataset", None)
+    if base is None or issubclass(cls, base):
+        return cls
+    _KERAS_DATASET = base
+    return type(cls.__name__, (cls, base), {"__module__": cls.__module__, "__qualname__": cls.__qualname__})
 
 
 def _check_subset(subset, generator):

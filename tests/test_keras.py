@@ -451,3 +451,14 @@ def test_flow_from_dataframe_matches_keras(image_dir, class_mode, y_col):
     a, t = (a, t) if isinstance(t, tuple) else ((a,), (t,))
     for u, v in zip(a, t, strict=True):
         np.testing.assert_allclose(np.asarray(u, float), np.asarray(v, float), atol=1e-6)
+
+
+def test_keras_model_fit_takes_the_iterator_like_keras_own():
+    keras = pytest.importorskip("keras")
+    model = keras.Sequential([keras.Input((12, 12, 3)), keras.layers.Flatten(), keras.layers.Dense(5)])
+    model.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    it = ImageDataGenerator(**IDG).flow(X.astype(np.float32) / 255, Y, batch_size=16, seed=0)
+    assert isinstance(it, keras.utils.PyDataset)
+    history = model.fit(it, epochs=2, verbose=0)
+    assert len(history.history["loss"]) == 2 and np.isfinite(history.history["loss"]).all()
+    assert it.epoch >= 2  # Keras called on_epoch_end: a new shuffle and new draws each epoch
