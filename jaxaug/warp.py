@@ -155,10 +155,51 @@ def check_options(order, fill_mode, cval) -> None:
 def warp_float(images, matrices, order: int, fill_mode: str, cval):
     """`affine_warp` on checked inputs, returning float32 (for pipelines that go on computing)."""
     cval = jnp.asarray(cval, jnp.float32)
+    h, w = images.shape[-3:-1]
+    if order == 1 and fill_mode != "wrap" and h > 1 and w > 1:
+        single = images.ndim == 3
+        batch = images[None] if single else images
+        ms = jnp.broadcast_to(matrices, (batch.shape[0], 3, 3))
+        out = _bilinear_windows(batch.astype(jnp.float32), ms, cval, fill_mode)
+        return out[0] if single else out
     warp = lambda img, m: _warp_one(img, m, cval, order, fill_mode)  # noqa: E731
     if images.ndim == 3:
         return warp(images, matrices)
     return jax.vmap(warp, in_axes=(0, 0 if matrices.ndim == 3 else None))(images, matrices)
+
+
+def _bilinear_windows(images, matrices, cval, mode: str):
+    """Bilinear warp of a float32 batch by ONE gather of a 2x2xC window per output pixel.
+
+    Measured on CPU 1.1-1.6x faster than four single-pixel gathers. Valid for every
+    mode but "wrap" (whose edge taps are not neighbours) and images of >= 2x2: after
+    the fold, coordinates lie in [-0.5, size - 0.5] and clamping them to [0, size - 1]
+    is exact (a tap beyond the edge reads the edge pixel, or has weight 0). The window
+    starts at min(floor(v), size - 2), so its far tap always exists; the weight is
+    measured from the window's start, so index and weight can never disagree.
+    """
+    n, h, w, c = images.shape
+    rows = jnp.arange(h, dtype=jnp.float32)[None, :, None]
+    cols = jnp.arange(w, dtype=jnp.float32)[None, None, :]
+    m = matrices[:, :, :, None, None]
+    y = m[:, 0, 0] * rows + m[:, 0, 1] * cols + m[:, 0, 2]
+    x = m[:, 1, 0] * rows + m[:, 1, 1] * cols + m[:, 1, 2]
+    y, x = lax.optimization_barrier((y, x))
+    inside = (y >= 0) & (y <= h - 1) & (x >= 0) & (x <= w - 1)
+    y = jnp.clip(_fold(y, h, mode), 0.0, h - 1.0)
+    x = jnp.clip(_fold(x, w, mode), 0.0, w - 1.0)
+    y0, x0 = jnp.minimum(jnp.floor(y), h - 2.0), jnp.minimum(jnp.floor(x), w - 2.0)
+    fy, fx = (y - y0)[..., None], (x - x0)[..., None]
+    batch = jnp.broadcast_to(jnp.arange(n, dtype=jnp.int32)[:, None, None], (n, h, w))
+    starts = jnp.stack([batch, y0.astype(jnp.int32), x0.astype(jnp.int32)], axis=-1)
+    dims = lax.GatherDimensionNumbers(offset_dims=(3, 4, 5), collapsed_slice_dims=(0,), start_index_map=(0, 1, 2))
+    v = lax.gather(images, starts, dims, slice_sizes=(1, 2, 2, c), mode=lax.GatherScatterMode.PROMISE_IN_BOUNDS)
+    top = v[..., 0, 0, :] * (1 - fx) + v[..., 0, 1, :] * fx
+    bottom = v[..., 1, 0, :] * (1 - fx) + v[..., 1, 1, :] * fx
+    out = top * (1 - fy) + bottom * fy
+    if mode == "constant":
+        out = jnp.where(inside[..., None], out, cval)
+    return out
 
 
 def warp_keypoints(keypoints, matrices, shape):
