@@ -10,6 +10,8 @@ import os
 import platform
 import statistics
 import time
+from collections.abc import Callable
+from typing import NamedTuple
 
 import jax
 import numpy as np
@@ -17,40 +19,77 @@ import numpy as np
 import jaxaug
 
 
-def time_systems(fns, images, rounds: int, min_time: float):
-    """Jits every `fn(key, images)`; returns (compile seconds, {name: [img/s per round]})."""
-    n = images.shape[0]
-    jitted, compile_s, reps = {}, {}, {}
-    for name, fn in fns.items():
-        jitted[name] = jax.jit(fn)
-        t0 = time.perf_counter()
-        jax.block_until_ready(jitted[name](jax.random.key(1), images))
-        compile_s[name] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        jax.block_until_ready(jitted[name](jax.random.key(2), images))
-        reps[name] = max(1, int(min_time / max(time.perf_counter() - t0, 1e-6)))
-    rates = {name: [] for name in jitted}
+def _same(value):
+    return value
+
+
+class Call(NamedTuple):
+    """One system's timed call: `run(seed)` does one batch, `sync(out)` waits until `out` is
+    really computed (asynchronous devices), `seed(round)` is made before the clock starts."""
+
+    run: Callable
+    sync: Callable = _same
+    seed: Callable = _same
+
+
+def time_calls(calls, n: int, rounds: int, min_time: float):
+    """Times every `name: Call` of `calls`, interleaved over rounds; each call does `n` images.
+
+    The first call (compilation, caches) is timed alone; a second one sizes the repetitions
+    so that each round runs at least `min_time` seconds.
+
+    Returns:
+      (first-call seconds, {name: [img/s per round]}).
+    """
+    first_s, reps = {}, {}
+    for name, call in calls.items():
+        first_s[name] = _seconds(call, -2)
+        reps[name] = max(1, int(min_time / max(_seconds(call, -1), 1e-6)))
+    rates = {name: [] for name in calls}
     for r in range(rounds):
-        for name, fn in jitted.items():
-            key = jax.random.key(100 + r)
+        for name, call in calls.items():
+            seed = call.seed(r)
             t0 = time.perf_counter()
             for _ in range(reps[name]):
-                out = fn(key, images)
-            jax.block_until_ready(out)
+                out = call.run(seed)
+            call.sync(out)
             rates[name].append(n * reps[name] / (time.perf_counter() - t0))
-    return compile_s, rates
+    return first_s, rates
 
 
-def table(title, result, reference):
-    """Markdown table of one result; ratios are `reference` / system (> 1: system is slower)."""
+def _seconds(call: Call, r: int) -> float:
+    seed = call.seed(r)
+    t0 = time.perf_counter()
+    call.sync(call.run(seed))
+    return time.perf_counter() - t0
+
+
+def time_systems(fns, images, rounds: int, min_time: float):
+    """Jits every `fn(key, images)`; returns (compile seconds, {name: [img/s per round]})."""
+    seed = lambda r: jax.random.key(100 + r)  # noqa: E731
+    calls = {name: Call(_bind(jax.jit(fn), images), jax.block_until_ready, seed) for name, fn in fns.items()}
+    return time_calls(calls, images.shape[0], rounds, min_time)
+
+
+def _bind(fn, images):
+    return lambda key: fn(key, images)
+
+
+def table(title, result, reference, extra=()):
+    """Markdown table of one result; ratios are `reference` / system (> 1: system is slower).
+
+    `extra` holds more columns, `(header, {name: text})`; a missing name shows "".
+    """
     rates = result["img_per_s"]
     ref = statistics.median(rates[reference])
-    lines = [f"\n{title}", f"| system | img/s (median) | spread (min-max) | time vs {reference} | compile s |",
-             "|---|---:|---:|---:|---:|"]
+    headers = ["system", "img/s (median)", "spread (min-max)", f"time vs {reference}", "compile s"]
+    headers += [h for h, _ in extra]
+    lines = [f"\n{title}", "| " + " | ".join(headers) + " |", "|---|" + "---:|" * (len(headers) - 1)]
     for name, r in rates.items():
         med = statistics.median(r)
-        lines.append(f"| {name} | {med:,.0f} | {min(r):,.0f}-{max(r):,.0f} | {ref / med:.2f}x "
-                     f"| {result['compile_s'][name]:.2f} |")
+        cells = [name, f"{med:,.0f}", f"{min(r):,.0f}-{max(r):,.0f}", f"{ref / med:.2f}x",
+                 f"{result['compile_s'][name]:.2f}"] + [column.get(name, "") for _, column in extra]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
