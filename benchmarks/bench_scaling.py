@@ -26,11 +26,13 @@ import sys
 # The tutorial's geometry plus two colour ops, as in tests/test_sharding.py.
 OPTIONS = dict(rotation_range=20, width_shift_range=0.2, height_shift_range=0.2, zoom_range=0.2,
                brightness_range=(0.8, 1.2), channel_shift_range=20.0)
+COLLECTIVES = ("all-gather", "all-reduce", "all-to-all", "collective-permute", "reduce-scatter")
 
 
 def child(count: int, shapes, rounds: int, min_time: float) -> dict:
     """Runs in the subprocess: times every shape on a batch sharded over `count` devices."""
     import hashlib
+    import time
 
     import jax
     import numpy as np
@@ -43,18 +45,24 @@ def child(count: int, shapes, rounds: int, min_time: float) -> dict:
         return {"count": count, "skipped": f"only {jax.device_count()} {jax.default_backend()} devices"}
     sharding = js.batch_sharding(jax.devices()[:count])
     augment = jax.jit(jaxaug.augmenter(**OPTIONS))
-    calls, hashes = {}, {}
+    calls, facts = {}, {}
     for shape in shapes:
         images = np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8)
         x, idx = js.shard_batch((images, np.arange(shape[0], dtype=np.int32)), sharding)
         name = "x".join(map(str, shape))
+        t0 = time.perf_counter()
+        out = jax.block_until_ready(augment(jax.random.key(0), x, indices=idx))
+        first_s = time.perf_counter() - t0
+        hlo = augment.lower(jax.random.key(0), x, indices=idx).compile().as_text()
+        facts[name] = {"first_call_s": first_s, "sha256": hashlib.sha256(np.asarray(out).tobytes()).hexdigest(),
+                       "collectives_in_hlo": [c for c in COLLECTIVES if c in hlo],
+                       "output_sharded_like_input": out.sharding.is_equivalent_to(x.sharding, out.ndim)}
         calls[name] = Call(lambda key, x=x, idx=idx: augment(key, x, indices=idx), jax.block_until_ready,
                            lambda r: jax.random.key(100 + r))
-        hashes[name] = hashlib.sha256(np.asarray(augment(jax.random.key(0), x, indices=idx)).tobytes()).hexdigest()
     # n=1: rates come back in batches/s (the shapes differ in batch size); scaled to img/s below.
-    first_s, rates = time_calls(calls, 1, rounds, min_time)
-    results = {name: {"first_call_s": first_s[name], "sha256": hashes[name],
-                      "img_per_s": [r * int(name.split("x")[0]) for r in rates[name]]} for name in calls}
+    _, rates = time_calls(calls, 1, rounds, min_time)
+    results = {name: {**facts[name], "img_per_s": [r * int(name.split("x")[0]) for r in rates[name]]}
+               for name in calls}
     return {"count": count, "devices": [str(d) for d in sharding.mesh.devices], **machine(), "results": results}
 
 
@@ -83,9 +91,9 @@ def summarise(runs, counts, shapes) -> dict:
                 per_count[count] = {"skipped": mine[0]["skipped"]}
                 continue
             rates = [v for r in mine for v in r["results"][shape]["img_per_s"]]
-            per_count[count] = {"img_per_s_median": statistics.median(rates), "img_per_s": rates,
-                                "first_call_s": mine[0]["results"][shape]["first_call_s"],
-                                "sha256": mine[0]["results"][shape]["sha256"], "devices": mine[0]["devices"]}
+            facts = {k: v for k, v in mine[0]["results"][shape].items() if k != "img_per_s"}
+            per_count[count] = {"img_per_s_median": statistics.median(rates), "img_per_s": rates, **facts,
+                                "devices": mine[0]["devices"]}
         ran = [c for c in per_count.values() if "sha256" in c]
         report["results"][shape] = {"bitwise_identical_over_counts": len({c["sha256"] for c in ran}) == 1,
                                     "by_device_count": per_count}
@@ -93,17 +101,17 @@ def summarise(runs, counts, shapes) -> dict:
 
 
 def table(report) -> str:
-    lines = ["| shape (uint8) | devices | img/s (median) | spread (min-max) | first call s |",
-             "|---|---:|---:|---:|---:|"]
+    lines = ["| shape (uint8) | devices | img/s (median) | spread (min-max) | first call s (compile) | collectives |",
+             "|---|---:|---:|---:|---:|---|"]
     for shape, result in report["results"].items():
         for count, r in result["by_device_count"].items():
             if "skipped" in r:
-                lines.append(f"| {shape} | {count} | skipped: {r['skipped']} | | |")
+                lines.append(f"| {shape} | {count} | skipped: {r['skipped']} | | | |")
                 continue
             lo, hi = min(r["img_per_s"]), max(r["img_per_s"])
             lines.append(f"| {shape} | {count} | {r['img_per_s_median']:,.0f} | {lo:,.0f}-{hi:,.0f} | "
-                         f"{r['first_call_s']:.2f} |")
-        lines.append(f"| {shape} | bitwise identical over counts: {result['bitwise_identical_over_counts']} | | | |")
+                         f"{r['first_call_s']:.2f} | {', '.join(r['collectives_in_hlo']) or 'none'} |")
+        lines.append(f"| {shape} | bitwise identical over counts: {result['bitwise_identical_over_counts']} | | | | |")
     return "\n".join(lines)
 
 

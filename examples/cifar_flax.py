@@ -15,6 +15,7 @@ with a dozen runs sharing the GPU)::
     python examples/cifar_flax.py --recipe article --order 1    # the same, bilinear: 1.6-2.4 h
     python examples/cifar_flax.py --recipe best                 # crop, flip, colour, cosine LR: 1.6-2.3 h
     python examples/cifar_flax.py --quick                       # smoke test, 500 images, 2 epochs: ~1 min
+    python examples/cifar_flax.py --recipe best --devices 8     # data-parallel over 8 local devices
 
 Add `--data PATH` (an official archive, a zip or a class folder) the first time; see
 `jaxaug.data.cifar10`.
@@ -50,6 +51,22 @@ Protocol, and where it differs from Keras
   CPU and GPU runs of one seed differ (other kernels, other rounding), by about the spread
   between seeds.
 * Augmentation runs inside the jitted train step, on the uint8 images kept on the device.
+* Devices: `--devices N` (default: all local devices) trains data-parallel on a 1-D mesh of N
+  local devices (axis "batch"). The training set, the epoch's permutation, the model and the
+  optimiser state are replicated on every device; inside the jitted step the batch's indices
+  are sharded over the mesh, so each device gathers, augments and runs its slice of the batch,
+  and XLA all-reduces the gradients and BatchNorm's batch statistics. The maths is the
+  single-device step's: BatchNorm still normalises over the whole batch, and an example's
+  augmentation key comes from its index in the training set, so the augmented batch is the
+  same bitwise for any N. Losses differ from N = 1 in the last bits only (reduction order).
+  N must divide `--batch-size`. The epoch's last, partial batch is sharded when N divides its
+  size too, else that one step runs replicated (every device computes the whole partial
+  batch): no example is dropped or padded. N = 1 is the plain single-device program, bitwise
+  the same as before this flag existed. `metrics.json` records N as `config.devices`. Same-seed
+  runs are bitwise identical for the same N on the same kind of machine; the default N follows
+  the machine, and even N = 1 can differ in the last bits between a 1-device process and one
+  with 8 (fake CPU) devices, where XLA threads the single-device kernels differently.
+  Single process only: multi-host runs would also have to split the data per process.
 * The tutorial ran in November 2017, when Keras' IDG still resampled with nearest neighbour
   (order 0; bilinear since December 2017), so `article` uses order 0; `--order 1` is the same
   recipe bilinear, resampled in float32 (no uint8 rounding), like IDG on float arrays.
@@ -96,6 +113,8 @@ import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 import optax  # noqa: E402
 from flax import nnx  # noqa: E402
+from jax.sharding import Mesh, NamedSharding  # noqa: E402
+from jax.sharding import PartitionSpec as P  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 import jaxaug  # noqa: E402
@@ -105,6 +124,7 @@ NUM_CLASSES = 10
 # Independent key streams: fold_in(root, stream) never collides between them.
 SHUFFLE, AUGMENT, DROPOUT, MIX, INIT = range(5)
 GRID_ROWS = 8  # training images shown in augmented.png
+BATCH_AXIS = "batch"  # the one axis of the device mesh
 
 TUTORIAL_IDG = dict(rotation_range=20.0, width_shift_range=0.2, height_shift_range=0.2, zoom_range=0.2,
                     fill_mode="nearest", order=0)
@@ -143,6 +163,7 @@ class Config:
     quick: bool
     data: str | None
     data_dir: str | None
+    devices: int = 1
 
     @property
     def variant(self) -> str:
@@ -302,20 +323,37 @@ def epoch_order(root, epoch, n: int):
     return jax.random.permutation(stream_key(root, SHUFFLE, epoch), n)
 
 
+def select_batch(augment, images, labels, order, root, epoch, start, batch_size: int, sharding):
+    """The batch order[start:start + batch_size]: its (augmented) images and labels, inside jit.
+
+    With a `sharding`, the indices are split over the mesh first, so that each device gathers and
+    augments only its own examples; their keys come from the global indices, whatever the split.
+    """
+    idx = jax.lax.dynamic_slice_in_dim(order, start, batch_size)
+    if sharding is not None:
+        idx = jax.lax.with_sharding_constraint(idx, sharding)
+    x, y = images[idx], labels[idx]
+    if sharding is not None:
+        x, y = jax.lax.with_sharding_constraint((x, y), sharding)
+    if augment is not None:
+        x = augment(stream_key(root, AUGMENT, epoch), x, indices=idx)
+    return x, y
+
+
 @functools.cache
-def make_train_step(augment_json: str, mix: str | None, mix_alpha: float):
+def make_train_step(augment_json: str, mix: str | None, mix_alpha: float, mesh: Mesh | None = None):
     """One optimiser step on the batch order[start:start + batch_size], augmented inside jit.
 
-    Cached on the (hashable) recipe, so runs in one process (the tests) share compiled code.
+    Cached on the (hashable) recipe and mesh, so runs in one process (the tests) share compiled code.
+    With a mesh, the batch is sharded over it (see `batch_sharding`); model and optimiser state
+    must be replicated on it (`replicate_state`), and stay so.
     """
     augment = make_augment(json.loads(augment_json))
 
     @nnx.jit(static_argnames="batch_size")
     def train_step(model, optimizer, images, labels, order, root, epoch, step, start, *, batch_size):
-        idx = jax.lax.dynamic_slice_in_dim(order, start, batch_size)
-        x, y = images[idx], labels[idx]
-        if augment is not None:
-            x = augment(stream_key(root, AUGMENT, epoch), x, indices=idx)
+        x, y = select_batch(augment, images, labels, order, root, epoch, start, batch_size,
+                            batch_sharding(mesh, batch_size))
         x, targets = to_inputs(x), jax.nn.one_hot(y, NUM_CLASSES)
         if mix is not None:
             mixer = jaxaug.mixup if mix == "mixup" else jaxaug.cutmix
@@ -332,6 +370,33 @@ def make_train_step(augment_json: str, mix: str | None, mix_alpha: float):
     return train_step
 
 
+@functools.cache
+def make_batch_fn(augment_json: str, mesh: Mesh | None):
+    """`select_batch` jitted on its own, for looking at what the train step trains on."""
+    augment = make_augment(json.loads(augment_json))
+
+    @functools.partial(jax.jit, static_argnames="batch_size")
+    def batch_fn(images, labels, order, root, epoch, start, *, batch_size):
+        return select_batch(augment, images, labels, order, root, epoch, start, batch_size,
+                            batch_sharding(mesh, batch_size))
+
+    return batch_fn
+
+
+def augmented_batch(cfg: Config, data: Data, epoch: int, step: int) -> np.ndarray:
+    """The images of training step `step` of `epoch` (both from 0) as the train step augments them.
+
+    Computed on `cfg.devices` devices as in training; the result does not depend on that number.
+    """
+    mesh = make_mesh(cfg.devices)
+    n = len(data.train_y)
+    start, size = batches(n, cfg.batch_size)[step]
+    root = jax.random.key(cfg.seed)
+    images, labels, order = replicate((data.train_x, data.train_y, epoch_order(root, epoch, n)), mesh)
+    x, _ = make_batch_fn(json.dumps(cfg.augment), mesh)(images, labels, order, root, epoch, start, batch_size=size)
+    return np.asarray(x)
+
+
 @nnx.jit
 def eval_step(model, images, labels):
     logits = model(to_inputs(images))
@@ -339,16 +404,56 @@ def eval_step(model, images, labels):
     return loss.sum(), jnp.sum(logits.argmax(-1) == labels)
 
 
-def evaluate(model, images, labels, batch_size: int = 500) -> dict:
+def evaluate(model, images, labels, batch_size: int = 500, mesh: Mesh | None = None) -> dict:
     """Mean loss and accuracy with BatchNorm's moving statistics and no dropout."""
     model.eval()
     loss = correct = 0.0
     for i in range(0, len(labels), batch_size):
-        batch_loss, batch_correct = eval_step(model, jnp.asarray(images[i:i + batch_size]),
-                                              jnp.asarray(labels[i:i + batch_size]))
+        batch = images[i:i + batch_size], labels[i:i + batch_size]
+        batch = tuple(map(jnp.asarray, batch)) if mesh is None else jax.device_put(
+            batch, batch_sharding(mesh, len(batch[1])))
+        batch_loss, batch_correct = eval_step(model, *batch)
         loss, correct = loss + float(batch_loss), correct + int(batch_correct)
     model.train()
     return {"loss": loss / len(labels), "accuracy": correct / len(labels)}
+
+
+# -------------------------------------------------------------------------------------------- devices
+
+
+@functools.cache
+def make_mesh(devices: int) -> Mesh | None:
+    """A 1-D mesh of the first `devices` local devices, or None for one device.
+
+    None keeps N = 1 on the plain single-device program (no sharding annotations at all), so its
+    results stay bitwise those recorded before data parallelism existed.
+    """
+    if devices == 1:
+        return None
+    return Mesh(np.array(jax.local_devices()[:devices]), (BATCH_AXIS,))
+
+
+def batch_sharding(mesh: Mesh | None, size: int) -> NamedSharding | None:
+    """Split a batch of `size` examples over the mesh, or replicate it when the mesh size does not divide it.
+
+    Only the epoch's partial last batch can be indivisible (the full batch size is checked by
+    `parse_args`): replicating that one step keeps every example without padding, which would
+    need masking in BatchNorm's statistics and the loss.
+    """
+    if mesh is None:
+        return None
+    return NamedSharding(mesh, P(BATCH_AXIS) if size % mesh.size == 0 else P())
+
+
+def replicate(tree, mesh: Mesh | None):
+    """`tree` on every device of the mesh (unchanged without one)."""
+    return tree if mesh is None else jax.device_put(tree, NamedSharding(mesh, P()))
+
+
+def replicate_state(mesh: Mesh | None, *modules) -> None:
+    """Replicates the modules' variables (parameters, BatchNorm statistics, optimiser state) on the mesh."""
+    for module in modules:
+        nnx.update(module, replicate(nnx.state(module), mesh))
 
 
 # ----------------------------------------------------------------------------------------------- loop
@@ -371,7 +476,7 @@ def batches(n: int, batch_size: int) -> list[tuple[int, int]]:
 
 def run_epoch(cfg, train_step, model, optimizer, data, root, epoch) -> dict:
     n = len(data.train_y)
-    order = epoch_order(root, epoch, n)
+    order = replicate(epoch_order(root, epoch, n), make_mesh(cfg.devices))
     loss_sum, correct, seen, t0 = 0.0, 0, 0, time.perf_counter()
     bar = tqdm(batches(n, cfg.batch_size), desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="step", file=sys.stderr)
     for step, (start, size) in enumerate(bar):
@@ -392,18 +497,22 @@ def train(cfg: Config, data: Data) -> dict:
     steps = len(batches(len(data.train_y), cfg.batch_size))
     tx, schedule = make_tx(cfg.schedule, cfg.learning_rate, cfg.epochs * steps)
     optimizer = nnx.Optimizer(model, tx, wrt=nnx.Param)
-    train_step = make_train_step(json.dumps(cfg.augment), cfg.mix, cfg.mix_alpha)
+    mesh = make_mesh(cfg.devices)
+    replicate_state(mesh, model, optimizer)
+    train_x, train_y = replicate((data.train_x, data.train_y), mesh)
+    data = dataclasses.replace(data, train_x=train_x, train_y=train_y)
+    train_step = make_train_step(json.dumps(cfg.augment), cfg.mix, cfg.mix_alpha, mesh)
     history, t0 = [], time.perf_counter()
     for epoch in range(cfg.epochs):
         row = {"learning_rate": float(schedule(epoch * steps))}
         row.update(run_epoch(cfg, train_step, model, optimizer, data, root, epoch))
         if len(data.val_y):
-            val = evaluate(model, data.val_x, data.val_y)
+            val = evaluate(model, data.val_x, data.val_y, mesh=mesh)
             row.update(val_loss=val["loss"], val_accuracy=val["accuracy"])
         history.append(row)
         print(epoch_line(row), flush=True)
     train_seconds = time.perf_counter() - t0
-    test = evaluate(model, data.test_x, data.test_y)
+    test = evaluate(model, data.test_x, data.test_y, mesh=mesh)
     print(f"test: loss {test['loss']:.4f}, accuracy {100 * test['accuracy']:.2f} %", flush=True)
     return {"history": history, "test_loss": test["loss"], "test_accuracy": test["accuracy"],
             "train_seconds": train_seconds, "steps_per_epoch": steps, **throughput(history, steps)}
@@ -500,6 +609,7 @@ def save_figures(out: Path, cfg: Config, data: Data, result: dict) -> None:
 def results_table(cfg: Config, data: Data, result: dict, env: dict) -> str:
     tutorial, ref = TUTORIAL[cfg.recipe], REFERENCE.get(cfg.variant)
     pct = lambda v: "n/a" if v is None else f"{v:.2f} %"  # noqa: E731
+    devices = f"{cfg.devices} x " if cfg.devices > 1 else ""
     augmentation = "none" if cfg.augment is None else f"`{json.dumps(cfg.augment)}`"
     if cfg.mix:
         augmentation += f" + {cfg.mix}(alpha={cfg.mix_alpha})"
@@ -517,7 +627,8 @@ def results_table(cfg: Config, data: Data, result: dict, env: dict) -> str:
         f"| learning rate | 1e-3 constant | 1e-3 constant | {cfg.learning_rate:g} {cfg.schedule} |",
         "",
         f"- data: {data.source}; official order: {data.official_order}; test images: {len(data.test_y)}",
-        f"- device: {env['device']['kind']} ({env['device']['platform']}, {env['device']['cpu_cores']} cores); "
+        f"- device: {devices}{env['device']['kind']} ({env['device']['platform']}, "
+        f"{env['device']['cpu_cores']} cores); "
         f"{result['seconds_per_step']:.3f} s/step, {result['images_per_second']:.0f} img/s; "
         f"wall time {result['wall_seconds'] / 60:.1f} min",
         f"- seed {cfg.seed}; jax {env['versions']['jax']}, flax {env['versions']['flax']}, "
@@ -556,6 +667,7 @@ def parse_args(argv) -> argparse.Namespace:
     p.add_argument("--lr", type=float, help=f"peak learning rate (default: the recipe's, {DEFAULT_LR} but best 2e-3)")
     p.add_argument("--val-split", type=float, help="held-out fraction (default: the recipe's)")
     p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--devices", type=int, help="train data-parallel on this many local devices (default: all)")
     p.add_argument("--subset", type=int, help="training subset size (default 10000; --quick: 500)")
     p.add_argument("--test-limit", type=int, help="evaluate on this many test images (default all; --quick: 1000)")
     p.add_argument("--quick", action="store_true", help="smoke test: 500 images, 2 epochs, 1000 test images")
@@ -565,7 +677,7 @@ def parse_args(argv) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.mixup is not None and args.cutmix is not None:
         p.error("--mixup and --cutmix are exclusive. Received: both")
-    for name in ("epochs", "batch_size", "subset", "test_limit"):
+    for name in ("epochs", "batch_size", "subset", "test_limit", "devices"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be >= 1. Received: {getattr(args, name)}")
     if args.lr is not None and not args.lr > 0:
@@ -576,7 +688,21 @@ def parse_args(argv) -> argparse.Namespace:
         p.error(f"--order needs a recipe with augmentation (article, best). Received: --recipe={args.recipe}")
     if not isinstance(args.aug, dict):
         p.error(f"--aug must be a JSON object. Received: --aug={args.aug!r}")
+    args.devices = check_devices(p, args.devices, args.batch_size)
     return args
+
+
+def check_devices(p: argparse.ArgumentParser, devices: int | None, batch_size: int) -> int:
+    """--devices, defaulting to all local devices; it must divide the batch size (never padded)."""
+    available = jax.local_device_count()
+    if devices is not None and devices > available:
+        p.error(f"--devices must be <= the {available} local device(s). Received: --devices={devices}")
+    devices = devices or available
+    if batch_size % devices:
+        p.error(f"--devices must divide --batch-size={batch_size}, so that every full batch splits evenly "
+                f"(pass --devices explicitly if the default, all {available} local devices, does not). "
+                f"Received: --devices={devices}")
+    return devices
 
 
 def make_config(args: argparse.Namespace) -> Config:
@@ -595,7 +721,7 @@ def make_config(args: argparse.Namespace) -> Config:
         learning_rate=args.lr or recipe.get("learning_rate", DEFAULT_LR), mix=mix,
         mix_alpha=args.mixup if mix == "mixup" else args.cutmix if mix else 0.0,
         subset=args.subset or (500 if quick else 10_000), test_limit=args.test_limit or (1000 if quick else None),
-        quick=quick, data=args.data, data_dir=args.data_dir)
+        quick=quick, data=args.data, data_dir=args.data_dir, devices=args.devices)
 
 
 def main(argv=None) -> int:

@@ -83,6 +83,7 @@ from jaxaug.occlusion import (
 )
 from jaxaug.pipeline import Augmentation, Augmented, Augmenter, augmenter, chain
 from jaxaug.sample import sample_image
+from jaxaug.sharding import batch_sharding, process_slice, replicated, shard_batch
 from jaxaug.transforms import (
     crop_matrix,
     flip,
@@ -187,6 +188,10 @@ __all__ = [
     "sample_hsv_contrast",
     "sample_hue",
     "sample_image",
+    "batch_sharding",
+    "process_slice",
+    "replicated",
+    "shard_batch",
     "sample_mixup",
     "sample_random_erasing",
     "sample_rotation",

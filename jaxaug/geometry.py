@@ -142,8 +142,19 @@ def compose(*matrices):
             raise ValueError(f"matrices[{i}] must have shape (..., 3, 3). Received: matrices[{i}].shape={m.shape}")
     out = arrays[0]
     for m in arrays[1:]:
-        out = out @ m
+        out = _matmul3(out, m)
     return out
+
+
+def _matmul3(a, b):
+    """`a @ b` for (..., 3, 3) as explicit multiply-adds.
+
+    XLA's CPU dot kernels round a batched product differently depending on the batch
+    size, which made an image's matrix (and a few pixels) depend on how many images
+    were warped with it. Elementwise arithmetic rounds the same way for every batch.
+    """
+    a, b = jnp.broadcast_arrays(a, b)
+    return sum(a[..., :, k, None] * b[..., None, k, :] for k in range(3))
 
 
 def centered(matrix, shape):
@@ -161,7 +172,7 @@ def centered(matrix, shape):
     cy, cx = h / 2 - 0.5, w / 2 - 0.5
     to_centre = _matrix(1.0, 0.0, cy, 0.0, 1.0, cx)
     from_centre = _matrix(1.0, 0.0, -cy, 0.0, 1.0, -cx)
-    return to_centre @ jnp.asarray(matrix, jnp.float32) @ from_centre
+    return _matmul3(_matmul3(to_centre, jnp.asarray(matrix, jnp.float32)), from_centre)
 
 
 def affine_matrix(

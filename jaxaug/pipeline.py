@@ -348,6 +348,9 @@ class Augmenter:
 
     def apply(self, params, images, *, masks=None, keypoints=None):
         """Applies sampled `params` to a batch (N, H, W, C) and, if given, its masks and keypoints."""
+        return self._apply(params, images, masks, keypoints, token=None)
+
+    def _apply(self, params, images, masks, keypoints, token):
         images = _images.check_image(images, "images", ndims=(4,))
         n, h, w, _ = images.shape
         piece = self.augmentation
@@ -359,7 +362,7 @@ class Augmenter:
             out = images.astype(jnp.float32)
         if piece.apply is not None:
             if piece.matrix is not None:
-                out = _materialize(out)
+                out = _materialize(out, token)
             vr = _images.value_range(images.dtype, self.value_range)
             out = jax.vmap(lambda p, image: piece.apply(p, image, vr))(params, out)
         out = _images.restore(out, images.dtype if self.dtype is None else self.dtype)
@@ -384,7 +387,9 @@ class Augmenter:
             images = jnp.asarray(images)[None]
             masks = None if masks is None else jnp.asarray(masks)[None]
             keypoints = None if keypoints is None else jnp.asarray(keypoints)[None]
-        out = self.apply(self.sample(key, images, indices), images, masks=masks, keypoints=keypoints)
+        # The key is the same on every device, so the fusion boundary needs no cross-device read.
+        token = jax.random.key_data(key).reshape(-1)[0]
+        out = self._apply(self.sample(key, images, indices), images, masks, keypoints, token=token)
         return jax.tree.map(lambda a: a[0], out) if single else out
 
     def _masks(self, masks, matrices, nhw):
@@ -408,16 +413,19 @@ class Augmenter:
         return warp.warp_keypoints(keypoints, matrices, hw)
 
 
-def _materialize(x):
+def _materialize(x, token=None):
     """Returns `x` computed once, in memory, before the pixel ops read it.
 
     XLA's CPU backend otherwise fuses the warp into a reduction of a pixel op (e.g. the
     image max of Keras' channel shift) and recomputes it per element in a scalar loop:
     measured 3-4x slower for the whole pipeline. A conditional is a fusion boundary that
     XLA keeps; both branches return `x` unchanged (x * 1 == x for every float, NaN too).
+    Its predicate must not be foldable: a float compared with itself (NaN != NaN). It is
+    taken from `token` (a replicated scalar, e.g. from the key) when given; reading
+    `x`'s first element instead would make a batch sharded over devices all-reduce it.
     """
-    first = x.reshape(-1)[0]
-    return lax.cond(first == first, lambda v: v, lambda v: v * 1.0, x)
+    probe = (x.reshape(-1)[0] if token is None else token).astype(jnp.float32)
+    return lax.cond(probe == probe, lambda v: v, lambda v: v * 1.0, x)
 
 
 def _check_indices(indices, n: int):

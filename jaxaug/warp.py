@@ -190,9 +190,11 @@ def _bilinear_windows(images, matrices, cval, mode: str):
     x = jnp.clip(_fold(x, w, mode), 0.0, w - 1.0)
     y0, x0 = jnp.minimum(jnp.floor(y), h - 2.0), jnp.minimum(jnp.floor(x), w - 2.0)
     fy, fx = (y - y0)[..., None], (x - x0)[..., None]
-    batch = jnp.broadcast_to(jnp.arange(n, dtype=jnp.int32)[:, None, None], (n, h, w))
-    starts = jnp.stack([batch, y0.astype(jnp.int32), x0.astype(jnp.int32)], axis=-1)
-    dims = lax.GatherDimensionNumbers(offset_dims=(3, 4, 5), collapsed_slice_dims=(0,), start_index_map=(0, 1, 2))
+    starts = jnp.stack([y0.astype(jnp.int32), x0.astype(jnp.int32)], axis=-1)
+    # The batch is a gather *batching* dimension, not an index: each image reads only its
+    # own pixels, so on a batch sharded over devices every device gathers locally.
+    dims = lax.GatherDimensionNumbers(offset_dims=(3, 4, 5), collapsed_slice_dims=(), start_index_map=(1, 2),
+                                      operand_batching_dims=(0,), start_indices_batching_dims=(0,))
     v = lax.gather(images, starts, dims, slice_sizes=(1, 2, 2, c), mode=lax.GatherScatterMode.PROMISE_IN_BOUNDS)
     top = v[..., 0, 0, :] * (1 - fx) + v[..., 0, 1, :] * fx
     bottom = v[..., 1, 0, :] * (1 - fx) + v[..., 1, 1, :] * fx

@@ -74,6 +74,7 @@ def test_quick_run_is_bitwise_reproducible_and_writes_its_report(example, fake_c
     assert metrics["data"] == {"source": metrics["data"]["source"], "official_order": False,
                                "train": 64, "validation": 16, "test": 16}
     assert metrics["config"]["augment"]["horizontal_flip"] is True
+    assert metrics["config"]["devices"] == jax.local_device_count()  # the default: all local devices
     assert set(metrics["versions"]) >= {"python", "jax", "flax", "optax", "jaxaug"}
     for row in history:
         assert 0 <= row["train_accuracy"] <= 1 and 0 <= row["val_accuracy"] <= 1
@@ -93,6 +94,7 @@ def test_quick_run_is_bitwise_reproducible_and_writes_its_report(example, fake_c
     (["--aug", "[1, 2]"], "--aug"),
     (["--lr", "0"], "--lr"),
     (["--schedule", "linear"], "--schedule"),
+    (["--devices", "0"], "--devices"),
 ])
 def test_bad_flags_exit_with_a_message_naming_the_flag(example, argv, flag, capsys):
     with pytest.raises(SystemExit) as err:

@@ -151,8 +151,11 @@ def test_vmap_gives_one_matrix_per_key_and_jit_agrees():
     f = lambda k: jaxaug.random_affine(k, (8, 8), rotation_range=90)  # noqa: E731
     ms = jax.vmap(f)(keys)
     assert ms.shape == (5, 3, 3) and len({float(m[0, 1]) for m in ms}) == 5
-    np.testing.assert_array_equal(jax.jit(jax.vmap(f))(keys), ms)
+    # Compiled, XLA may fuse the 3x3 products' multiply-adds into FMAs: 1-ulp differences.
+    np.testing.assert_allclose(jax.jit(jax.vmap(f))(keys), ms, rtol=0, atol=2e-6)
     np.testing.assert_array_equal(f(keys[2]), ms[2])
+    # Within compiled code an image's matrix does not depend on how many are computed with it.
+    np.testing.assert_array_equal(jax.jit(jax.vmap(f))(keys)[:2], jax.jit(jax.vmap(f))(keys[:2]))
 
 
 @pytest.mark.parametrize(

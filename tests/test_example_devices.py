@@ -1,0 +1,148 @@
+"""examples/cifar_flax.py --devices N: data parallelism on 8 fake CPU devices changes no result beyond rounding.
+
+The device count of a process is fixed when jax starts, so the multi-device checks run in one
+subprocess (this file run as a script) with `--xla_force_host_platform_device_count=8`; the test
+then compares what it wrote. Training data: 68 images in batches of 16 + a partial batch of 4,
+so on 8 devices the partial step runs replicated (8 does not divide 4) and on 2 it is sharded.
+"""
+
+import contextlib
+import importlib.util
+import io
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import jax
+import numpy as np
+import pytest
+import test_example
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+DEVICES = (1, 2, 8)
+# Relative tolerance on the losses of a 2-epoch run, 1 vs 8 devices: only the summation order of
+# the batch reductions (gradients, BatchNorm statistics, loss mean) differs. Measured here
+# (jax 0.10.2, CPU): at most 1.1e-5 on the training and validation losses, 2.6e-5 on the test loss.
+LOSS_RTOL = 1e-4
+
+fake_cifar = test_example.fake_cifar  # the same fixture: class-folder PNGs + a tfds data dir
+
+
+def device_args(fake_cifar, out, devices):
+    return ["--recipe", "best", "--quick", "--subset", "80", "--val-split", "0.15", "--batch-size", "16",
+            "--test-limit", "16", "--seed", "3", "--devices", str(devices), "--data", str(fake_cifar / "cifar10"),
+            "--data-dir", str(fake_cifar / "tfds"), "--out", str(out)]
+
+
+# ------------------------------------------------------------------------------------ the subprocess
+
+
+def load_example():
+    spec = importlib.util.spec_from_file_location("cifar_flax", ROOT / "examples" / "cifar_flax.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+def parse_error(example, argv) -> str:
+    """The message parse_args exits with (argparse errors go to stderr, exit code 2)."""
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.suppress(SystemExit):
+        example.parse_args(argv)
+    return err.getvalue()
+
+
+def replicated_after_a_step(example, cfg, data) -> bool:
+    """After one sharded train step, every model and optimiser variable is still on all devices, whole."""
+    from flax import nnx
+
+    mesh = example.make_mesh(cfg.devices)
+    model = example.TutorialCNN(rngs=nnx.Rngs(params=0))
+    optimizer = nnx.Optimizer(model, example.make_tx(cfg.schedule, cfg.learning_rate, 10)[0], wrt=nnx.Param)
+    example.replicate_state(mesh, model, optimizer)
+    step = example.make_train_step(json.dumps(cfg.augment), cfg.mix, cfg.mix_alpha, mesh)
+    root = jax.random.key(0)
+    images, labels, order = example.replicate(
+        (data.train_x, data.train_y, example.epoch_order(root, 0, len(data.train_y))), mesh)
+    step(model, optimizer, images, labels, order, root, 0, 0, 0, batch_size=cfg.batch_size)
+    leaves = jax.tree.leaves([nnx.state(model), nnx.state(optimizer)])
+    return all(x.sharding.is_fully_replicated and len(x.sharding.device_set) == cfg.devices for x in leaves)
+
+
+def driver(fake_cifar: pathlib.Path, out: pathlib.Path) -> None:
+    example = load_example()
+    assert jax.local_device_count() == max(DEVICES), "run with --xla_force_host_platform_device_count=8"
+    configs = {n: example.make_config(example.parse_args(device_args(fake_cifar, out / str(n), n))) for n in DEVICES}
+    data = example.load_data(configs[1])
+    # Each (device count, batch size) compiles anew (~6 s here): the partial batch on 1 and 8 only.
+    pairs = [(n, 0) for n in DEVICES] + [(1, 4), (8, 4)]
+    batches = {f"{n}-{step}": example.augmented_batch(configs[n], data, 0, step) for n, step in pairs}
+    np.savez(out / "batches.npz", **batches)
+    report = {"errors": {n: parse_error(example, device_args(fake_cifar, out, n)) for n in (3, 9)},
+              "replicated": replicated_after_a_step(example, configs[8], data)}
+    (out / "checks.json").write_text(json.dumps(report))
+    # The reference run skips main's figures (a few seconds); the 8-device one writes the whole report.
+    (out / "1").mkdir()
+    (out / "1" / "metrics.json").write_text(json.dumps(example.train(configs[1], data)))
+    assert example.main(device_args(fake_cifar, out / "8", 8)) == 0
+
+
+@pytest.fixture(scope="module")
+def multi_device_run(fake_cifar, tmp_path_factory):
+    out = tmp_path_factory.mktemp("devices")
+    env = {**os.environ, "XLA_FLAGS": f"--xla_force_host_platform_device_count={max(DEVICES)}", "JAX_PLATFORMS": "cpu"}
+    proc = subprocess.run([sys.executable, __file__, str(fake_cifar), str(out)], env=env, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return out
+
+
+# ------------------------------------------------------------------------------------------- the tests
+
+
+def test_augmented_batch_is_bitwise_the_same_on_1_2_and_8_devices(multi_device_run):
+    batches = np.load(multi_device_run / "batches.npz")
+    for step, size in ((0, 16), (4, 4)):  # a full batch, and the partial one (replicated on 8 devices)
+        assert batches[f"1-{step}"].shape == (size, 32, 32, 3)
+        for n in DEVICES[1:] if step == 0 else DEVICES[2:]:
+            np.testing.assert_array_equal(batches[f"{n}-{step}"], batches[f"1-{step}"], err_msg=f"{n} devices")
+    assert not np.array_equal(batches["1-0"][:4], batches["1-4"]), "different steps must differ"
+
+
+def test_losses_agree_across_device_counts(multi_device_run):
+    one, eight = (json.loads((multi_device_run / str(n) / "metrics.json").read_text()) for n in (1, 8))
+    assert eight["config"]["devices"] == 8
+    assert eight["data"]["train"] == 68 and eight["steps_per_epoch"] == 5  # 4 x 16 + 4: nothing dropped
+    for a, b in zip(one["history"], eight["history"], strict=True):
+        np.testing.assert_allclose([b["train_loss"], b["val_loss"]], [a["train_loss"], a["val_loss"]],
+                                   rtol=LOSS_RTOL)
+        # Accuracies count argmax hits: a logit that moves in its last bits may flip one example at most.
+        assert abs(a["train_accuracy"] - b["train_accuracy"]) <= 1 / 68 + 1e-9
+    np.testing.assert_allclose(eight["test_loss"], one["test_loss"], rtol=LOSS_RTOL)
+    assert "8 x " in (multi_device_run / "8" / "results.md").read_text()
+
+
+def test_state_stays_replicated_and_bad_device_counts_name_the_flag(multi_device_run):
+    checks = json.loads((multi_device_run / "checks.json").read_text())
+    assert checks["replicated"]
+    assert "--devices must divide --batch-size=16" in checks["errors"]["3"]
+    assert "--devices must be <= the 8 local device(s)" in checks["errors"]["9"]
+
+
+@pytest.fixture(scope="module")
+def example():
+    return load_example()
+
+
+@pytest.mark.parametrize("devices", ["0", "-1", "1000"])
+def test_devices_out_of_range_is_an_argparse_error(example, devices, capsys):
+    with pytest.raises(SystemExit) as err:
+        example.parse_args(["--devices", devices])
+    assert err.value.code == 2 and "--devices" in capsys.readouterr().err
+
+
+if __name__ == "__main__":
+    driver(pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]))

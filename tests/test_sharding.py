@@ -1,0 +1,285 @@
+"""jaxaug.sharding: batch shardings, process slices, and augmentation that ignores the device count.
+
+jax fixes its device count when it starts, so the multi-device and multi-process checks
+run `tests/_sharding_worker.py` in subprocesses (8 forced host devices; two
+`jax.distributed` processes of 2 devices each) and check the JSON they print. The
+in-process checks run on this process's single device.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import socket
+import subprocess
+import sys
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+from jaxaug import sharding as js
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+WORKER = ROOT / "tests" / "_sharding_worker.py"
+
+
+def _env(device_count: int) -> dict:
+    return dict(os.environ, JAX_PLATFORMS="cpu", XLA_FLAGS=f"--xla_force_host_platform_device_count={device_count}")
+
+
+def _last_json(stdout: str) -> dict:
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def devices_run():
+    """The worker's `devices` mode: meshes of 1, 2, 4 and 8 of 8 host devices."""
+    proc = subprocess.run([sys.executable, str(WORKER), "devices"], env=_env(8), cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    if proc.returncode:
+        pytest.fail(f"worker failed (rc={proc.returncode}):\n{proc.stderr[-4000:]}")
+    return _last_json(proc.stdout)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def distributed_run(tmp_path_factory):
+    """Two `jax.distributed` processes on localhost, 2 host devices each; their JSON, by process."""
+    tmp, port = tmp_path_factory.mktemp("distributed"), _free_port()
+    procs, logs = [], []
+    for i in range(2):
+        out, err = open(tmp / f"out{i}", "w+"), open(tmp / f"err{i}", "w+")
+        logs.append((out, err))
+        cmd = [sys.executable, str(WORKER), "distributed", "--process-id", str(i), "--num-processes", "2",
+               "--port", str(port)]
+        procs.append(subprocess.Popen(cmd, env=_env(2), cwd=ROOT, stdout=out, stderr=err, text=True))
+    try:
+        codes = [p.wait(timeout=90) for p in procs]
+    except subprocess.TimeoutExpired:
+        codes = None
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    texts = []
+    for out, err in logs:
+        out.seek(0), err.seek(0)
+        texts.append((out.read(), err.read()))
+        out.close(), err.close()
+    if codes is None or any(codes):
+        stderr = "\n".join(f"--- process {i} ---\n{e[-3000:]}" for i, (_, e) in enumerate(texts))
+        pytest.fail(f"distributed workers {'timed out after 90 s' if codes is None else f'failed: rc={codes}'}:\n"
+                    f"{stderr}")
+    return [_last_json(o) for o, _ in texts]
+
+
+# ---- device count does not change the result (subprocess, 8 host devices) ----
+
+def _short(hashes: dict) -> dict:
+    return {n: h[:12] for n, h in hashes.items()}
+
+
+def test_worker_really_had_8_devices_and_used_meshes_of_1_2_4_8(devices_run):
+    assert devices_run["device_count"] == 8
+    assert {n: m["shards"] for n, m in devices_run["meshes"].items()} == {"1": 1, "2": 2, "4": 4, "8": 8}
+
+
+def test_augmented_batch_is_bitwise_equal_for_1_2_4_8_devices(devices_run):
+    hashes = {n: m["sha256"] for n, m in devices_run["meshes"].items()}
+    assert len(set(hashes.values())) == 1, _short(hashes)
+
+
+def test_augmented_batch_stays_sharded_like_its_input(devices_run):
+    assert all(m["sharding_kept"] for m in devices_run["meshes"].values())
+
+
+def test_compiled_augmenter_has_no_collectives(devices_run):
+    found = {n: m["collectives"] for n, m in devices_run["meshes"].items() if m["collectives"]}
+    assert not found, f"collectives in the compiled HLO, by mesh size: {found}"
+
+
+def test_pixel_ops_alone_are_bitwise_equal_sharded_and_need_no_collectives(devices_run):
+    colour = devices_run["colour"]
+    assert colour["1"]["sha256"] == colour["8"]["sha256"], _short({n: c["sha256"] for n, c in colour.items()})
+    assert all(c["sharding_kept"] and not c["collectives"] for c in colour.values()), colour
+
+
+def test_shard_batch_rejects_a_batch_not_divisible_by_the_device_count(devices_run):
+    message = devices_run["errors"]["not_divisible"]
+    assert message is not None
+    assert "batch size=10" in message and "devices=8" in message and "Pad the batch" in message
+
+
+# ---- two jax.distributed processes on localhost ----
+
+
+def test_two_processes_load_their_own_rows_of_one_global_batch(distributed_run):
+    assert [r["process_index"] for r in distributed_run] == [0, 1]
+    assert [r["rows"] for r in distributed_run] == [[0, 32], [32, 64]]
+    for r in distributed_run:
+        assert (r["process_count"], r["device_count"], r["local_device_count"]) == (2, 4, 2)
+        assert r["global_shape"] == [64, 32, 32, 3]
+        assert r["sharding_kept"]
+
+
+def test_two_processes_augment_without_collectives(distributed_run):
+    assert not any(r["collectives"] for r in distributed_run), [r["collectives"] for r in distributed_run]
+
+
+def test_two_processes_agree_on_global_reductions(distributed_run, devices_run):
+    first, second = distributed_run
+    # Both processes hold the same replicated result of one program: bitwise equal.
+    assert (first["checksum"], first["loss"]) == (second["checksum"], second["loss"])
+    # The mean is summed over 4 devices, then across processes: another order than on 1 device.
+    assert first["loss"] == pytest.approx(devices_run["reference"]["loss"], rel=1e-5)
+
+
+def test_two_processes_augment_bitwise_like_one_process(distributed_run, devices_run):
+    halves = devices_run["meshes"]["1"]["halves_sha256"]
+    assert [r["local_rows_sha256"] for r in distributed_run] == halves
+    assert distributed_run[0]["checksum"] == devices_run["reference"]["checksum"]  # int32 sum: exact in any order
+
+
+def test_shard_batch_errors_with_several_processes(distributed_run):
+    for r in distributed_run:
+        local, order = r["errors"]["local_not_divisible"], r["errors"]["not_process_order"]
+        assert "local batch size=3" in local and "local devices of this process=2" in local
+        assert "process order" in order and f"({r['process_index']})" in order
+
+
+# ---- in-process: this process's single device ----
+
+
+def test_batch_sharding_splits_the_leading_axis_over_all_devices():
+    sharding = js.batch_sharding()
+    assert isinstance(sharding, NamedSharding)
+    assert sharding.spec == PartitionSpec("batch")
+    assert sharding.mesh.axis_names == ("batch",)
+    assert list(sharding.mesh.devices) == jax.devices()
+    assert sharding.mesh.axis_types == (jax.sharding.AxisType.Auto,)
+
+
+def test_batch_sharding_takes_devices_and_an_axis_name():
+    sharding = js.batch_sharding(jax.devices()[:1], axis_name="data")
+    assert sharding.spec == PartitionSpec("data") and sharding.mesh.shape == {"data": 1}
+
+
+@pytest.mark.parametrize("devices, error, words", [
+    ([], TypeError, "devices=[]"),
+    (["cpu"], TypeError, "devices=['cpu']"),
+    (3, TypeError, "devices=3"),
+])
+def test_batch_sharding_rejects_bad_devices(devices, error, words):
+    with pytest.raises(error, match="devices must") as info:
+        js.batch_sharding(devices)
+    assert words in str(info.value)
+
+
+def test_batch_sharding_rejects_a_repeated_device_and_a_bad_axis_name():
+    with pytest.raises(ValueError, match="must not repeat"):
+        js.batch_sharding(jax.devices()[:1] * 2)
+    with pytest.raises(ValueError, match="axis_name=''"):
+        js.batch_sharding(axis_name="")
+    with pytest.raises(TypeError, match="axis_name=0"):
+        js.batch_sharding(axis_name=0)
+
+
+def test_replicated_keeps_the_mesh_and_replicates():
+    sharding = js.batch_sharding()
+    for source in (sharding, sharding.mesh):
+        rep = js.replicated(source)
+        assert rep.mesh == sharding.mesh and rep.spec == PartitionSpec()
+    w = jax.device_put(np.ones((3, 2), np.float32), js.replicated(sharding))
+    assert w.sharding.is_fully_replicated
+
+
+def test_replicated_rejects_other_types():
+    with pytest.raises(TypeError, match="sharding_or_mesh='batch'"):
+        js.replicated("batch")
+
+
+def test_shard_batch_places_a_pytree_on_the_batch_sharding():
+    images = np.arange(4 * 2 * 2 * 3, dtype=np.uint8).reshape(4, 2, 2, 3)
+    batch = {"images": images, "indices": jnp.arange(4)}
+    out = js.shard_batch(batch)
+    sharding = js.batch_sharding()
+    for name in batch:
+        assert isinstance(out[name], jax.Array)
+        assert out[name].sharding.is_equivalent_to(sharding, out[name].ndim)
+        np.testing.assert_array_equal(out[name], batch[name])
+
+
+def test_shard_batch_uses_the_given_sharding():
+    mesh = Mesh(np.array(jax.devices()[:1]), ("data",))
+    sharding = NamedSharding(mesh, PartitionSpec("data"))
+    assert js.shard_batch(np.zeros((2, 3)), sharding).sharding.is_equivalent_to(sharding, 2)
+
+
+@pytest.mark.parametrize("batch, words", [
+    ((np.zeros((4, 2)), np.zeros(3)), "Received shapes: [(4, 2), (3,)]"),
+    ((np.zeros((4, 2)), np.float32(1)), "Received shapes: [(4, 2), ()]"),
+    ((), "at least one array"),
+])
+def test_shard_batch_rejects_a_batch_without_a_common_leading_axis(batch, words):
+    with pytest.raises(ValueError) as info:
+        js.shard_batch(batch)
+    assert words in str(info.value)
+
+
+def test_shard_batch_rejects_a_sharding_that_does_not_split_the_batch_axis():
+    mesh = js.batch_sharding().mesh
+    with pytest.raises(ValueError, match=r"leading \(batch\) axis only"):
+        js.shard_batch(np.zeros((2, 3)), NamedSharding(mesh, PartitionSpec()))
+    with pytest.raises(ValueError, match=r"leading \(batch\) axis only"):
+        js.shard_batch(np.zeros((2, 3)), NamedSharding(mesh, PartitionSpec(None, "batch")))
+    with pytest.raises(TypeError, match="sharding must be a jax.sharding.NamedSharding"):
+        js.shard_batch(np.zeros((2, 3)), jax.devices()[0])
+
+
+@pytest.mark.parametrize("size, index, count, expected", [
+    (64, 0, 2, slice(0, 32)),
+    (64, 1, 2, slice(32, 64)),
+    (12, 2, 3, slice(8, 12)),
+    (5, 0, 1, slice(0, 5)),
+])
+def test_process_slice(size, index, count, expected):
+    assert js.process_slice(size, process_index=index, process_count=count) == expected
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 4, 8])
+def test_process_slices_tile_the_global_batch_in_process_order(count):
+    rows = [np.arange(48)[js.process_slice(48, process_index=i, process_count=count)] for i in range(count)]
+    np.testing.assert_array_equal(np.concatenate(rows), np.arange(48))
+
+
+def test_process_slice_defaults_to_this_process():
+    assert js.process_slice(10) == slice(0, 10)
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    (dict(global_size=10, process_count=4), "global_size=10"),
+    (dict(global_size=8, process_index=2, process_count=2), "process_index=2"),
+    (dict(global_size=0), "global_size=0"),
+    (dict(global_size=8.0), "global_size=8.0"),
+    (dict(global_size=8, process_count=0), "process_count=0"),
+    (dict(global_size=8, process_index=-1), "process_index=-1"),
+])
+def test_process_slice_rejects_bad_arguments(kwargs, words):
+    with pytest.raises(ValueError) as info:
+        js.process_slice(**kwargs)
+    assert words in str(info.value)
+
+
+def test_process_slice_says_to_pad_or_drop_when_not_divisible():
+    with pytest.raises(ValueError, match="divisible by the number of processes \\(4\\).*pad the data or drop"):
+        js.process_slice(10, process_count=4)
