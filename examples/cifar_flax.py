@@ -430,7 +430,7 @@ def make_mesh(devices: int) -> Mesh | None:
     """
     if devices == 1:
         return None
-    return Mesh(np.array(jax.local_devices()[:devices]), (BATCH_AXIS,))
+    return jaxaug.batch_sharding(jax.local_devices()[:devices], axis_name=BATCH_AXIS).mesh
 
 
 def batch_sharding(mesh: Mesh | None, size: int) -> NamedSharding | None:
@@ -447,7 +447,7 @@ def batch_sharding(mesh: Mesh | None, size: int) -> NamedSharding | None:
 
 def replicate(tree, mesh: Mesh | None):
     """`tree` on every device of the mesh (unchanged without one)."""
-    return tree if mesh is None else jax.device_put(tree, NamedSharding(mesh, P()))
+    return tree if mesh is None else jax.device_put(tree, jaxaug.replicated(mesh))
 
 
 def replicate_state(mesh: Mesh | None, *modules) -> None:

@@ -387,8 +387,7 @@ class ImageDataGenerator:
 
 
 _CAUSE = {"featurewise_center": "zca_whitening` or `featurewise_std_normalization",
-          "featurewise_std_normalization": "zca_whitening", "samplewise_center": "samplewise_std_normalization",
-          "samplewise_std_normalization": "samplewise_std_normalization", "zca_whitening": "zca_whitening"}
+          "featurewise_std_normalization": "zca_whitening", "samplewise_center": "samplewise_std_normalization"}
 
 
 _AUGMENTERS: dict = {}
@@ -447,14 +446,10 @@ def _epoch_key(root, stream, epoch):
     return jax.random.fold_in(jax.random.fold_in(root, stream), epoch)
 
 
-@functools.partial(jax.jit, static_argnums=(0, 1))
-def _sample_one_jit(augmentation, shape, key):
-    return augmentation.sample(key, shape)
-
-
+@functools.partial(jax.jit, static_argnums=(0, 2))
 def _sample_one(augmentation, key, shape):
-    # One image of a batch drawn with `key` as its image key (Augmenter's fold_in(key, i) is done by the caller).
-    return _sample_one_jit(augmentation, shape, key)
+    # One image drawn with `key` as its image key (Augmenter's fold_in(key, i) is done by the caller).
+    return augmentation.sample(key, shape)
 
 
 @functools.partial(jax.jit, static_argnums=(0, 1))

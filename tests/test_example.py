@@ -20,13 +20,17 @@ OUTPUTS = ("metrics.json", "curves.png", "augmented.png", "results.md")
 TIMING = ("seconds", "images_per_second")  # wall-clock fields: the only ones allowed to differ
 
 
-@pytest.fixture(scope="module")
-def example():
+def load_example():
     spec = importlib.util.spec_from_file_location("cifar_flax", ROOT / "examples" / "cifar_flax.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up by name
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="module")
+def example():
+    return load_example()
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ so on 8 devices the partial step runs replicated (8 does not divide 4) and on 2 
 """
 
 import contextlib
-import importlib.util
 import io
 import json
 import os
@@ -39,14 +38,6 @@ def device_args(fake_cifar, out, devices):
 # ------------------------------------------------------------------------------------ the subprocess
 
 
-def load_example():
-    spec = importlib.util.spec_from_file_location("cifar_flax", ROOT / "examples" / "cifar_flax.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
 def parse_error(example, argv) -> str:
     """The message parse_args exits with (argparse errors go to stderr, exit code 2)."""
     err = io.StringIO()
@@ -73,7 +64,7 @@ def replicated_after_a_step(example, cfg, data) -> bool:
 
 
 def driver(fake_cifar: pathlib.Path, out: pathlib.Path) -> None:
-    example = load_example()
+    example = test_example.load_example()
     assert jax.local_device_count() == max(DEVICES), "run with --xla_force_host_platform_device_count=8"
     configs = {n: example.make_config(example.parse_args(device_args(fake_cifar, out / str(n), n))) for n in DEVICES}
     data = example.load_data(configs[1])
@@ -134,7 +125,7 @@ def test_state_stays_replicated_and_bad_device_counts_name_the_flag(multi_device
 
 @pytest.fixture(scope="module")
 def example():
-    return load_example()
+    return test_example.load_example()
 
 
 @pytest.mark.parametrize("devices", ["0", "-1", "1000"])
