@@ -93,6 +93,7 @@ small rotations and bilinear resampling did not help (73.6-74.2 % at 1e-3).
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import dataclasses
 import functools
 import importlib.metadata
@@ -163,7 +164,9 @@ class Config:
     quick: bool
     data: str | None
     data_dir: str | None
-    devices: int = 1
+    devices: int = 1  # per process
+    processes: int = 1
+    stream: bool = False
 
     @property
     def variant(self) -> str:
@@ -190,30 +193,56 @@ class Config:
 
 @dataclasses.dataclass
 class Data:
-    train_x: jax.Array  # (N, 32, 32, 3) uint8, on the device
-    train_y: jax.Array  # (N,) int32
-    val_x: np.ndarray
-    val_y: np.ndarray
-    test_x: np.ndarray
-    test_y: np.ndarray
-    source: str
-    official_order: bool
+    """Which rows of the prepared CIFAR-10 copy are used, and (unless streamed) the training set on the device."""
+
+    records: cifar10.Records  # both splits, read on demand: each process decodes only what it asks for
+    train_rows: np.ndarray  # rows of records.train in the training subset; position i is example i
+    val_rows: np.ndarray
+    test_rows: np.ndarray
+    train_x: jax.Array | None = None  # (N, 32, 32, 3) uint8 on the device(s); None when streamed
+    train_y: jax.Array | None = None  # (N,) int32
+
+    @property
+    def streamed(self) -> bool:
+        return self.train_x is None
 
 
 def load_data(cfg: Config) -> Data:
-    arrays = cifar10.load(data=cfg.data, data_dir=cfg.data_dir)
-    idx = np.asarray(cifar10.tutorial_subset(arrays.train_labels, official_order=arrays.official_order,
+    """Reads the labels and picks the rows; also loads the training images onto the device unless `cfg.stream`."""
+    records = cifar10.records(data=cfg.data, data_dir=cfg.data_dir)
+    idx = np.asarray(cifar10.tutorial_subset(records.train.labels, official_order=records.official_order,
                                              size=cfg.subset, seed=0))
     split_at = int(len(idx) * (1.0 - cfg.val_split))  # Keras 2's validation_split: the last part, unshuffled
-    train, val = idx[:split_at], idx[split_at:]
-    test_x, test_y = np.asarray(arrays.test_images), np.asarray(arrays.test_labels)
-    if cfg.test_limit is not None and cfg.test_limit < len(test_y):
+    test_rows = np.arange(len(records.test))
+    if cfg.test_limit is not None and cfg.test_limit < len(test_rows):
         # Evenly spaced, so class-sorted test sets stay balanced; no randomness involved.
-        pick = np.linspace(0, len(test_y), cfg.test_limit, endpoint=False).astype(int)
-        test_x, test_y = test_x[pick], test_y[pick]
-    images, labels = np.asarray(arrays.train_images), np.asarray(arrays.train_labels, np.int32)
-    return Data(jnp.asarray(images[train]), jnp.asarray(labels[train]), images[val], labels[val],
-                test_x, test_y.astype(np.int32), str(arrays.source), bool(arrays.official_order))
+        test_rows = np.linspace(0, len(test_rows), cfg.test_limit, endpoint=False).astype(int)
+    data = Data(records, idx[:split_at], idx[split_at:], test_rows)
+    if cfg.stream:
+        return data
+    images, labels = records.train.read(data.train_rows)
+    return dataclasses.replace(data, train_x=jnp.asarray(images), train_y=jnp.asarray(labels))
+
+
+def read_rows(split: cifar10.Split, rows: np.ndarray, sharding: NamedSharding | None, *aligned: np.ndarray):
+    """Global arrays of the images and labels of `split`'s `rows` (and of `aligned` arrays, row for row).
+
+    Each process reads and places only its own part: its `jaxaug.process_slice` when `sharding`
+    splits the batch, the whole batch when it replicates it. Without a sharding: one device.
+    """
+    part = slice(None) if sharding is None or sharding.spec == P() else jaxaug.process_slice(len(rows))
+    arrays = (*split.read(rows[part]), *(a[part] for a in aligned))
+    if sharding is None:
+        return tuple(map(jnp.asarray, arrays))
+    return tuple(jax.make_array_from_process_local_data(sharding, a, (len(rows), *a.shape[1:])) for a in arrays)
+
+
+def host_rows(x: jax.Array) -> np.ndarray:
+    """This process's rows of a batch-sharded (or replicated) global array, in order."""
+    if x.is_fully_addressable:
+        return np.asarray(x)
+    shards = {s.index[0].start or 0: s.data for s in x.addressable_shards}
+    return np.concatenate([np.asarray(shards[k]) for k in sorted(shards)])
 
 
 def to_inputs(images):
@@ -323,11 +352,11 @@ def epoch_order(root, epoch, n: int):
     return jax.random.permutation(stream_key(root, SHUFFLE, epoch), n)
 
 
-def select_batch(augment, images, labels, order, root, epoch, start, batch_size: int, sharding):
-    """The batch order[start:start + batch_size]: its (augmented) images and labels, inside jit.
+def gather_batch(images, labels, order, start, batch_size: int, sharding):
+    """The batch order[start:start + batch_size] of the training set on the device: (images, labels, indices).
 
-    With a `sharding`, the indices are split over the mesh first, so that each device gathers and
-    augments only its own examples; their keys come from the global indices, whatever the split.
+    With a `sharding`, the indices are split over the mesh first, so that each device gathers
+    only its own examples.
     """
     idx = jax.lax.dynamic_slice_in_dim(order, start, batch_size)
     if sharding is not None:
@@ -335,25 +364,34 @@ def select_batch(augment, images, labels, order, root, epoch, start, batch_size:
     x, y = images[idx], labels[idx]
     if sharding is not None:
         x, y = jax.lax.with_sharding_constraint((x, y), sharding)
-    if augment is not None:
-        x = augment(stream_key(root, AUGMENT, epoch), x, indices=idx)
-    return x, y
+    return x, y, idx
+
+
+def augment_batch(augment, x, idx, root, epoch):
+    """Inside jit: example i of the batch drawn from its index idx[i] in the training set, whatever the split."""
+    return x if augment is None else augment(stream_key(root, AUGMENT, epoch), x, indices=idx)
 
 
 @functools.cache
-def make_train_step(augment_json: str, mix: str | None, mix_alpha: float, mesh: Mesh | None = None):
-    """One optimiser step on the batch order[start:start + batch_size], augmented inside jit.
+def make_train_step(augment_json: str, mix: str | None, mix_alpha: float, mesh: Mesh | None = None,
+                    streamed: bool = False):
+    """One optimiser step on one batch, augmented inside jit.
 
-    Cached on the (hashable) recipe and mesh, so runs in one process (the tests) share compiled code.
+    Two forms, both cached on the (hashable) recipe and mesh, so runs in one process (the tests)
+    share compiled code:
+
+    * `train_step(model, optimizer, images, labels, order, start, root, epoch, step, *, batch_size)`
+      gathers the batch order[start:start + batch_size] from the training set on the device;
+    * with `streamed=True`, `train_step(model, optimizer, x, y, idx, root, epoch, step, *, batch_size)`
+      takes a batch the processes loaded (`read_rows`): images, labels and training-set indices.
+
     With a mesh, the batch is sharded over it (see `batch_sharding`); model and optimiser state
     must be replicated on it (`replicate_state`), and stay so.
     """
     augment = make_augment(json.loads(augment_json))
 
-    @nnx.jit(static_argnames="batch_size")
-    def train_step(model, optimizer, images, labels, order, root, epoch, step, start, *, batch_size):
-        x, y = select_batch(augment, images, labels, order, root, epoch, start, batch_size,
-                            batch_sharding(mesh, batch_size))
+    def update(model, optimizer, x, y, idx, root, epoch, step):
+        x = augment_batch(augment, x, idx, root, epoch)
         x, targets = to_inputs(x), jax.nn.one_hot(y, NUM_CLASSES)
         if mix is not None:
             mixer = jaxaug.mixup if mix == "mixup" else jaxaug.cutmix
@@ -367,18 +405,39 @@ def make_train_step(augment_json: str, mix: str | None, mix_alpha: float, mesh: 
         optimizer.update(model, grads)
         return loss, jnp.sum(logits.argmax(-1) == y)
 
-    return train_step
+    @nnx.jit(static_argnames="batch_size")
+    def streamed_step(model, optimizer, x, y, idx, root, epoch, step, *, batch_size):
+        return update(model, optimizer, x, y, idx, root, epoch, step)
+
+    @nnx.jit(static_argnames="batch_size")
+    def train_step(model, optimizer, images, labels, order, start, root, epoch, step, *, batch_size):
+        x, y, idx = gather_batch(images, labels, order, start, batch_size, batch_sharding(mesh, batch_size))
+        return update(model, optimizer, x, y, idx, root, epoch, step)
+
+    return streamed_step if streamed else train_step
+
+
+def batch_args(data: Data, mesh: Mesh | None, order, start: int, size: int) -> tuple:
+    """The batch arguments of the train step: on-device data and where to gather, or a loaded batch."""
+    if not data.streamed:
+        return data.train_x, data.train_y, order, start
+    idx = np.asarray(order[start:start + size], np.int32)
+    return read_rows(data.records.train, data.train_rows[idx], batch_sharding(mesh, size), idx)
 
 
 @functools.cache
-def make_batch_fn(augment_json: str, mesh: Mesh | None):
-    """`select_batch` jitted on its own, for looking at what the train step trains on."""
+def make_batch_fn(augment_json: str, mesh: Mesh | None, streamed: bool = False):
+    """The train step's batch, augmented, jitted on its own: for looking at what the step trains on."""
     augment = make_augment(json.loads(augment_json))
 
     @functools.partial(jax.jit, static_argnames="batch_size")
-    def batch_fn(images, labels, order, root, epoch, start, *, batch_size):
-        return select_batch(augment, images, labels, order, root, epoch, start, batch_size,
-                            batch_sharding(mesh, batch_size))
+    def batch_fn(*args, batch_size):
+        *batch, root, epoch = args
+        if streamed:
+            x, _, idx = batch
+        else:
+            x, _, idx = gather_batch(*batch, batch_size, batch_sharding(mesh, batch_size))
+        return augment_batch(augment, x, idx, root, epoch)
 
     return batch_fn
 
@@ -386,15 +445,17 @@ def make_batch_fn(augment_json: str, mesh: Mesh | None):
 def augmented_batch(cfg: Config, data: Data, epoch: int, step: int) -> np.ndarray:
     """The images of training step `step` of `epoch` (both from 0) as the train step augments them.
 
-    Computed on `cfg.devices` devices as in training; the result does not depend on that number.
+    Computed on `cfg.devices` devices (per process) as in training; the result does not depend
+    on that number, nor on streaming. With several processes: this process's rows of the batch.
     """
     mesh = make_mesh(cfg.devices)
-    n = len(data.train_y)
-    start, size = batches(n, cfg.batch_size)[step]
+    start, size = batches(len(data.train_rows), cfg.batch_size)[step]
     root = jax.random.key(cfg.seed)
-    images, labels, order = replicate((data.train_x, data.train_y, epoch_order(root, epoch, n)), mesh)
-    x, _ = make_batch_fn(json.dumps(cfg.augment), mesh)(images, labels, order, root, epoch, start, batch_size=size)
-    return np.asarray(x)
+    order = epoch_order(root, epoch, len(data.train_rows))
+    data, order = on_mesh(data, mesh), np.asarray(order) if data.streamed else replicate(order, mesh)
+    args = batch_args(data, mesh, order, start, size)
+    x = make_batch_fn(json.dumps(cfg.augment), mesh, data.streamed)(*args, root, epoch, batch_size=size)
+    return host_rows(x)
 
 
 @nnx.jit
@@ -404,41 +465,64 @@ def eval_step(model, images, labels):
     return loss.sum(), jnp.sum(logits.argmax(-1) == labels)
 
 
-def evaluate(model, images, labels, batch_size: int = 500, mesh: Mesh | None = None) -> dict:
-    """Mean loss and accuracy with BatchNorm's moving statistics and no dropout."""
+def evaluate(model, split: cifar10.Split, rows: np.ndarray, batch_size: int = 500, mesh: Mesh | None = None) -> dict:
+    """Mean loss and accuracy on `split`'s `rows`, with BatchNorm's moving statistics and no dropout.
+
+    Each process reads only its part of every batch (`read_rows`).
+    """
     model.eval()
     loss = correct = 0.0
-    for i in range(0, len(labels), batch_size):
-        batch = images[i:i + batch_size], labels[i:i + batch_size]
-        batch = tuple(map(jnp.asarray, batch)) if mesh is None else jax.device_put(
-            batch, batch_sharding(mesh, len(batch[1])))
-        batch_loss, batch_correct = eval_step(model, *batch)
+    for i in range(0, len(rows), batch_size):
+        chunk = rows[i:i + batch_size]
+        batch_loss, batch_correct = eval_step(model, *read_rows(split, chunk, batch_sharding(mesh, len(chunk))))
         loss, correct = loss + float(batch_loss), correct + int(batch_correct)
     model.train()
-    return {"loss": loss / len(labels), "accuracy": correct / len(labels)}
+    return {"loss": loss / len(rows), "accuracy": correct / len(rows)}
 
 
 # -------------------------------------------------------------------------------------------- devices
 
 
+def init_distributed(coordinator: str | None, num_processes: int | None, process_id: int | None) -> None:
+    """Joins a multi-process job with `jax.distributed.initialize`, before anything else touches jax's devices.
+
+    `coordinator` is process 0's "host:port", or "auto" for clusters where JAX finds it and the
+    process ids itself (SLURM, Open MPI, Cloud TPU pods...); None: a single process. Does
+    nothing if this process has joined already (`parse_args` may run more than once).
+    """
+    if coordinator is None or jax.distributed.is_initialized():
+        return
+    # CPU devices of different processes reduce through gloo (jax 0.10's default; stated so it stays so).
+    jax.config.update("jax_cpu_collectives_implementation", "gloo")
+    if coordinator == "auto":
+        jax.distributed.initialize()
+    else:
+        jax.distributed.initialize(coordinator_address=coordinator, num_processes=num_processes,
+                                   process_id=process_id)
+
+
 @functools.cache
 def make_mesh(devices: int) -> Mesh | None:
-    """A 1-D mesh of the first `devices` local devices, or None for one device.
+    """A 1-D mesh of the first `devices` local devices of every process, or None for one device in all.
 
-    None keeps N = 1 on the plain single-device program (no sharding annotations at all), so its
-    results stay bitwise those recorded before data parallelism existed.
+    None keeps a single device on the plain single-device program (no sharding annotations at
+    all), so its results stay bitwise those recorded before data parallelism existed.
     """
-    if devices == 1:
+    if devices * jax.process_count() == 1:
         return None
-    return jaxaug.batch_sharding(jax.local_devices()[:devices], axis_name=BATCH_AXIS).mesh
+    per_process = {}
+    for device in sorted(jax.devices(), key=lambda d: (d.process_index, d.id)):
+        per_process.setdefault(device.process_index, []).append(device)
+    chosen = [d for local in per_process.values() for d in local[:devices]]
+    return jaxaug.batch_sharding(chosen, axis_name=BATCH_AXIS).mesh
 
 
 def batch_sharding(mesh: Mesh | None, size: int) -> NamedSharding | None:
     """Split a batch of `size` examples over the mesh, or replicate it when the mesh size does not divide it.
 
-    Only the epoch's partial last batch can be indivisible (the full batch size is checked by
-    `parse_args`): replicating that one step keeps every example without padding, which would
-    need masking in BatchNorm's statistics and the loss.
+    Only an epoch's partial last batch (and an evaluation's last chunk) can be indivisible: the
+    full batch size is checked by `parse_args`. Replicating that one step keeps every example
+    without padding, which would need masking in BatchNorm's statistics and the loss.
     """
     if mesh is None:
         return None
@@ -446,14 +530,27 @@ def batch_sharding(mesh: Mesh | None, size: int) -> NamedSharding | None:
 
 
 def replicate(tree, mesh: Mesh | None):
-    """`tree` on every device of the mesh (unchanged without one)."""
-    return tree if mesh is None else jax.device_put(tree, jaxaug.replicated(mesh))
+    """`tree` on every device of the mesh (unchanged without one); every process passes the same values."""
+    if mesh is None:
+        return tree
+    sharding = jaxaug.replicated(mesh)
+    if jax.process_count() == 1:
+        return jax.device_put(tree, sharding)
+    return jax.tree.map(lambda a: jax.make_array_from_process_local_data(sharding, np.asarray(a)), tree)
 
 
 def replicate_state(mesh: Mesh | None, *modules) -> None:
     """Replicates the modules' variables (parameters, BatchNorm statistics, optimiser state) on the mesh."""
     for module in modules:
         nnx.update(module, replicate(nnx.state(module), mesh))
+
+
+def on_mesh(data: Data, mesh: Mesh | None) -> Data:
+    """`data` with its on-device training set replicated on the mesh (streamed data has none)."""
+    if data.streamed:
+        return data
+    train_x, train_y = replicate((data.train_x, data.train_y), mesh)
+    return dataclasses.replace(data, train_x=train_x, train_y=train_y)
 
 
 # ----------------------------------------------------------------------------------------------- loop
@@ -474,14 +571,28 @@ def batches(n: int, batch_size: int) -> list[tuple[int, int]]:
     return [(start, min(batch_size, n - start)) for start in range(0, n, batch_size)]
 
 
+def prefetched(fn, calls):
+    """fn(*args) for each args in `calls`, each computed in a background thread while the previous one is used."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pending = [pool.submit(fn, *args) for args in calls[:1]]
+        for args in [*calls[1:], None]:
+            result = pending.pop().result()
+            if args is not None:
+                pending.append(pool.submit(fn, *args))
+            yield result
+
+
 def run_epoch(cfg, train_step, model, optimizer, data, root, epoch) -> dict:
-    n = len(data.train_y)
-    order = replicate(epoch_order(root, epoch, n), make_mesh(cfg.devices))
+    n, mesh = len(data.train_rows), make_mesh(cfg.devices)
+    order = epoch_order(root, epoch, n)
+    order = np.asarray(order) if data.streamed else replicate(order, mesh)
+    plan = batches(n, cfg.batch_size)
+    # Streamed: the host reads (decodes) the next batch while the devices train on this one.
+    loads = prefetched(functools.partial(batch_args, data, mesh, order), plan)
     loss_sum, correct, seen, t0 = 0.0, 0, 0, time.perf_counter()
-    bar = tqdm(batches(n, cfg.batch_size), desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="step", file=sys.stderr)
-    for step, (start, size) in enumerate(bar):
-        loss, hits = train_step(model, optimizer, data.train_x, data.train_y, order, root, epoch, step, start,
-                                batch_size=size)
+    bar = tqdm(plan, desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="step", file=sys.stderr, disable=not is_lead())
+    for step, ((start, size), args) in enumerate(zip(bar, loads)):
+        loss, hits = train_step(model, optimizer, *args, root, epoch, step, batch_size=size)
         loss_sum, correct, seen = loss_sum + float(loss) * size, correct + int(hits), seen + size
         elapsed = time.perf_counter() - t0
         bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.4f}", img_s=f"{seen / elapsed:.0f}")
@@ -494,28 +605,37 @@ def run_epoch(cfg, train_step, model, optimizer, data, root, epoch) -> dict:
 def train(cfg: Config, data: Data) -> dict:
     root = jax.random.key(cfg.seed)
     model = TutorialCNN(rngs=nnx.Rngs(params=jax.random.fold_in(root, INIT)))
-    steps = len(batches(len(data.train_y), cfg.batch_size))
+    steps = len(batches(len(data.train_rows), cfg.batch_size))
     tx, schedule = make_tx(cfg.schedule, cfg.learning_rate, cfg.epochs * steps)
     optimizer = nnx.Optimizer(model, tx, wrt=nnx.Param)
     mesh = make_mesh(cfg.devices)
     replicate_state(mesh, model, optimizer)
-    train_x, train_y = replicate((data.train_x, data.train_y), mesh)
-    data = dataclasses.replace(data, train_x=train_x, train_y=train_y)
-    train_step = make_train_step(json.dumps(cfg.augment), cfg.mix, cfg.mix_alpha, mesh)
+    data = on_mesh(data, mesh)
+    train_step = make_train_step(json.dumps(cfg.augment), cfg.mix, cfg.mix_alpha, mesh, data.streamed)
     history, t0 = [], time.perf_counter()
     for epoch in range(cfg.epochs):
         row = {"learning_rate": float(schedule(epoch * steps))}
         row.update(run_epoch(cfg, train_step, model, optimizer, data, root, epoch))
-        if len(data.val_y):
-            val = evaluate(model, data.val_x, data.val_y, mesh=mesh)
+        if len(data.val_rows):
+            val = evaluate(model, data.records.train, data.val_rows, mesh=mesh)
             row.update(val_loss=val["loss"], val_accuracy=val["accuracy"])
         history.append(row)
-        print(epoch_line(row), flush=True)
+        say(epoch_line(row))
     train_seconds = time.perf_counter() - t0
-    test = evaluate(model, data.test_x, data.test_y, mesh=mesh)
-    print(f"test: loss {test['loss']:.4f}, accuracy {100 * test['accuracy']:.2f} %", flush=True)
+    test = evaluate(model, data.records.test, data.test_rows, mesh=mesh)
+    say(f"test: loss {test['loss']:.4f}, accuracy {100 * test['accuracy']:.2f} %")
     return {"history": history, "test_loss": test["loss"], "test_accuracy": test["accuracy"],
             "train_seconds": train_seconds, "steps_per_epoch": steps, **throughput(history, steps)}
+
+
+def is_lead() -> bool:
+    """Process 0 prints and writes the report; the others train silently beside it."""
+    return jax.process_index() == 0
+
+
+def say(text: str) -> None:
+    if is_lead():
+        print(text, flush=True)
 
 
 def epoch_line(row: dict) -> str:
@@ -550,14 +670,14 @@ def environment() -> dict:
 
 def augmented_grid(cfg: Config, data: Data, rows: int = GRID_ROWS, epochs: int = 6) -> np.ndarray:
     """The first `rows` training images, then their augmented views with the keys of the first epochs."""
-    images = np.asarray(data.train_x[:rows])
+    images, _ = data.records.train.read(data.train_rows[:rows])
     augment = make_augment(cfg.augment)
     views = [images]
     if augment is not None:
         root, idx = jax.random.key(cfg.seed), jnp.arange(rows)
         augment = jax.jit(augment)  # one compilation instead of op-by-op dispatch (~3x faster on CPU)
         for epoch in range(epochs):
-            out = augment(stream_key(root, AUGMENT, epoch), data.train_x[:rows], indices=idx)
+            out = augment(stream_key(root, AUGMENT, epoch), images, indices=idx)
             views.append(np.clip(np.round(np.asarray(out, np.float32)), 0, 255).astype(np.uint8))
     h, w = images.shape[1:3]
     grid = np.full((rows * (h + 2) - 2, len(views) * (w + 2) - 2, 3), 255, np.uint8)
@@ -587,7 +707,7 @@ def save_figures(out: Path, cfg: Config, data: Data, result: dict) -> None:
         ax.grid(alpha=0.3)
     ax_acc.axhline(TUTORIAL[cfg.recipe]["accuracy"] / 100, color="gray", ls="--", label="tutorial test")
     ax_acc.legend()
-    fig.suptitle(f"CIFAR-10, {len(data.train_y)} training images: {cfg.name}")
+    fig.suptitle(f"CIFAR-10, {len(data.train_rows)} training images: {cfg.name}")
     fig.tight_layout()
     fig.savefig(out / "curves.png", dpi=100)
     plt.close(fig)
@@ -595,10 +715,10 @@ def save_figures(out: Path, cfg: Config, data: Data, result: dict) -> None:
     grid = augmented_grid(cfg, data)
     fig, ax = plt.subplots(figsize=(grid.shape[1] / 30 + 1.5, grid.shape[0] / 30 + 0.8))  # + labels, title
     ax.imshow(grid, interpolation="nearest")
-    step = data.train_x.shape[1] + 2  # cell plus padding
+    step = (grid.shape[0] + 2) // GRID_ROWS  # cell plus padding
     ax.set_xticks([])
     ax.set_yticks(np.arange(GRID_ROWS) * step + step / 2 - 1,
-                  [cifar10.CLASS_NAMES[int(y)] for y in data.train_y[:GRID_ROWS]], fontsize=8)
+                  [cifar10.CLASS_NAMES[int(y)] for y in data.records.train.labels[data.train_rows[:GRID_ROWS]]], fontsize=8)
     title = "original | epochs 1-6 (training keys)" if cfg.augment is not None else "no augmentation"
     ax.set_title(f"{cfg.name}\n{title}", fontsize=9)
     fig.tight_layout()
@@ -610,6 +730,8 @@ def results_table(cfg: Config, data: Data, result: dict, env: dict) -> str:
     tutorial, ref = TUTORIAL[cfg.recipe], REFERENCE.get(cfg.variant)
     pct = lambda v: "n/a" if v is None else f"{v:.2f} %"  # noqa: E731
     devices = f"{cfg.devices} x " if cfg.devices > 1 else ""
+    if cfg.processes > 1:
+        devices = f"{cfg.processes} processes x {devices}"
     augmentation = "none" if cfg.augment is None else f"`{json.dumps(cfg.augment)}`"
     if cfg.mix:
         augmentation += f" + {cfg.mix}(alpha={cfg.mix_alpha})"
@@ -621,12 +743,13 @@ def results_table(cfg: Config, data: Data, result: dict, env: dict) -> str:
         f"| test accuracy | {pct(tutorial['accuracy'])} | {pct(ref)} | **{pct(100 * result['test_accuracy'])}** |",
         f"| epochs | {tutorial['epochs']} | {tutorial['epochs'] if ref else 'n/a'} | {cfg.epochs} |",
         f"| training / validation images | {tutorial['split']} | {tutorial['split'] if ref else 'n/a'} "
-        f"| {len(data.train_y)} / {len(data.val_y)} |",
+        f"| {len(data.train_rows)} / {len(data.val_rows)} |",
         f"| augmentation | {tutorial['augmentation']} | {tutorial['augmentation'] if ref else 'n/a'} "
         f"| {augmentation} |",
         f"| learning rate | 1e-3 constant | 1e-3 constant | {cfg.learning_rate:g} {cfg.schedule} |",
         "",
-        f"- data: {data.source}; official order: {data.official_order}; test images: {len(data.test_y)}",
+        f"- data: {data.records.source}; official order: {data.records.official_order}; "
+        f"test images: {len(data.test_rows)}",
         f"- device: {devices}{env['device']['kind']} ({env['device']['platform']}, "
         f"{env['device']['cpu_cores']} cores); "
         f"{result['seconds_per_step']:.3f} s/step, {result['images_per_second']:.0f} img/s; "
@@ -641,8 +764,9 @@ def write_report(out: Path, cfg: Config, data: Data, result: dict) -> None:
     out.mkdir(parents=True, exist_ok=True)
     env = environment()
     metrics = {"config": dataclasses.asdict(cfg), **env,
-               "data": {"source": data.source, "official_order": data.official_order,
-                        "train": len(data.train_y), "validation": len(data.val_y), "test": len(data.test_y)},
+               "data": {"source": data.records.source, "official_order": data.records.official_order,
+                        "train": len(data.train_rows), "validation": len(data.val_rows),
+                        "test": len(data.test_rows)},
                **result}
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     save_figures(out, cfg, data, result)
@@ -668,6 +792,13 @@ def parse_args(argv) -> argparse.Namespace:
     p.add_argument("--val-split", type=float, help="held-out fraction (default: the recipe's)")
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--devices", type=int, help="train data-parallel on this many local devices (default: all)")
+    p.add_argument("--stream", action="store_true",
+                   help="read every batch from the prepared records on the host instead of keeping the training "
+                        "set on the device (implied by several processes)")
+    p.add_argument("--coordinator", metavar="HOST:PORT",
+                   help="join a multi-process run: process 0's address, or 'auto' on a cluster JAX knows")
+    p.add_argument("--num-processes", type=int, help="number of processes (with --coordinator HOST:PORT)")
+    p.add_argument("--process-id", type=int, help="this process, 0 .. num-processes - 1 (with --coordinator)")
     p.add_argument("--subset", type=int, help="training subset size (default 10000; --quick: 500)")
     p.add_argument("--test-limit", type=int, help="evaluate on this many test images (default all; --quick: 1000)")
     p.add_argument("--quick", action="store_true", help="smoke test: 500 images, 2 epochs, 1000 test images")
@@ -677,7 +808,7 @@ def parse_args(argv) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.mixup is not None and args.cutmix is not None:
         p.error("--mixup and --cutmix are exclusive. Received: both")
-    for name in ("epochs", "batch_size", "subset", "test_limit", "devices"):
+    for name in ("epochs", "batch_size", "subset", "test_limit", "devices", "num_processes"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be >= 1. Received: {getattr(args, name)}")
     if args.lr is not None and not args.lr > 0:
@@ -688,20 +819,37 @@ def parse_args(argv) -> argparse.Namespace:
         p.error(f"--order needs a recipe with augmentation (article, best). Received: --recipe={args.recipe}")
     if not isinstance(args.aug, dict):
         p.error(f"--aug must be a JSON object. Received: --aug={args.aug!r}")
+    check_processes(p, args)
+    init_distributed(args.coordinator, args.num_processes, args.process_id)
     args.devices = check_devices(p, args.devices, args.batch_size)
     return args
 
 
+def check_processes(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """--coordinator HOST:PORT needs --num-processes and --process-id; 'auto' and no coordinator take neither."""
+    explicit = args.coordinator not in (None, "auto")
+    given = {"--num-processes": args.num_processes, "--process-id": args.process_id}
+    if explicit and None in given.values():
+        p.error(f"--coordinator {args.coordinator} needs --num-processes and --process-id. Received: "
+                + ", ".join(f"{k}={v}" for k, v in given.items()))
+    if not explicit and any(v is not None for v in given.values()):
+        p.error(f"--num-processes and --process-id go with --coordinator HOST:PORT. Received: "
+                f"--coordinator={args.coordinator}")
+    if explicit and not 0 <= args.process_id < args.num_processes:
+        p.error(f"--process-id must be in [0, --num-processes={args.num_processes}). "
+                f"Received: --process-id={args.process_id}")
+
+
 def check_devices(p: argparse.ArgumentParser, devices: int | None, batch_size: int) -> int:
     """--devices, defaulting to all local devices; it must divide the batch size (never padded)."""
-    available = jax.local_device_count()
+    available, processes = jax.local_device_count(), jax.process_count()
     if devices is not None and devices > available:
         p.error(f"--devices must be <= the {available} local device(s). Received: --devices={devices}")
     devices = devices or available
-    if batch_size % devices:
-        p.error(f"--devices must divide --batch-size={batch_size}, so that every full batch splits evenly "
-                f"(pass --devices explicitly if the default, all {available} local devices, does not). "
-                f"Received: --devices={devices}")
+    if batch_size % (devices * processes):
+        p.error(f"--devices times the {processes} process(es) must divide --batch-size={batch_size}, so that "
+                f"every full batch splits evenly (pass --devices explicitly if the default, all {available} "
+                f"local devices, does not). Received: --devices={devices}")
     return devices
 
 
@@ -721,7 +869,8 @@ def make_config(args: argparse.Namespace) -> Config:
         learning_rate=args.lr or recipe.get("learning_rate", DEFAULT_LR), mix=mix,
         mix_alpha=args.mixup if mix == "mixup" else args.cutmix if mix else 0.0,
         subset=args.subset or (500 if quick else 10_000), test_limit=args.test_limit or (1000 if quick else None),
-        quick=quick, data=args.data, data_dir=args.data_dir, devices=args.devices)
+        quick=quick, data=args.data, data_dir=args.data_dir, devices=args.devices, processes=jax.process_count(),
+        stream=args.stream or jax.process_count() > 1)
 
 
 def main(argv=None) -> int:
@@ -730,12 +879,15 @@ def main(argv=None) -> int:
     out = Path(args.out) if args.out else Path("runs") / cfg.name
     t0 = time.perf_counter()
     data = load_data(cfg)
-    print(f"{cfg.name}: {len(data.train_y)} train, {len(data.val_y)} validation, {len(data.test_y)} test images "
-          f"from {data.source}; augmentation {json.dumps(cfg.augment)}", flush=True)
+    say(f"{cfg.name}: {len(data.train_rows)} train, {len(data.val_rows)} validation, {len(data.test_rows)} test "
+        f"images from {data.records.source}; augmentation {json.dumps(cfg.augment)}")
     result = train(cfg, data)
     result["wall_seconds"] = time.perf_counter() - t0
-    write_report(out, cfg, data, result)
-    print(f"wrote {out}/ (metrics.json, curves.png, augmented.png, results.md)")
+    if is_lead():
+        write_report(out, cfg, data, result)
+        print(f"wrote {out}/ (metrics.json, curves.png, augmented.png, results.md)")
+    if cfg.processes > 1:
+        jax.distributed.shutdown()
     return 0
 
 

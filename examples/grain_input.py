@@ -56,12 +56,7 @@ def data_source(data=None, data_dir=None, split: str = "train"):
 
     Reads nothing into memory. Prepares `data` first if needed (see `jaxaug.data.cifar10`).
     """
-    # cifar10 has no public "prepare and return the folder" yet; these helpers are what `load` uses.
-    data_dir = cifar10._data_dir(data_dir)
-    if data is None:
-        version_dir = cifar10._prepared_or_download(data_dir)
-    else:
-        version_dir = cifar10._prepare(cifar10._source_path(data), data_dir)
+    version_dir = cifar10.prepare(data, data_dir=data_dir)
     return tfds.builder_from_directory(version_dir).as_data_source(split=split)
 
 

@@ -369,6 +369,47 @@ def test_subset_needs_a_bool_order_flag():
         cifar10.tutorial_subset(np.arange(100) % 10, official_order=None, size=10)
 
 
+# ---- random access: prepare, records, Split.read ----
+
+
+@pytest.mark.parametrize("name", ["python-tar", "folder"])
+def test_records_read_any_rows_like_load(name, sources, tmp_path):
+    found = cifar10.records(sources[name], data_dir=tmp_path)
+    arrays = cifar10.load(sources[name], data_dir=tmp_path)
+    assert found.official_order is arrays.official_order and found.source == arrays.source
+    assert (len(found.train), len(found.test)) == (30, 20) and "30 examples" in repr(found.train)
+    np.testing.assert_array_equal(found.train.labels, arrays.train_labels)
+    rows = np.array([29, 0, 7, 7, -1])  # any order, repeats and negative rows, as numpy indexing
+    images, labels = found.train.read(rows)
+    assert images.dtype == np.uint8 and labels.dtype == np.int32
+    np.testing.assert_array_equal(images, arrays.train_images[rows])
+    np.testing.assert_array_equal(labels, arrays.train_labels[rows])
+    images, labels = found.test.read(slice(1, None, 3))
+    np.testing.assert_array_equal(images, arrays.test_images[1::3])
+    assert found.train.read([])[0].shape == (0, 32, 32, 3)
+
+
+def test_prepare_returns_the_folder_records_and_load_use(sources, tmp_path):
+    folder = cifar10.prepare(sources["zip-with-root"], data_dir=tmp_path)
+    assert folder.startswith(str(tmp_path)) and os.path.isfile(os.path.join(folder, "dataset_info.json"))
+    assert cifar10.prepare(data_dir=tmp_path) == folder  # nothing given: what is prepared
+    source = tfds.builder_from_directory(folder).as_data_source(split="test")
+    np.testing.assert_array_equal(source[0]["image"], cifar10.records(data_dir=tmp_path).test.read([0])[0][0])
+
+
+@pytest.mark.parametrize("rows, error, match", [
+    ([30], IndexError, r"rows must lie in \[-30, 30\).*max 30"),
+    ([-31], IndexError, "min -31"),
+    ([[1, 2]], TypeError, "rows must be a 1-D sequence of integers"),
+    ([0.5], TypeError, "rows must be a 1-D sequence of integers"),
+    ("ab", TypeError, "rows must be a 1-D sequence"),
+])
+def test_split_read_rejects_bad_rows(rows, error, match, sources, tmp_path):
+    split = cifar10.records(sources["folder"], data_dir=tmp_path).train
+    with pytest.raises(error, match=match):
+        split.read(rows)
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists(REAL_ZIP), reason=f"{REAL_ZIP} not present")
 def test_real_jpeg_zip(tmp_path):

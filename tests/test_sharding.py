@@ -9,10 +9,7 @@ in-process checks run on this process's single device.
 from __future__ import annotations
 
 import json
-import os
 import pathlib
-import socket
-import subprocess
 import sys
 
 import jax
@@ -21,14 +18,14 @@ import numpy as np
 import pytest
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
+from _processes import free_port, host_env, run_together
 from jaxaug import sharding as js
+
+# The subprocess fixtures are expensive: keep this file's tests on one xdist worker (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("sharding")
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 WORKER = ROOT / "tests" / "_sharding_worker.py"
-
-
-def _env(device_count: int) -> dict:
-    return dict(os.environ, JAX_PLATFORMS="cpu", XLA_FLAGS=f"--xla_force_host_platform_device_count={device_count}")
 
 
 def _last_json(stdout: str) -> dict:
@@ -38,49 +35,17 @@ def _last_json(stdout: str) -> dict:
 @pytest.fixture(scope="module")
 def devices_run():
     """The worker's `devices` mode: meshes of 1, 2, 4 and 8 of 8 host devices."""
-    proc = subprocess.run([sys.executable, str(WORKER), "devices"], env=_env(8), cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
-    if proc.returncode:
-        pytest.fail(f"worker failed (rc={proc.returncode}):\n{proc.stderr[-4000:]}")
-    return _last_json(proc.stdout)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    (stdout, _), = run_together([[sys.executable, str(WORKER), "devices"]], host_env(8), 120, "worker")
+    return _last_json(stdout)
 
 
 @pytest.fixture(scope="module")
-def distributed_run(tmp_path_factory):
+def distributed_run():
     """Two `jax.distributed` processes on localhost, 2 host devices each; their JSON, by process."""
-    tmp, port = tmp_path_factory.mktemp("distributed"), _free_port()
-    procs, logs = [], []
-    for i in range(2):
-        out, err = open(tmp / f"out{i}", "w+"), open(tmp / f"err{i}", "w+")
-        logs.append((out, err))
-        cmd = [sys.executable, str(WORKER), "distributed", "--process-id", str(i), "--num-processes", "2",
-               "--port", str(port)]
-        procs.append(subprocess.Popen(cmd, env=_env(2), cwd=ROOT, stdout=out, stderr=err, text=True))
-    try:
-        codes = [p.wait(timeout=90) for p in procs]
-    except subprocess.TimeoutExpired:
-        codes = None
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-    texts = []
-    for out, err in logs:
-        out.seek(0), err.seek(0)
-        texts.append((out.read(), err.read()))
-        out.close(), err.close()
-    if codes is None or any(codes):
-        stderr = "\n".join(f"--- process {i} ---\n{e[-3000:]}" for i, (_, e) in enumerate(texts))
-        pytest.fail(f"distributed workers {'timed out after 90 s' if codes is None else f'failed: rc={codes}'}:\n"
-                    f"{stderr}")
-    return [_last_json(o) for o, _ in texts]
+    port = free_port()
+    cmds = [[sys.executable, str(WORKER), "distributed", "--process-id", str(i), "--num-processes", "2",
+             "--port", str(port)] for i in range(2)]
+    return [_last_json(out) for out, _ in run_together(cmds, host_env(2), 90, "distributed workers")]
 
 
 # ---- device count does not change the result (subprocess, 8 host devices) ----

@@ -1,0 +1,54 @@
+"""Subprocess helpers for the multi-device and multi-process tests (jax fixes its devices at start-up)."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import socket
+import subprocess
+import tempfile
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def host_env(device_count: int) -> dict:
+    """This environment with CPU jax and `device_count` forced host devices."""
+    return dict(os.environ, JAX_PLATFORMS="cpu", XLA_FLAGS=f"--xla_force_host_platform_device_count={device_count}")
+
+
+def free_port() -> int:
+    """A loopback port that was free a moment ago (for jax.distributed's coordinator)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_together(cmds: list[list[str]], env: dict, timeout: float, what: str) -> list[tuple[str, str]]:
+    """Starts every command at once, waits for all (killing them all after `timeout` s); their (stdout, stderr).
+
+    Fails the test, with the end of each stderr, if one fails or they time out.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        logs = [(open(f"{tmp}/out{i}", "w+"), open(f"{tmp}/err{i}", "w+")) for i in range(len(cmds))]
+        procs = [subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=out, stderr=err, text=True)
+                 for cmd, (out, err) in zip(cmds, logs, strict=True)]
+        try:
+            codes = [p.wait(timeout=timeout) for p in procs]
+        except subprocess.TimeoutExpired:
+            codes = None
+        finally:
+            for p in procs:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+        texts = []
+        for out, err in logs:
+            out.seek(0), err.seek(0)
+            texts.append((out.read(), err.read()))
+            out.close(), err.close()
+    if codes is None or any(codes):
+        stderr = "\n".join(f"--- process {i} ---\n{e[-3000:]}" for i, (_, e) in enumerate(texts))
+        pytest.fail(f"{what} {f'timed out after {timeout} s' if codes is None else f'failed: rc={codes}'}:\n{stderr}")
+    return texts
