@@ -64,7 +64,7 @@ def bench_train(rounds: int, min_time: float, batch: int = 128) -> dict:
 
         def run(r, step=step, model=model, optimizer=optimizer):
             start = (r % (POOL // batch)) * batch  # r < 0 for the warm-up calls; Python's % keeps it valid
-            return step(model, optimizer, images, labels, order, root, 0, r, start, batch_size=batch)[0]
+            return step(model, optimizer, images, labels, order, start, root, 0, r, batch_size=batch)[0]
 
         calls[name] = Call(run, jax.block_until_ready)
     first_s, rates = time_calls(calls, batch, rounds, min_time)

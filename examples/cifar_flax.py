@@ -17,6 +17,12 @@ with a dozen runs sharing the GPU)::
     python examples/cifar_flax.py --quick                       # smoke test, 500 images, 2 epochs: ~1 min
     python examples/cifar_flax.py --recipe best --devices 8     # data-parallel over 8 local devices
 
+Several processes (one per host; here two on one machine, CPU devices joined by gloo)::
+
+    python examples/cifar_flax.py --recipe best --coordinator 10.0.0.1:1234 --num-processes 2 --process-id 0
+    python examples/cifar_flax.py --recipe best --coordinator 10.0.0.1:1234 --num-processes 2 --process-id 1
+    srun python examples/cifar_flax.py --recipe best --coordinator auto   # SLURM, TPU pods: JAX finds the rest
+
 Add `--data PATH` (an official archive, a zip or a class folder) the first time; see
 `jaxaug.data.cifar10`.
 
@@ -66,7 +72,22 @@ Protocol, and where it differs from Keras
   runs are bitwise identical for the same N on the same kind of machine; the default N follows
   the machine, and even N = 1 can differ in the last bits between a 1-device process and one
   with 8 (fake CPU) devices, where XLA threads the single-device kernels differently.
-  Single process only: multi-host runs would also have to split the data per process.
+* Processes: `--coordinator HOST:PORT --num-processes P --process-id I` (or `--coordinator
+  auto` where JAX can find them itself) joins a `jax.distributed` job before jax touches a
+  device. The mesh is then the first `--devices` local devices of every process, in process
+  order; P times N must divide the batch size. Every process runs the same program on the same
+  global batches; each one reads only its own part. Two paths exist:
+  - the training set kept on the device (the default for a single process);
+  - `--stream`, which every multi-process run uses. It keeps nothing on the device: before each
+    step, each process decodes only its own rows of the global batch (`jaxaug.process_slice`)
+    from the prepared copy (`cifar10.records`, random access). A background thread does this
+    while the previous step runs. `jax.make_array_from_process_local_data` then joins the parts
+    into one global batch. Validation and test batches are split the same way.
+  Keys come from the examples' indices in the training set, so the global augmented batch is
+  bitwise the one-process batch. Measured (tests/test_example_devices.py): 2 processes with 1
+  CPU device each gave losses bitwise equal to one process with 2 devices. Process 0 prints and
+  writes the report. For a dataset that does not fit in memory at all, see
+  `examples/grain_input.py`.
 * The tutorial ran in November 2017, when Keras' IDG still resampled with nearest neighbour
   (order 0; bilinear since December 2017), so `article` uses order 0; `--order 1` is the same
   recipe bilinear, resampled in float32 (no uint8 rounding), like IDG on float arrays.
@@ -230,11 +251,14 @@ def read_rows(split: cifar10.Split, rows: np.ndarray, sharding: NamedSharding | 
     Each process reads and places only its own part: its `jaxaug.process_slice` when `sharding`
     splits the batch, the whole batch when it replicates it. Without a sharding: one device.
     """
-    part = slice(None) if sharding is None or sharding.spec == P() else jaxaug.process_slice(len(rows))
+    whole = sharding is None or sharding.spec == P()
+    part = slice(None) if whole else jaxaug.process_slice(len(rows))
     arrays = (*split.read(rows[part]), *(a[part] for a in aligned))
     if sharding is None:
         return tuple(map(jnp.asarray, arrays))
-    return tuple(jax.make_array_from_process_local_data(sharding, a, (len(rows), *a.shape[1:])) for a in arrays)
+    if whole:  # every process passes the whole batch
+        return tuple(jax.make_array_from_process_local_data(sharding, a) for a in arrays)
+    return jaxaug.shard_batch(arrays, sharding)
 
 
 def host_rows(x: jax.Array) -> np.ndarray:

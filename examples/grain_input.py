@@ -1,8 +1,10 @@
 """Streaming CIFAR-10 input with grain, for training sets larger than memory, augmented on the device by jaxaug.
 
-`examples/cifar_flax.py` keeps its training images on the device. When a dataset does not fit,
-stream it: grain reads the prepared tfds `array_record` copy (`jaxaug.data.cifar10`) record by
-record on the host, shuffles globally (a new order every epoch, all from one seed), gives each
+`examples/cifar_flax.py` keeps its training images on the device, or with `--stream` (and with
+several processes) reads each step's rows from the prepared copy in one background thread.
+For a pipeline with many reader threads, prefetching and a checkpointable position, use grain:
+it reads the prepared tfds `array_record` copy (`jaxaug.data.cifar10`) record by record on the
+host, shuffles globally (a new order every epoch, all from one seed), gives each
 JAX process its share and batches it; jaxaug augments every batch on the device.
 
     python examples/grain_input.py --data cifar10-jpeg.zip --epochs 2 --steps 50 --state state.json
