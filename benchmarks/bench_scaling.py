@@ -43,6 +43,10 @@ def batch_of(name: str) -> int:
 
 def train_call(count: int, batch: int, pool: int = 1024):
     """The example's data-parallel train step on `count` devices, as a timed Call, and its first-step loss."""
+    if batch % count:
+        raise ValueError(f"--train-batch must be divisible by every device count, else the step runs replicated. "
+                         f"Received: --train-batch={batch}, device count {count}")
+    pool = max(pool, batch)
     import time
 
     from bench_train import load_example
@@ -195,8 +199,9 @@ def plot(report, path: str) -> None:
         top = max(top, max(m + h for m, h in zip(med, hi, strict=True)))
     counts = sorted({int(c) for r in report["results"].values() for c in r["by_device_count"]})
     ax.plot(counts, counts, "k:", label="linear")
+    backend = report.get("machine", {}).get("backend", "?")
     ax.set(xscale="log", xticks=counts, xticklabels=counts, xlabel="devices", ylim=(0, max(2.0, top * 1.1)),
-           ylabel="img/s relative to 1 device", title=f"sharded augment and train step, {report['machine']['backend']}")
+           ylabel="img/s relative to 1 device", title=f"sharded augment and train step, {backend}")
     ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)

@@ -7,6 +7,7 @@ import pathlib
 import socket
 import subprocess
 import tempfile
+import time
 
 import pytest
 
@@ -34,8 +35,9 @@ def run_together(cmds: list[list[str]], env: dict, timeout: float, what: str) ->
         logs = [(open(f"{tmp}/out{i}", "w+"), open(f"{tmp}/err{i}", "w+")) for i in range(len(cmds))]
         procs = [subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=out, stderr=err, text=True)
                  for cmd, (out, err) in zip(cmds, logs, strict=True)]
+        deadline = time.monotonic() + timeout
         try:
-            codes = [p.wait(timeout=timeout) for p in procs]
+            codes = [p.wait(timeout=max(deadline - time.monotonic(), 0)) for p in procs]
         except subprocess.TimeoutExpired:
             codes = None
         finally:

@@ -403,6 +403,11 @@ def test_prepare_returns_the_folder_records_and_load_use(sources, tmp_path):
     ([[1, 2]], TypeError, "rows must be a 1-D sequence of integers"),
     ([0.5], TypeError, "rows must be a 1-D sequence of integers"),
     ("ab", TypeError, "rows must be a 1-D sequence"),
+    (np.int64(3), TypeError, r"e.g. \[3\] for one row"),
+    (np.array([True, False]), TypeError, "rows must be a 1-D sequence of integers"),
+    (np.zeros((0, 2), int), TypeError, "rows must be a 1-D sequence"),
+    ([[1, 2], [3]], TypeError, "rows must be a 1-D sequence"),
+    (slice(0, 5, 0), ValueError, "slice with step 0"),
 ])
 def test_split_read_rejects_bad_rows(rows, error, match, sources, tmp_path):
     split = cifar10.records(sources["folder"], data_dir=tmp_path).train

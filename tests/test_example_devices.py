@@ -39,7 +39,7 @@ fake_cifar = test_example.fake_cifar  # the same fixture: class-folder PNGs + a 
 
 def device_args(fake_cifar, out, devices, *extra):
     return ["--recipe", "best", "--quick", "--subset", "80", "--val-split", "0.15", "--batch-size", "16",
-            "--test-limit", "16", "--seed", "3", "--devices", str(devices), "--data", str(fake_cifar / "cifar10"),
+            "--test-limit", "15", "--seed", "3", "--devices", str(devices), "--data", str(fake_cifar / "cifar10"),
             "--data-dir", str(fake_cifar / "tfds"), "--out", str(out), *extra]
 
 

@@ -16,9 +16,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from _processes import free_port, host_env, run_together
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-from _processes import free_port, host_env, run_together
 from jaxaug import sharding as js
 
 # The subprocess fixtures are expensive: keep this file's tests on one xdist worker (--dist loadgroup).

@@ -59,6 +59,7 @@ __all__ = ["CLASS_NAMES", "URL", "SHA256", "Arrays", "Records", "Split", "load",
            "tutorial_subset"]
 
 CLASS_NAMES = sources.CLASS_NAMES
+_CHUNK = 4096  # records fetched per read call: bounded memory, few calls
 URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 SHA256 = "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce"
 _ACCEPTED = (
@@ -122,19 +123,27 @@ class Split:
     def labels(self) -> np.ndarray:
         """(N,) int32 labels of every row, in stored order (parsed once, images left encoded)."""
         if self._labels is None:
-            self._labels = np.array([_parse(r)["label"].int64_list.value[0] for r in self._records(range(len(self)))],
-                                    np.int32)
+            labels = np.empty((len(self),), np.int32)
+            for start in range(0, len(self), _CHUNK):
+                records = self._records(range(start, min(start + _CHUNK, len(self))))
+                labels[start:start + len(records)] = [_parse(r)["label"].int64_list.value[0] for r in records]
+            self._labels = labels
         return self._labels
 
     def read(self, rows, *, progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Decodes the given rows.
 
         Args:
-          rows: integer row indices (any 1-D integer array-like, repeats allowed) or a slice.
+          rows: integer row indices (any 1-D integer array-like; repeats allowed; negative
+            rows count from the end, as in numpy) or a slice.
           progress: show a progress bar (for whole splits).
 
         Returns:
           (images, labels): (k, 32, 32, 3) uint8 and (k,) int32, in the order of `rows`.
+
+        Raises:
+          TypeError: `rows` is not a 1-D integer sequence or a slice.
+          IndexError: a row is out of range (like numpy indexing, so `except IndexError` works).
 
         Example::
 
@@ -143,7 +152,7 @@ class Split:
         rows = self._rows(rows)
         images = np.empty((len(rows), sources.SIDE, sources.SIDE, 3), np.uint8)
         labels = np.empty((len(rows),), np.int32)
-        chunk = 4096
+        chunk = _CHUNK
         with tqdm(total=len(rows), desc=f"Decoding CIFAR-10 {self.name}", unit=" images", leave=False,
                   disable=not progress) as bar:
             for start in range(0, len(rows), chunk):
@@ -157,10 +166,15 @@ class Split:
     def _rows(self, rows) -> np.ndarray:
         n = len(self)
         if isinstance(rows, slice):
+            if rows.step == 0:
+                raise ValueError(f"rows must not be a slice with step 0. Received: rows={rows}")
             return np.arange(n)[rows]
-        array = np.asarray(rows)
-        if array.ndim != 1 or not (np.issubdtype(array.dtype, np.integer) or array.size == 0):
-            raise TypeError(f"rows must be a 1-D sequence of integers or a slice. "
+        try:
+            array = np.asarray(rows)
+        except ValueError:  # ragged nesting
+            array = None
+        if array is None or array.ndim != 1 or not (np.issubdtype(array.dtype, np.integer) or array.size == 0):
+            raise TypeError(f"rows must be a 1-D sequence of integers (e.g. [3] for one row) or a slice. "
                             f"Received: rows={_checks.short_repr(rows)}")
         if array.size and (array.min() < -n or array.max() >= n):
             raise IndexError(f"rows must lie in [-{n}, {n}) for the {n} {self.name} examples. "
