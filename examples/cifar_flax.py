@@ -85,10 +85,12 @@ Protocol, and where it differs from Keras
     into one global batch. Validation and test batches are split the same way. A batch that
     the mesh does not divide (a partial last batch) is read whole by every process and
     replicated, as on one host. Process 0 prepares the data first; the others wait for it.
-    One thread decodes about 7,900 JPEGs/s here, so a process streams at most that many
-    images/s. That is far more than a CPU step needs (~160 img/s). On a GPU it is the bound:
-    the H200 trains at ~30,000 img/s. On 2 CPU cores, streaming cost 2-11 % of the
-    throughput, with bitwise the same results.
+    One thread decodes about 7,900 JPEGs/s here (29,000 on the H200's host), far more than a
+    CPU step needs: on 2 CPU cores streaming cost 2-11 % of the throughput. On a GPU it is the
+    bound: on the H200, `best` trained at 13,000-15,300 img/s streamed against 31,000 on the
+    device (`results/h200/stream.json`). The decoding thread and the training loop share
+    Python's lock, and more decoding threads only slowed it down. The results were the same
+    both ways. For GPU hosts, use more processes per host or grain's worker processes.
   Keys come from the examples' indices in the training set, so the global augmented batch is
   bitwise the one-process batch (tested). 2 processes with 1 CPU device each gave losses
   bitwise equal to one process with 2 devices (run by hand; the test allows 1e-4, since its
