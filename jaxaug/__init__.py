@@ -112,6 +112,7 @@ from jaxaug.transforms import (
 from jaxaug.warp import (
     FILL_MODES,
     affine_warp,
+    warp_boxes,
     warp_keypoints,
 )
 
@@ -209,6 +210,7 @@ __all__ = [
     "standardize",
     "to_grayscale",
     "translate",
+    "warp_boxes",
     "warp_keypoints",
     "zoom",
     "zoom_matrix",

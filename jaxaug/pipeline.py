@@ -84,12 +84,18 @@ class Augmentation(NamedTuple):
 
 
 class Augmented(NamedTuple):
-    """What an `Augmenter` returns when it is given masks or keypoints (None where not given)."""
+    """What an `Augmenter` returns when it is given masks, keypoints or boxes (None where not given).
+
+    `visible` flags the keypoints still inside the image (see `warp_keypoints`), `boxes_kept`
+    the boxes that keep a positive area in it (see `warp_boxes`).
+    """
 
     images: jax.Array
     masks: jax.Array | None
     keypoints: jax.Array | None
     visible: jax.Array | None
+    boxes: jax.Array | None = None
+    boxes_kept: jax.Array | None = None
 
 
 _PROBE_SHAPE = (8, 8, 3)
@@ -308,7 +314,7 @@ class Augmenter:
         for uint8 images, (0, 1) for floating ones.
       dtype: output dtype; default: the images' dtype (uint8 is rounded and clipped).
 
-    Calling it: `augmenter(key, images, *, indices=None, masks=None, keypoints=None)`.
+    Calling it: `augmenter(key, images, *, indices=None, masks=None, keypoints=None, boxes=None)`.
     Example i draws from `fold_in(key, indices[i])` (default `arange(N)`).
     """
 
@@ -346,11 +352,11 @@ class Augmenter:
         shape = images.shape[1:]
         return jax.vmap(lambda k: self.augmentation.sample(k, shape))(keys)
 
-    def apply(self, params, images, *, masks=None, keypoints=None):
-        """Applies sampled `params` to a batch (N, H, W, C) and, if given, its masks and keypoints."""
-        return self._apply(params, images, masks, keypoints, token=None)
+    def apply(self, params, images, *, masks=None, keypoints=None, boxes=None):
+        """Applies sampled `params` to a batch (N, H, W, C) and, if given, its masks, keypoints and boxes."""
+        return self._apply(params, images, masks, keypoints, boxes, token=None)
 
-    def _apply(self, params, images, masks, keypoints, token):
+    def _apply(self, params, images, masks, keypoints, boxes, token):
         images = _images.check_image(images, "images", ndims=(4,))
         n, h, w, _ = images.shape
         piece = self.augmentation
@@ -366,18 +372,20 @@ class Augmenter:
             vr = _images.value_range(images.dtype, self.value_range)
             out = jax.vmap(lambda p, image: piece.apply(p, image, vr))(params, out)
         out = _images.restore(out, images.dtype if self.dtype is None else self.dtype)
-        if masks is None and keypoints is None:
+        if masks is None and keypoints is None and boxes is None:
             return out
         eye = jnp.broadcast_to(jnp.eye(3, dtype=jnp.float32), (n, 3, 3))
         matrices = eye if matrices is None else matrices
-        return Augmented(out, self._masks(masks, matrices, (n, h, w)), *self._keypoints(keypoints, matrices, (h, w)))
+        return Augmented(out, self._masks(masks, matrices, (n, h, w)),
+                         *_points("keypoints", keypoints, matrices, (h, w)), *_points("boxes", boxes, matrices, (h, w)))
 
-    def __call__(self, key, images, *, indices=None, masks=None, keypoints=None):
+    def __call__(self, key, images, *, indices=None, masks=None, keypoints=None, boxes=None):
         """Augments `images` (N, H, W, C) — or one image (H, W, C), as example 0.
 
         Returns the augmented images (same shape; dtype as `dtype`), or an `Augmented`
-        tuple when `masks` ((N, H, W) or (N, H, W, K)) or `keypoints` ((N, K, 2),
-        (row, col)) are given: they get the same geometry, never the pixel ops.
+        tuple when `masks` ((N, H, W) or (N, H, W, K)), `keypoints` ((N, K, 2), (row, col)
+        pixel centres) or `boxes` ((N, B, 4), (row_min, col_min, row_max, col_max) pixel
+        edges) are given: they get the same geometry, never the pixel ops.
         """
         single = jnp.ndim(images) == 3
         if single:
@@ -387,9 +395,10 @@ class Augmenter:
             images = jnp.asarray(images)[None]
             masks = None if masks is None else jnp.asarray(masks)[None]
             keypoints = None if keypoints is None else jnp.asarray(keypoints)[None]
+            boxes = None if boxes is None else jnp.asarray(boxes)[None]
         # The key is the same on every device, so the fusion boundary needs no cross-device read.
         token = jax.random.key_data(key).reshape(-1)[0]
-        out = self._apply(self.sample(key, images, indices), images, masks, keypoints, token=token)
+        out = self._apply(self.sample(key, images, indices), images, masks, keypoints, boxes, token=token)
         return jax.tree.map(lambda a: a[0], out) if single else out
 
     def _masks(self, masks, matrices, nhw):
@@ -403,14 +412,24 @@ class Augmenter:
         out = warp.warp_float(stacked.astype(jnp.float32), matrices, 0, self.fill_mode, self.mask_cval)
         return _images.restore(out if masks.ndim == 4 else out[..., 0], masks.dtype)
 
-    def _keypoints(self, keypoints, matrices, hw):
-        if keypoints is None:
-            return None, None
-        keypoints = jnp.asarray(keypoints)
-        if keypoints.ndim != 3 or keypoints.shape[0] != matrices.shape[0] or keypoints.shape[-1] != 2:
-            raise ValueError(f"keypoints must have shape ({matrices.shape[0]}, K, 2), (row, col) per point. "
-                             f"Received: keypoints.shape={keypoints.shape}")
-        return warp.warp_keypoints(keypoints, matrices, hw)
+
+
+
+# name: (last axis, its layout, the function that moves them)
+_POINTS = {"keypoints": ("K", 2, "(row, col) per point", warp.warp_keypoints),
+           "boxes": ("B", 4, "(row_min, col_min, row_max, col_max) per box", warp.warp_boxes)}
+
+
+def _points(name: str, points, matrices, hw):
+    """A batch's keypoints or boxes, moved by the matrices: (moved, flags), or (None, None) if not given."""
+    if points is None:
+        return None, None
+    count, width, layout, move = _POINTS[name]
+    points = jnp.asarray(points)
+    if points.ndim != 3 or points.shape[0] != matrices.shape[0] or points.shape[-1] != width:
+        raise ValueError(f"{name} must have shape ({matrices.shape[0]}, {count}, {width}), {layout}. "
+                         f"Received: {name}.shape={points.shape}")
+    return move(points, matrices, hw)
 
 
 def _materialize(x, token=None):
@@ -538,7 +557,7 @@ def augmenter(
 
     Returns:
       An `Augmenter`: call it as `augment(key, images, *, indices=None, masks=None,
-      keypoints=None)`.
+      keypoints=None, boxes=None)`.
 
     Example:
       >>> augment = jaxaug.augmenter(rotation_range=20, width_shift_range=0.2,

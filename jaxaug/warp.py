@@ -22,7 +22,7 @@ from jax import lax
 
 from jaxaug import _checks, _images
 
-__all__ = ["FILL_MODES", "affine_warp", "warp_keypoints"]
+__all__ = ["FILL_MODES", "affine_warp", "warp_boxes", "warp_keypoints"]
 
 FILL_MODES = ("constant", "nearest", "reflect", "mirror", "wrap")
 
@@ -225,18 +225,68 @@ def warp_keypoints(keypoints, matrices, shape):
       >>> pts, visible = jaxaug.warp_keypoints(jnp.array([[0.0, 0.0]]), m, (32, 32))
     """
     h, w = _checks.image_hw(shape)
-    keypoints = jnp.asarray(keypoints, jnp.float32)
-    matrices = jnp.asarray(matrices, jnp.float32)
-    if keypoints.ndim not in (2, 3) or keypoints.shape[-1] != 2:
-        raise ValueError(f"keypoints must have shape (K, 2) or (N, K, 2). Received: keypoints.shape={keypoints.shape}")
-    batched = matrices.ndim == 3 and keypoints.ndim == 3
-    if (matrices.shape[-2:] != (3, 3) or matrices.ndim > keypoints.ndim
-            or (batched and matrices.shape[0] != keypoints.shape[0])):
-        raise ValueError(
-            f"matrices must have shape (3, 3) or (N, 3, 3) matching keypoints of shape {keypoints.shape}. "
-            f"Received: matrices.shape={matrices.shape}")
-    push = jnp.linalg.inv(matrices)
-    points = jnp.einsum("...ij,...kj->...ki", push[..., :2, :2], keypoints) + push[..., None, :2, 2]
+    points = _push(*_checked(keypoints, matrices, "keypoints", 2))
     size = jnp.array([h, w], jnp.float32)
     visible = jnp.all((points >= -0.5) & (points <= size - 0.5), axis=-1)
     return points, visible
+
+
+def _checked(points, matrices, name: str, width: int):
+    """`points` (K, width) or (N, K, width) and matching (3, 3) or (N, 3, 3) `matrices`, as float32."""
+    points = jnp.asarray(points, jnp.float32)
+    matrices = jnp.asarray(matrices, jnp.float32)
+    if points.ndim not in (2, 3) or points.shape[-1] != width:
+        raise ValueError(f"{name} must have shape (K, {width}) or (N, K, {width}). "
+                         f"Received: {name}.shape={points.shape}")
+    batched = matrices.ndim == 3 and points.ndim == 3
+    if (matrices.shape[-2:] != (3, 3) or matrices.ndim > points.ndim
+            or (batched and matrices.shape[0] != points.shape[0])):
+        raise ValueError(
+            f"matrices must have shape (3, 3) or (N, 3, 3) matching {name} of shape {points.shape}. "
+            f"Received: matrices.shape={matrices.shape}")
+    return points, matrices
+
+
+def _push(points, matrices):
+    """(..., K, 2) positions (row, col) through the inverse of the pull matrices: where they land."""
+    push = jnp.linalg.inv(matrices)
+    return jnp.einsum("...ij,...kj->...ki", push[..., :2, :2], points) + push[..., None, :2, 2]
+
+
+def warp_boxes(boxes, matrices, shape):
+    """Moves axis-aligned boxes the way `affine_warp(images, matrices)` moves the pixels in them.
+
+    Boxes are in pixel-edge coordinates: (row_min, col_min, row_max, col_max) with the image
+    spanning [0, H] x [0, W], so pixel (r, c) is the box (r, c, r + 1, c + 1) (keypoints use
+    pixel centres: add 0.5 to a keypoint to get edge coordinates). A rotated or sheared box
+    is no longer axis-aligned: the result is the smallest axis-aligned box around its four
+    moved corners (as albumentations and kornia do), clipped to the output image.
+
+    Args:
+      boxes: (B, 4) or (N, B, 4) boxes (row_min, col_min, row_max, col_max), in pixels.
+      matrices: (3, 3) or (N, 3, 3) pull matrices, as given to `affine_warp`.
+      shape: the image shape (H, W) or (H, W, C); input and output images have the same.
+
+    Returns:
+      (boxes, kept): the output boxes, float32 of the same shape as `boxes`, clipped to
+      [0, H] x [0, W]; and a bool array (..., B) that is True where a box keeps a positive
+      area inside the image. A box that leaves the image entirely collapses onto its edge.
+
+    Example:
+      >>> m = jaxaug.centered(jaxaug.rotation_matrix(90.0), (32, 48))
+      >>> out, kept = jaxaug.warp_boxes(jnp.array([[0.0, 0.0, 8.0, 16.0]]), m, (32, 48))
+    """
+    h, w = _checks.image_hw(shape)
+    boxes, matrices = _checked(boxes, matrices, "boxes", 4)
+    top, left, bottom, right = jnp.moveaxis(boxes, -1, 0)
+    # The four corners as pixel-centre coordinates (edge - 0.5), the points' convention.
+    corners = jnp.stack([top, left, top, right, bottom, left, bottom, right], axis=-1) - 0.5
+    flat = corners.reshape(*boxes.shape[:-2], -1, 2)  # (..., B * 4, 2)
+    corners = (_push(flat, matrices) + 0.5).reshape(corners.shape)
+    rows, cols = corners[..., 0::2], corners[..., 1::2]
+    lo = jnp.stack([rows.min(-1), cols.min(-1)], axis=-1)
+    hi = jnp.stack([rows.max(-1), cols.max(-1)], axis=-1)
+    size = jnp.array([h, w], jnp.float32)
+    lo, hi = jnp.clip(lo, 0.0, size), jnp.clip(hi, 0.0, size)
+    kept = jnp.all(hi > lo, axis=-1)
+    return jnp.concatenate([lo, hi], axis=-1), kept

@@ -199,6 +199,25 @@ def test_keypoints_follow_the_geometry_and_ignore_colour():
     assert out.masks is None
 
 
+def test_boxes_follow_the_geometry_like_warp_boxes():
+    x = jnp.zeros((3, 16, 20, 3), jnp.uint8)
+    boxes = jnp.tile(jnp.array([[[2.0, 3.0, 8.0, 12.0], [0.0, 0.0, 16.0, 20.0]]]), (3, 1, 1))
+    augment = jp.augmenter(rotation_range=30, zoom_range=0.2, horizontal_flip=True, brightness_range=(0.5, 1.5))
+    key = jax.random.key(4)
+    out = jax.jit(augment)(key, x, boxes=boxes)
+    params = augment.sample(key, x)
+    for i in range(3):
+        m = jaxaug.affine_matrix((16, 20), **jax.tree.map(lambda a, i=i: a[i], params["affine"]))
+        expected, kept = jaxaug.warp_boxes(boxes[i], m, (16, 20))
+        np.testing.assert_allclose(out.boxes[i], expected, atol=1e-4)
+        np.testing.assert_array_equal(out.boxes_kept[i], kept)
+    assert out.masks is None and out.keypoints is None and out.visible is None
+    one = augment(key, x[0], boxes=boxes[0])  # one image: example 0 of the batch
+    np.testing.assert_allclose(one.boxes, out.boxes[0], atol=1e-5)
+    with pytest.raises(ValueError, match=r"boxes must have shape \(3, B, 4\).*Received: boxes.shape=\(3, 2, 2\)"):
+        augment(key, x, boxes=boxes[..., :2])
+
+
 def test_float_images_keep_dtype_and_normalisation_gives_float32():
     x = batch(4, dtype=np.float32)
     assert jp.augmenter(**IDG, value_range=(0, 1))(jax.random.key(0), x).dtype == jnp.float32

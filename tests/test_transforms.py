@@ -165,6 +165,70 @@ def test_keypoints_follow_the_pixels_under_them():
     np.testing.assert_allclose(np.asarray(m) @ np.r_[points[1], 1.0], [0.0, 0.0, 1.0], atol=1e-4)
 
 
+def _box_of_warped_mask(box, m, hw):
+    """Reference: paint the box's pixels, warp with scipy (order 0), bound the painted output pixels (edges)."""
+    x = np.zeros((*hw, 1), np.float32)
+    x[box[0]:box[2], box[1]:box[3]] = 1.0
+    rows, cols = np.nonzero(scipy_warp(x, m, order=0, fill_mode="constant")[..., 0] > 0.5)
+    return np.array([rows.min(), cols.min(), rows.max() + 1, cols.max() + 1], np.float32)
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(rotation=90.0), dict(rotation=-90.0, shift=(3.0, -2.0)), dict(rotation=180.0), dict(shift=(-4.0, 5.0)),
+    dict(horizontal_flip=True), dict(vertical_flip=True, shift=(1.0, 1.0)),
+])
+def test_boxes_match_the_warped_pixels_for_axis_aligned_moves(kwargs):
+    h, w = 24, 30  # not square: a 90-degree turn about the centre moves boxes across the aspect ratio
+    m = np.asarray(jaxaug.affine_matrix((h, w), **kwargs))
+    box = (5, 7, 11, 19)
+    out, kept = jaxaug.warp_boxes(jnp.array([box], jnp.float32), m, (h, w))
+    np.testing.assert_allclose(out[0], np.clip(_box_of_warped_mask(box, m, (h, w)), 0, [h, w, h, w]), atol=1e-4)
+    assert bool(kept[0])
+
+
+@given(st.floats(-45, 45), st.floats(-6, 6), st.floats(0.7, 1.4), st.floats(-15, 15))
+def test_boxes_enclose_the_warped_pixels(angle, dy, z, shear):
+    h, w = 32, 40
+    m = np.asarray(jaxaug.affine_matrix((h, w), rotation=angle, shift=(dy, -dy), zoom=(z, 1 / z), shear=shear))
+    box = (8, 10, 20, 26)
+    out, kept = jaxaug.warp_boxes(jnp.array([box], jnp.float32), m, (h, w))
+    # A pixel is painted when its centre falls in the moved box: the painted pixels' edges lie
+    # within half a pixel of the box's (in or out), and inside the box's smallest enclosing box.
+    ref = _box_of_warped_mask(box, m, (h, w))
+    out = np.asarray(out[0])
+    assert bool(kept[0])
+    assert (out[:2] <= ref[:2] + 0.5 + 1e-3).all() and (out[2:] >= ref[2:] - 0.5 - 1e-3).all(), (out, ref)
+    # ... and not by much: within a pixel of the painted pixels plus the corners' overhang
+    # that the rotation or shear of an axis-aligned box adds (the box has to enclose them).
+    corners = np.array([[8, 10], [8, 26], [20, 10], [20, 26]], np.float32) - 0.5
+    moved, _ = jaxaug.warp_keypoints(corners, m, (h, w))
+    hull = np.r_[np.asarray(moved).min(0) + 0.5, np.asarray(moved).max(0) + 0.5]
+    np.testing.assert_allclose(out, np.clip(hull, 0, [h, w, h, w]), atol=1e-4)
+
+
+def test_boxes_are_clipped_and_flagged_when_they_leave_the_image():
+    h, w = 16, 16
+    boxes = jnp.array([[[2.0, 2.0, 6.0, 6.0], [10.0, 10.0, 14.0, 14.0]]])
+    m = jnp.asarray(jaxaug.affine_matrix((h, w), shift=(8.0, 0.0)))[None]  # content moves 8 rows down
+    out, kept = jaxaug.warp_boxes(boxes, m, (h, w, 3))
+    np.testing.assert_allclose(out[0], [[10.0, 2.0, 14.0, 6.0], [16.0, 10.0, 16.0, 14.0]], atol=1e-5)
+    np.testing.assert_array_equal(kept, [[True, False]])
+    out, kept = jax.jit(jaxaug.warp_boxes, static_argnums=2)(boxes, m, (h, w))
+    np.testing.assert_allclose(out[0, 0], [10.0, 2.0, 14.0, 6.0], atol=1e-5)
+    vmapped, _ = jax.vmap(jaxaug.warp_boxes, in_axes=(0, 0, None))(boxes, m, (h, w))
+    np.testing.assert_allclose(vmapped, out, atol=1e-6)
+
+
+@pytest.mark.parametrize("boxes, matrices, match", [
+    (np.zeros((2, 3)), np.eye(3), r"boxes must have shape \(K, 4\).*Received: boxes.shape=\(2, 3\)"),
+    (np.zeros((2, 5, 4)), np.zeros((3, 3, 3)), r"matrices must have shape.*Received: matrices.shape=\(3, 3, 3\)"),
+    (np.zeros((5, 4)), np.zeros((2, 3, 3)), "matrices must have shape"),
+])
+def test_bad_boxes_name_the_argument(boxes, matrices, match):
+    with pytest.raises(ValueError, match=match):
+        jaxaug.warp_boxes(boxes, matrices, (8, 8))
+
+
 @given(st.floats(-180, 180), st.floats(-10, 10), st.floats(0.5, 2.0))
 def test_keypoints_invert_the_pull_matrix(angle, dy, z):
     m = np.asarray(jaxaug.affine_matrix((32, 24), rotation=angle, shift=(dy, -dy), zoom=(z, 1 / z)))
