@@ -87,10 +87,11 @@ Protocol, and where it differs from Keras
     replicated, as on one host. Process 0 prepares the data first; the others wait for it.
     One thread decodes about 7,900 JPEGs/s here (29,000 on the H200's host), far more than a
     CPU step needs: on 2 CPU cores streaming cost 2-11 % of the throughput. On a GPU it is the
-    bound: on the H200, `best` trained at 13,000-15,300 img/s streamed against 31,000 on the
-    device (`results/h200/stream.json`). The decoding thread and the training loop share
-    Python's lock, and more decoding threads only slowed it down. The results were the same
-    both ways. For GPU hosts, use more processes per host or grain's worker processes.
+    bound: on the H200, `best` trained at 15,000-19,700 img/s streamed against 34,000-39,000
+    on the device (`results/h200/step_overhead.json`; `stream.json` has an earlier pair). The
+    decoding thread and the training loop share Python's lock, and more decoding threads only
+    slowed it down. The results were the same both ways. For GPU hosts, use more processes per
+    host or grain's worker processes.
   Keys come from the examples' indices in the training set, so the global augmented batch is
   bitwise the one-process batch (tested). 2 processes with 1 CPU device each gave losses
   bitwise equal to one process with 2 devices (run by hand; the test allows 1e-4, since its
@@ -630,7 +631,8 @@ def prefetched(fn, calls):
             yield pending.result()
 
 
-def run_epoch(cfg, train_step, model, optimizer, data, root, epoch) -> dict:
+def run_epoch(cfg, train_step, data, root, epoch) -> dict:
+    """One pass over the training set; `train_step` is bound to the model and optimiser (see `train`)."""
     n, mesh = len(data.train_rows), make_mesh(cfg.devices)
     order = epoch_order(root, epoch, n)
     order = np.asarray(order) if data.streamed else replicate(order, mesh)
@@ -641,7 +643,7 @@ def run_epoch(cfg, train_step, model, optimizer, data, root, epoch) -> dict:
     loss_sum, correct, seen, t0 = 0.0, 0, 0, time.perf_counter()
     bar = tqdm(plan, desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="step", file=sys.stderr, disable=not is_lead())
     for step, ((_, size), args) in enumerate(zip(bar, loads, strict=True)):
-        loss, hits = train_step(model, optimizer, *args, root, epoch, step, batch_size=size)
+        loss, hits = train_step(*args, root, epoch, step, batch_size=size)
         loss_sum, correct, seen = loss_sum + float(loss) * size, correct + int(hits), seen + size
         elapsed = time.perf_counter() - t0
         bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.4f}", img_s=f"{seen / elapsed:.0f}")
@@ -661,10 +663,15 @@ def train(cfg: Config, data: Data) -> dict:
     replicate_state(mesh, model, optimizer)
     data = on_mesh(data, mesh)
     train_step = make_train_step(json.dumps(cfg.augment), cfg.mix, cfg.mix_alpha, mesh, data.streamed)
+    # nnx.jit walks the model's object graph in Python on every call; cached_partial walks it
+    # once (on the H200: 34-39k img/s instead of 23-30k, same numbers; results/h200/
+    # step_overhead.json). The clones it keeps share the model's variables, so evaluation
+    # sees every update.
+    train_step = nnx.cached_partial(train_step, model, optimizer)
     history, t0 = [], time.perf_counter()
     for epoch in range(cfg.epochs):
         row = {"learning_rate": float(schedule(epoch * steps))}
-        row.update(run_epoch(cfg, train_step, model, optimizer, data, root, epoch))
+        row.update(run_epoch(cfg, train_step, data, root, epoch))
         if len(data.val_rows):
             val = evaluate(model, data.records.train, data.val_rows, mesh=mesh)
             row.update(val_loss=val["loss"], val_accuracy=val["accuracy"])
