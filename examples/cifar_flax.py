@@ -666,7 +666,8 @@ def train(cfg: Config, data: Data) -> dict:
     # nnx.jit walks the model's object graph in Python on every call; cached_partial walks it
     # once (on the H200: 34-39k img/s instead of 23-30k, same numbers; results/h200/
     # step_overhead.json). The clones it keeps share the model's variables, so evaluation
-    # sees every update.
+    # sees every update, but not attribute changes such as model.eval(): they keep the train
+    # mode the model has now, which is the mode every step needs.
     train_step = nnx.cached_partial(train_step, model, optimizer)
     history, t0 = [], time.perf_counter()
     for epoch in range(cfg.epochs):

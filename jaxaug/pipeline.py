@@ -413,9 +413,7 @@ class Augmenter:
         return _images.restore(out if masks.ndim == 4 else out[..., 0], masks.dtype)
 
 
-
-
-# name: (last axis, its layout, the function that moves them)
+# name: (letter of the count axis, last axis size, its layout, the function that moves them)
 _POINTS = {"keypoints": ("K", 2, "(row, col) per point", warp.warp_keypoints),
            "boxes": ("B", 4, "(row_min, col_min, row_max, col_max) per box", warp.warp_boxes)}
 

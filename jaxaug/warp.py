@@ -225,18 +225,18 @@ def warp_keypoints(keypoints, matrices, shape):
       >>> pts, visible = jaxaug.warp_keypoints(jnp.array([[0.0, 0.0]]), m, (32, 32))
     """
     h, w = _checks.image_hw(shape)
-    points = _push(*_checked(keypoints, matrices, "keypoints", 2))
+    points = _push(*_checked(keypoints, matrices, "keypoints", "K", 2))
     size = jnp.array([h, w], jnp.float32)
     visible = jnp.all((points >= -0.5) & (points <= size - 0.5), axis=-1)
     return points, visible
 
 
-def _checked(points, matrices, name: str, width: int):
-    """`points` (K, width) or (N, K, width) and matching (3, 3) or (N, 3, 3) `matrices`, as float32."""
+def _checked(points, matrices, name: str, count: str, width: int):
+    """`points` (count, width) or (N, count, width) and matching (3, 3) or (N, 3, 3) `matrices`, as float32."""
     points = jnp.asarray(points, jnp.float32)
     matrices = jnp.asarray(matrices, jnp.float32)
     if points.ndim not in (2, 3) or points.shape[-1] != width:
-        raise ValueError(f"{name} must have shape (K, {width}) or (N, K, {width}). "
+        raise ValueError(f"{name} must have shape ({count}, {width}) or (N, {count}, {width}). "
                          f"Received: {name}.shape={points.shape}")
     batched = matrices.ndim == 3 and points.ndim == 3
     if (matrices.shape[-2:] != (3, 3) or matrices.ndim > points.ndim
@@ -263,21 +263,26 @@ def warp_boxes(boxes, matrices, shape):
     moved corners (as albumentations and kornia do), clipped to the output image.
 
     Args:
-      boxes: (B, 4) or (N, B, 4) boxes (row_min, col_min, row_max, col_max), in pixels.
+      boxes: (B, 4) or (N, B, 4) boxes (row_min, col_min, row_max, col_max), in pixels;
+        with (N, 3, 3) matrices, boxes must be (N, B, 4).
       matrices: (3, 3) or (N, 3, 3) pull matrices, as given to `affine_warp`.
       shape: the image shape (H, W) or (H, W, C); input and output images have the same.
 
     Returns:
       (boxes, kept): the output boxes, float32 of the same shape as `boxes`, clipped to
-      [0, H] x [0, W]; and a bool array (..., B) that is True where a box keeps a positive
-      area inside the image. A box that leaves the image entirely collapses onto its edge.
+      [0, H] x [0, W]; and a bool array (..., B), True where the output box keeps a positive
+      area inside the image. `kept` judges the enclosing box, not the object in it: under a
+      rotation, a corner of the box can stay in view while the object has left. Boxes not
+      kept come out as zeros: those that leave the image, input boxes without a positive area
+      (row_max <= row_min or col_max <= col_min, e.g. (x, y, w, h) boxes passed by mistake)
+      and boxes under a singular matrix.
 
     Example:
       >>> m = jaxaug.centered(jaxaug.rotation_matrix(90.0), (32, 48))
       >>> out, kept = jaxaug.warp_boxes(jnp.array([[0.0, 0.0, 8.0, 16.0]]), m, (32, 48))
     """
     h, w = _checks.image_hw(shape)
-    boxes, matrices = _checked(boxes, matrices, "boxes", 4)
+    boxes, matrices = _checked(boxes, matrices, "boxes", "B", 4)
     top, left, bottom, right = jnp.moveaxis(boxes, -1, 0)
     # The four corners as pixel-centre coordinates (edge - 0.5), the points' convention.
     corners = jnp.stack([top, left, top, right, bottom, left, bottom, right], axis=-1) - 0.5
@@ -288,5 +293,6 @@ def warp_boxes(boxes, matrices, shape):
     hi = jnp.stack([rows.max(-1), cols.max(-1)], axis=-1)
     size = jnp.array([h, w], jnp.float32)
     lo, hi = jnp.clip(lo, 0.0, size), jnp.clip(hi, 0.0, size)
-    kept = jnp.all(hi > lo, axis=-1)
-    return jnp.concatenate([lo, hi], axis=-1), kept
+    # NaN (singular matrix) fails every comparison, so it is never kept.
+    kept = jnp.all(hi > lo, axis=-1) & (bottom > top) & (right > left)
+    return jnp.where(kept[..., None], jnp.concatenate([lo, hi], axis=-1), 0.0), kept

@@ -214,6 +214,7 @@ def test_boxes_follow_the_geometry_like_warp_boxes():
     assert out.masks is None and out.keypoints is None and out.visible is None
     one = augment(key, x[0], boxes=boxes[0])  # one image: example 0 of the batch
     np.testing.assert_allclose(one.boxes, out.boxes[0], atol=1e-5)
+    np.testing.assert_array_equal(one.boxes_kept, out.boxes_kept[0])
     with pytest.raises(ValueError, match=r"boxes must have shape \(3, B, 4\).*Received: boxes.shape=\(3, 2, 2\)"):
         augment(key, x, boxes=boxes[..., :2])
 
