@@ -46,33 +46,15 @@ def train_call(count: int, batch: int, pool: int = 1024):
     if batch % count:
         raise ValueError(f"--train-batch must be divisible by every device count, else the step runs replicated. "
                          f"Received: --train-batch={batch}, device count {count}")
-    pool = max(pool, batch)
     import time
 
-    from bench_train import load_example
+    from bench_train import load_example, step_call
 
     ex = load_example()
     import jax
-    import jax.numpy as jnp
-    import numpy as np
-    import optax
     from common import Call
-    from flax import nnx
 
-    mesh = ex.make_mesh(count)
-    rng = np.random.default_rng(0)
-    images = rng.integers(0, 256, (pool, 32, 32, 3), dtype=np.uint8)
-    labels = rng.integers(0, ex.NUM_CLASSES, pool, dtype=np.int32)
-    images, labels, order = ex.replicate((jnp.asarray(images), jnp.asarray(labels), jnp.arange(pool)), mesh)
-    model = ex.TutorialCNN(rngs=nnx.Rngs(params=0))
-    optimizer = nnx.Optimizer(model, optax.adam(1e-3, eps=1e-7), wrt=nnx.Param)
-    ex.replicate_state(mesh, model, optimizer)
-    step, root = ex.make_train_step(json.dumps(ex.TUTORIAL_IDG), None, 0.0, mesh), jax.random.key(0)
-
-    def run(r):
-        start = (r % (pool // batch)) * batch  # r < 0 for the warm-up calls; Python's % keeps it valid
-        return step(model, optimizer, images, labels, order, start, root, 0, r, batch_size=batch)[0]
-
+    run = step_call(ex, ex.TUTORIAL_IDG, batch, ex.make_mesh(count), max(pool, batch))
     t0 = time.perf_counter()
     first_loss = float(run(0))
     facts = {"first_call_s": time.perf_counter() - t0, "first_step_loss": first_loss}

@@ -41,32 +41,42 @@ def load_example():
     return module
 
 
-def bench_train(rounds: int, min_time: float, batch: int = 128) -> dict:
-    """Interleaved step timings; returns img/s per round per variant and the step-time ratio."""
-    ex = load_example()  # before jax, when run standalone
+def step_call(ex, spec, batch: int, mesh=None, pool: int = POOL):
+    """`run(r)`: step r of the example's train step with augmentation `spec`, on `mesh` (None: one device).
+
+    Each step gathers `batch` of `pool` random uint8 images kept on the device(s); the model and
+    optimiser are fresh, identically initialised, and replicated on the mesh like the data.
+    """
     import jax
     import jax.numpy as jnp
     import numpy as np
     import optax
-    from common import Call, time_calls
     from flax import nnx
 
     rng = np.random.default_rng(0)
-    images = jnp.asarray(rng.integers(0, 256, (POOL, 32, 32, 3), dtype=np.uint8))
-    labels = jnp.asarray(rng.integers(0, ex.NUM_CLASSES, POOL, dtype=np.int32))
-    order, root = jnp.arange(POOL), jax.random.key(0)
+    images = rng.integers(0, 256, (pool, 32, 32, 3), dtype=np.uint8)
+    labels = rng.integers(0, ex.NUM_CLASSES, pool, dtype=np.int32)
+    images, labels, order = ex.replicate((jnp.asarray(images), jnp.asarray(labels), jnp.arange(pool)), mesh)
+    model = ex.TutorialCNN(rngs=nnx.Rngs(params=0))
+    optimizer = nnx.Optimizer(model, optax.adam(1e-3, eps=1e-7), wrt=nnx.Param)
+    ex.replicate_state(mesh, model, optimizer)
+    step, root = ex.make_train_step(json.dumps(spec), None, 0.0, mesh), jax.random.key(0)
+
+    def run(r):
+        start = (r % (pool // batch)) * batch  # r < 0 for the warm-up calls; Python's % keeps it valid
+        return step(model, optimizer, images, labels, order, start, root, 0, r, batch_size=batch)[0]
+
+    return run
+
+
+def bench_train(rounds: int, min_time: float, batch: int = 128) -> dict:
+    """Interleaved step timings; returns img/s per round per variant and the step-time ratio."""
+    ex = load_example()  # before jax, when run standalone
+    import jax
+    from common import Call, time_calls
+
     specs = {"no augmentation": None, "tutorial IDG augmentation": ex.TUTORIAL_IDG}
-    calls = {}
-    for name, spec in specs.items():
-        step = ex.make_train_step(json.dumps(spec), None, 0.0)
-        model = ex.TutorialCNN(rngs=nnx.Rngs(params=0))
-        optimizer = nnx.Optimizer(model, optax.adam(1e-3, eps=1e-7), wrt=nnx.Param)
-
-        def run(r, step=step, model=model, optimizer=optimizer):
-            start = (r % (POOL // batch)) * batch  # r < 0 for the warm-up calls; Python's % keeps it valid
-            return step(model, optimizer, images, labels, order, start, root, 0, r, batch_size=batch)[0]
-
-        calls[name] = Call(run, jax.block_until_ready)
+    calls = {name: Call(step_call(ex, spec, batch), jax.block_until_ready) for name, spec in specs.items()}
     first_s, rates = time_calls(calls, batch, rounds, min_time)
     med = {name: statistics.median(r) for name, r in rates.items()}
     ratio = med["no augmentation"] / med["tutorial IDG augmentation"]

@@ -271,8 +271,8 @@ def read_rows(split: cifar10.Split, rows: np.ndarray, sharding: NamedSharding | 
     arrays = (*split.read(rows[part]), *(a[part] for a in aligned))
     if sharding is None:
         return tuple(map(jnp.asarray, arrays))
-    if whole:  # every process passes the whole batch
-        return tuple(jax.make_array_from_process_local_data(sharding, a) for a in arrays)
+    if whole:  # every process read the whole batch
+        return replicate(arrays, sharding.mesh)
     return jaxaug.shard_batch(arrays, sharding)
 
 
@@ -456,6 +456,12 @@ def make_train_step(augment_json: str, mix: str | None, mix_alpha: float, mesh: 
     return streamed_step if streamed else train_step
 
 
+def placed_order(data: Data, mesh: Mesh | None, root, epoch: int):
+    """The epoch's order where its batches are made: on the host when streamed, else on every device."""
+    order = epoch_order(root, epoch, len(data.train_rows))
+    return np.asarray(order) if data.streamed else replicate(order, mesh)
+
+
 def batch_args(data: Data, mesh: Mesh | None, order, start: int, size: int) -> tuple:
     """The batch arguments of the train step: on-device data and where to gather, or a loaded batch."""
     if not data.streamed:
@@ -491,9 +497,8 @@ def augmented_batch(cfg: Config, data: Data, epoch: int, step: int) -> np.ndarra
     mesh = make_mesh(cfg.devices)
     start, size = batches(len(data.train_rows), cfg.batch_size)[step]
     root = jax.random.key(cfg.seed)
-    order = epoch_order(root, epoch, len(data.train_rows))
-    data, order = on_mesh(data, mesh), np.asarray(order) if data.streamed else replicate(order, mesh)
-    args = batch_args(data, mesh, order, start, size)
+    data = on_mesh(data, mesh)
+    args = batch_args(data, mesh, placed_order(data, mesh, root, epoch), start, size)
     x = make_batch_fn(json.dumps(cfg.augment), mesh, data.streamed)(*args, root, epoch, batch_size=size)
     return host_rows(x)
 
@@ -634,10 +639,8 @@ def prefetched(fn, calls):
 def run_epoch(cfg, train_step, data, root, epoch) -> dict:
     """One pass over the training set; `train_step` is bound to the model and optimiser (see `train`)."""
     n, mesh = len(data.train_rows), make_mesh(cfg.devices)
-    order = epoch_order(root, epoch, n)
-    order = np.asarray(order) if data.streamed else replicate(order, mesh)
     plan = batches(n, cfg.batch_size)
-    load = functools.partial(batch_args, data, mesh, order)
+    load = functools.partial(batch_args, data, mesh, placed_order(data, mesh, root, epoch))
     # Streamed: the host reads (decodes) the next batch while the devices train on this one.
     loads = prefetched(load, plan) if data.streamed else (load(*call) for call in plan)
     loss_sum, correct, seen, t0 = 0.0, 0, 0, time.perf_counter()

@@ -184,15 +184,19 @@ def test_masks_get_the_geometry_with_order_zero_and_their_own_fill():
     assert (np.asarray(plain)[..., 0][~inside] == 0).all()
 
 
+def sampled_matrices(augment, key, x):
+    """Each example's pull matrix, rebuilt from the affine parameters `augment` samples for it."""
+    params = augment.sample(key, x)["affine"]
+    return [jaxaug.affine_matrix(x.shape[1:3], **jax.tree.map(lambda a, i=i: a[i], params)) for i in range(len(x))]
+
+
 def test_keypoints_follow_the_geometry_and_ignore_colour():
     x = jnp.zeros((3, 16, 16, 3), jnp.float32)
     points = jnp.tile(jnp.array([[[3.0, 4.0], [15.0, 15.0]]]), (3, 1, 1))
     augment = jp.augmenter(rotation_range=90, width_shift_range=0.3, brightness_range=(0.5, 1.5))
     key = jax.random.key(2)
     out = augment(key, x, keypoints=points)
-    params = augment.sample(key, x)
-    for i in range(3):
-        m = jaxaug.affine_matrix((16, 16), **jax.tree.map(lambda a, i=i: a[i], params["affine"]))
+    for i, m in enumerate(sampled_matrices(augment, key, x)):
         expected, visible = jaxaug.warp_keypoints(points[i], m, (16, 16))
         np.testing.assert_allclose(out.keypoints[i], expected, atol=1e-4)
         np.testing.assert_array_equal(out.visible[i], visible)
@@ -205,9 +209,7 @@ def test_boxes_follow_the_geometry_like_warp_boxes():
     augment = jp.augmenter(rotation_range=30, zoom_range=0.2, horizontal_flip=True, brightness_range=(0.5, 1.5))
     key = jax.random.key(4)
     out = jax.jit(augment)(key, x, boxes=boxes)
-    params = augment.sample(key, x)
-    for i in range(3):
-        m = jaxaug.affine_matrix((16, 20), **jax.tree.map(lambda a, i=i: a[i], params["affine"]))
+    for i, m in enumerate(sampled_matrices(augment, key, x)):
         expected, kept = jaxaug.warp_boxes(boxes[i], m, (16, 20))
         np.testing.assert_allclose(out.boxes[i], expected, atol=1e-4)
         np.testing.assert_array_equal(out.boxes_kept[i], kept)

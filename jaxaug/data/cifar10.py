@@ -59,7 +59,7 @@ __all__ = ["CLASS_NAMES", "URL", "SHA256", "Arrays", "Records", "Split", "load",
            "tutorial_subset"]
 
 CLASS_NAMES = sources.CLASS_NAMES
-_CHUNK = 4096  # records fetched per read call: bounded memory, few calls
+_CHUNK = 4096  # records fetched per data-source call
 URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 SHA256 = "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce"
 _ACCEPTED = (
@@ -124,8 +124,7 @@ class Split:
         """(N,) int32 labels of every row, in stored order (parsed once, images left encoded)."""
         if self._labels is None:
             labels = np.empty((len(self),), np.int32)
-            for start in range(0, len(self), _CHUNK):
-                records = self._records(range(start, min(start + _CHUNK, len(self))))
+            for start, records in self._chunks(np.arange(len(self))):
                 labels[start:start + len(records)] = [_parse(r)["label"].int64_list.value[0] for r in records]
             self._labels = labels
         return self._labels
@@ -152,15 +151,14 @@ class Split:
         rows = self._rows(rows)
         images = np.empty((len(rows), sources.SIDE, sources.SIDE, 3), np.uint8)
         labels = np.empty((len(rows),), np.int32)
-        chunk = _CHUNK
         with tqdm(total=len(rows), desc=f"Decoding CIFAR-10 {self.name}", unit=" images", leave=False,
                   disable=not progress) as bar:
-            for start in range(0, len(rows), chunk):
-                for i, record in enumerate(self._records(rows[start:start + chunk]), start):
+            for start, records in self._chunks(rows):
+                for i, record in enumerate(records, start):
                     feature = _parse(record)
                     images[i] = sources.decode_image(feature["image"].bytes_list.value[0])
                     labels[i] = feature["label"].int64_list.value[0]
-                bar.update(min(chunk, len(rows) - start))
+                bar.update(len(records))
         return images, labels
 
     def _rows(self, rows) -> np.ndarray:
@@ -181,8 +179,10 @@ class Split:
                              f"Received: rows with min {array.min()}, max {array.max()}")
         return array.astype(np.int64) % max(n, 1)
 
-    def _records(self, rows) -> list:
-        return self._source.__getitems__([int(r) for r in rows])
+    def _chunks(self, rows: np.ndarray):
+        """(start, serialized records of rows[start:start + _CHUNK]) for each chunk: bounded memory, few calls."""
+        for start in range(0, len(rows), _CHUNK):
+            yield start, self._source.__getitems__([int(r) for r in rows[start:start + _CHUNK]])
 
 
 def _parse(record: bytes):
