@@ -47,20 +47,132 @@ def check_choice(value, name: str, choices: Sequence) -> None:
         )
 
 
+def is_traced(value) -> bool:
+    """True for a value being traced by jit/vmap/grad (its contents are unknown now)."""
+    return isinstance(value, jax.core.Tracer)
+
+
+def _real_dtype(dtype) -> bool:
+    """Integer or floating (bfloat16 included); not bool, complex, string or object."""
+    return bool(jnp.issubdtype(dtype, jnp.integer) or jnp.issubdtype(dtype, jnp.floating))
+
+
+def _not_a_number(value) -> bool:
+    """Strings, bytes, bools, None and complex numbers are never taken as real numbers."""
+    return (value is None or isinstance(value, (bool, np.bool_, str, bytes, complex, np.complexfloating))
+            or (hasattr(value, "dtype") and not _real_dtype(value.dtype)))
+
+
 def static_float(value, name: str) -> float:
-    """Converts a static Python/numpy real scalar to float; rejects arrays and tracers."""
-    if isinstance(value, (bool, np.bool_, str, bytes)) or np.ndim(value) != 0:
-        raise TypeError(f"{name} must be a real number. Received: {name}={short_repr(value)}")
-    try:
-        out = float(value)
-    except (TypeError, jax.errors.ConcretizationTypeError) as err:
+    """Converts a static real scalar (Python, numpy or concrete 0-d array) to float.
+
+    Rejects strings, bools, None, complex numbers, arrays, traced values, and numbers
+    that are not finite in float32 (what the computation uses: 1e39 is a finite Python
+    float but inf in float32).
+    """
+    if is_traced(value):
         raise TypeError(
                 f"{name} must be a static real number (a Python or numpy scalar, not a traced "
                 f"value). Received: {name}={short_repr(value)}"
-        ) from err
-    if not math.isfinite(out):
-        raise ValueError(f"{name} must be finite. Received: {name}={value!r}")
+        )
+    if _not_a_number(value) or np.ndim(value) != 0:
+        raise TypeError(f"{name} must be a real number. Received: {name}={short_repr(value)}")
+    try:
+        out = float(value)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be a real number. Received: {name}={short_repr(value)}") from err
+    with np.errstate(over="ignore"):
+        finite = math.isfinite(out) and bool(np.isfinite(np.float32(out)))
+    if not finite:
+        raise ValueError(f"{name} must be finite in float32 (|{name}| < 3.4e38). Received: {name}={value!r}")
     return out
+
+
+def real_scalar(value, name: str):
+    """A float32 scalar parameter that may be traced (an angle, a shift, a factor).
+
+    A traced value is checked statically (real dtype, rank 0); a concrete one as
+    `static_float` (a real number, finite in float32).
+    """
+    if is_traced(value):
+        if not _real_dtype(value.dtype) or value.ndim != 0:
+            raise TypeError(f"{name} must be a real scalar. Received: {name}={short_repr(value)} "
+                            f"of dtype {value.dtype} and shape {tuple(value.shape)}")
+        return jnp.asarray(value, jnp.float32)
+    if np.ndim(value) != 0 and not isinstance(value, (str, bytes)):
+        raise ValueError(f"{name} must be a scalar. Received: {name}.shape={tuple(np.shape(value))}")
+    return jnp.asarray(static_float(value, name), jnp.float32)
+
+
+def flag(value, name: str):
+    """A bool that may be traced (a flip decision): a Python/numpy bool or a bool scalar array.
+
+    Integers are refused: `flip(image, horizontal=2)` is more likely a mistake than a wish.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return value
+    if hasattr(value, "dtype") and np.dtype(value.dtype) == np.bool_ and np.ndim(value) == 0:
+        return value
+    raise TypeError(f"{name} must be a bool (or a traced bool scalar). Received: {name}={short_repr(value)}")
+
+
+def real_array(value, name: str, *, allow_bool: bool = False):
+    """`value` as a jax array, refusing strings, objects and complex numbers (and bools unless allowed).
+
+    jnp.asarray would otherwise drop an imaginary part with a warning, or fail deep in
+    JAX on strings without naming the argument.
+    """
+    if value is None or isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be an array of real numbers. Received: {name}={short_repr(value)}")
+    if not hasattr(value, "dtype"):
+        try:
+            value = np.asarray(value)
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"{name} must be an array of real numbers. Received: {name}={short_repr(value)}") from err
+    if not (_real_dtype(value.dtype) or (allow_bool and value.dtype == np.bool_)):
+        raise TypeError(f"{name} must hold real numbers{' or bools' if allow_bool else ''}. "
+                        f"Received: {name}.dtype={value.dtype}")
+    return jnp.asarray(value)
+
+
+def finite_if_concrete(value, name: str) -> None:
+    """Checks that a small parameter array (matrices, points, statistics) is finite in float32.
+
+    Only concrete values can be checked; under jit the check is skipped (values are data
+    then). Images are never checked here: their values are data on every call.
+    """
+    if is_traced(value):
+        return
+    with np.errstate(over="ignore", invalid="ignore"):
+        ok = bool(np.all(np.isfinite(np.asarray(value, np.float32))))
+    if not ok:
+        raise ValueError(f"{name} must be finite (no NaN or inf in float32). Received: {name}={short_repr(value)}")
+
+
+def integer_indices(value, name: str, n: int, upper: int, what: str, dtype=jnp.int32):
+    """`value` as (n,) integers of `dtype`; concrete ones must lie in [0, upper) (no silent wrap or clamp).
+
+    Traced indices are checked for shape and dtype only (their values are data).
+    """
+    if value is None or isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be {n} integers, {what}. Received: {name}={short_repr(value)}")
+    if not hasattr(value, "dtype"):
+        try:
+            value = np.asarray(value)
+        except (TypeError, ValueError, OverflowError) as err:
+            raise TypeError(f"{name} must be {n} integers, {what}. Received: {name}={short_repr(value)}") from err
+    if not jnp.issubdtype(value.dtype, jnp.integer):
+        raise TypeError(f"{name} must hold integers, {what}. Received: {name}.dtype={value.dtype}")
+    if tuple(np.shape(value)) != (n,):
+        raise ValueError(f"{name} must be {n} integers, {what}. Received: {name}={short_repr(value)}")
+    if not is_traced(value) and n:
+        host = np.asarray(value)
+        lo, hi = int(host.min()), int(host.max())
+        if lo < 0 or hi >= upper:
+            raise ValueError(f"{name} must lie in [0, {upper}), {what}. "
+                             f"Received: {name} containing {lo if lo < 0 else hi}")
+        return jnp.asarray(host.astype(dtype))
+    return jnp.asarray(value).astype(dtype)
 
 
 def check_int(value, name: str, minimum: int) -> None:
@@ -81,10 +193,13 @@ def image_hw(shape, name: str = "shape") -> tuple[int, int]:
     try:
         if isinstance(shape, (str, bytes)):
             raise TypeError(shape)
-        dims = tuple(int(d) for d in shape)
+        dims = tuple(shape)
+        if any(isinstance(d, (bool, np.bool_)) or not isinstance(d, (int, np.integer)) for d in dims):
+            raise TypeError(shape)
+        dims = tuple(int(d) for d in dims)
     except (TypeError, ValueError) as err:
         raise TypeError(
-                f"{name} must be an image shape (H, W) or (H, W, C). Received: {name}={short_repr(shape)}"
+                f"{name} must be an image shape (H, W) or (H, W, C) of integers. Received: {name}={short_repr(shape)}"
         ) from err
     if len(dims) not in (2, 3) or any(d < 1 for d in dims):
         raise ValueError(
@@ -134,5 +249,5 @@ def fixed_or_range(value, name: str, *, maximum: float | None = None) -> tuple[f
 
 def check_bool(value, name: str) -> None:
     """Checks that `value` is a Python bool (static: traced flags are not options)."""
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be a bool. Received: {name}={value!r}")
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool. Received: {name}={short_repr(value)}")

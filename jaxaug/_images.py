@@ -10,12 +10,23 @@ noise as a fraction of the range) take a `value_range=(lo, hi)`; by default it i
 from __future__ import annotations
 
 import jax.numpy as jnp
+import numpy as np
 
 from jaxaug import _checks
 
 
 def check_image(image, name: str = "image", ndims=(3,)):
     """Returns `image` as a jax array after checking its dtype and rank (static)."""
+    if image is None or isinstance(image, (str, bytes)):
+        raise TypeError(f"{name} must be an array. Received: {name}={_checks.short_repr(image)}")
+    if not hasattr(image, "dtype"):
+        try:
+            image = np.asarray(image)
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"{name} must be an array. Received: {name}={_checks.short_repr(image)}") from err
+    if not (image.dtype == np.uint8 or np.dtype(image.dtype).kind == "f" or image.dtype == jnp.bfloat16):
+        raise TypeError(f"{name} must be uint8 or floating point (float16, bfloat16, float32). "
+                        f"Received: {name}.dtype={image.dtype}")
     image = jnp.asarray(image)
     if not (image.dtype == jnp.uint8 or jnp.issubdtype(image.dtype, jnp.floating)):
         raise TypeError(f"{name} must be uint8 or floating point (float16, bfloat16, float32). "

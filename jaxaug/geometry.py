@@ -88,13 +88,13 @@ def rotation_matrix(angle):
     Example:
       >>> m = centered(rotation_matrix(90.0), (32, 32))
     """
-    cos, sin = _cos_sin_degrees(angle)
+    cos, sin = _cos_sin_degrees(_checks.real_scalar(angle, "angle"))
     return _matrix(cos, sin, 0.0, -sin, cos, 0.0)
 
 
 def shift_matrix(dy, dx):
     """Translation of the content by `dy` pixels down and `dx` pixels right."""
-    return _matrix(1.0, 0.0, -jnp.asarray(dy, jnp.float32), 0.0, 1.0, -jnp.asarray(dx, jnp.float32))
+    return _matrix(1.0, 0.0, -_checks.real_scalar(dy, "dy"), 0.0, 1.0, -_checks.real_scalar(dx, "dx"))
 
 
 def shear_matrix(angle):
@@ -104,7 +104,7 @@ def shear_matrix(angle):
     rows below the origin slide right for a positive angle, exactly the matrix Keras'
     ImageDataGenerator builds for `shear_range` (after its (x, y) -> (row, col) swap).
     """
-    cos, sin = _cos_sin_degrees(angle)
+    cos, sin = _cos_sin_degrees(_checks.real_scalar(angle, "angle"))
     return _matrix(cos, 0.0, 0.0, -sin, 1.0, 0.0)
 
 
@@ -114,7 +114,7 @@ def zoom_matrix(zy, zx):
     A factor above 1 shows more of the input (the content shrinks); below 1 it
     magnifies. This is the meaning of Keras' `zoom_range` values.
     """
-    return _matrix(zy, 0.0, 0.0, 0.0, zx, 0.0)
+    return _matrix(_checks.real_scalar(zy, "zy"), 0.0, 0.0, 0.0, _checks.real_scalar(zx, "zx"), 0.0)
 
 
 def flip_matrix(horizontal=False, vertical=False):
@@ -123,8 +123,8 @@ def flip_matrix(horizontal=False, vertical=False):
     The flags may be traced booleans. Use `centered` to flip about the image centre,
     which maps column `c` to `W - 1 - c` exactly.
     """
-    sy = jnp.where(jnp.asarray(vertical), -1.0, 1.0)
-    sx = jnp.where(jnp.asarray(horizontal), -1.0, 1.0)
+    sy = jnp.where(jnp.asarray(_checks.flag(vertical, "vertical")), -1.0, 1.0)
+    sx = jnp.where(jnp.asarray(_checks.flag(horizontal, "horizontal")), -1.0, 1.0)
     return _matrix(sy, 0.0, 0.0, 0.0, sx, 0.0)
 
 
@@ -136,7 +136,7 @@ def compose(*matrices):
     """
     if not matrices:
         raise ValueError("compose needs at least one matrix. Received: matrices=()")
-    arrays = [jnp.asarray(m, jnp.float32) for m in matrices]
+    arrays = [_checks.real_array(m, f"matrices[{i}]").astype(jnp.float32) for i, m in enumerate(matrices)]
     for i, m in enumerate(arrays):
         if m.shape[-2:] != (3, 3):
             raise ValueError(f"matrices[{i}] must have shape (..., 3, 3). Received: matrices[{i}].shape={m.shape}")
@@ -172,7 +172,10 @@ def centered(matrix, shape):
     cy, cx = h / 2 - 0.5, w / 2 - 0.5
     to_centre = _matrix(1.0, 0.0, cy, 0.0, 1.0, cx)
     from_centre = _matrix(1.0, 0.0, -cy, 0.0, 1.0, -cx)
-    return _matmul3(_matmul3(to_centre, jnp.asarray(matrix, jnp.float32)), from_centre)
+    matrix = _checks.real_array(matrix, "matrix").astype(jnp.float32)
+    if matrix.shape[-2:] != (3, 3):
+        raise ValueError(f"matrix must have shape (3, 3). Received: matrix.shape={tuple(matrix.shape)}")
+    return _matmul3(_matmul3(to_centre, matrix), from_centre)
 
 
 def affine_matrix(
@@ -206,8 +209,8 @@ def affine_matrix(
     Example:
       >>> m = affine_matrix((32, 32, 3), rotation=20.0, shift=(0.0, 3.0))
     """
-    dy, dx = shift
-    zy, zx = zoom
+    dy, dx = _pair(shift, "shift")
+    zy, zx = _pair(zoom, "zoom")
     m = compose(
         rotation_matrix(rotation),
         shift_matrix(dy, dx),
@@ -216,6 +219,14 @@ def affine_matrix(
         flip_matrix(horizontal_flip, vertical_flip),
     )
     return centered(m, shape)
+
+
+def _pair(value, name: str):
+    """A (first, second) pair of scalars (each may be traced), e.g. `shift=(dy, dx)`."""
+    shape = (len(value),) if isinstance(value, (list, tuple)) else getattr(value, "shape", None)
+    if shape != (2,):
+        raise ValueError(f"{name} must be a pair of numbers. Received: {name}={_checks.short_repr(value)}")
+    return value[0], value[1]
 
 
 class _UniformShift:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from jaxaug import _checks, _images
 from jaxaug.occlusion import _box_mask, _check_box, _uniform_index
@@ -33,6 +34,9 @@ def _alpha(value) -> float:
 def _batch_shape(shape) -> tuple[int, int, int]:
     """(N, H, W) from a batch shape (N, H, W, C)."""
     try:
+        if isinstance(shape, (str, bytes)) or any(
+                isinstance(d, (bool, np.bool_)) or not isinstance(d, (int, np.integer)) for d in shape):
+            raise TypeError(shape)
         dims = tuple(int(d) for d in shape)
     except (TypeError, ValueError) as err:
         raise TypeError(
@@ -46,7 +50,7 @@ def _batch_shape(shape) -> tuple[int, int, int]:
 def _check_batch(images, labels, num_classes):
     """Checks images (N, H, W, C) and labels; returns them with labels as float32 (N, K)."""
     images = _images.check_image(images, "images", ndims=(4,))
-    labels = jnp.asarray(labels)
+    labels = _checks.real_array(labels, "labels")
     n = images.shape[0]
     if labels.ndim not in (1, 2) or labels.shape[0] != n:
         raise ValueError(
@@ -61,6 +65,7 @@ def _check_batch(images, labels, num_classes):
                 f"num_classes must equal labels.shape[1]={labels.shape[1]} for (N, K) labels. "
                 f"Received: num_classes={num_classes!r}"
             )
+        _checks.finite_if_concrete(labels, "labels")
         return images, labels.astype(jnp.float32)
     if not jnp.issubdtype(labels.dtype, jnp.integer):
         raise TypeError(
@@ -69,19 +74,15 @@ def _check_batch(images, labels, num_classes):
         )
     if num_classes is None:
         raise ValueError("num_classes is needed to one-hot integer labels of shape (N,). Received: num_classes=None")
-    # Out-of-range classes become all-zero rows (jax.nn.one_hot): traced values cannot be checked.
+    # jax.nn.one_hot turns an out-of-range class into an all-zero row: refuse concrete ones;
+    # traced labels are data and cannot be checked.
+    _checks.integer_indices(labels, "labels", n, num_classes, f"class indices below num_classes={num_classes}")
     return images, jax.nn.one_hot(labels, num_classes, dtype=jnp.float32)
 
 
 def _check_partner(partner, n: int):
-    partner = jnp.asarray(partner)
-    if not jnp.issubdtype(partner.dtype, jnp.integer):
-        raise TypeError(f"partner must hold integer indices. Received: partner.dtype={partner.dtype}")
-    if partner.shape != (n,):
-        raise ValueError(
-            f"partner must have shape ({n},), one index per image. Received: partner.shape={partner.shape}"
-        )
-    return partner
+    # Gathers clamp out-of-range indices and wrap negative ones: refuse them where they can be seen.
+    return _checks.integer_indices(partner, "partner", n, n, "the index of the image mixed into each one")
 
 
 def _blend_labels(labels, partner, keep):
@@ -111,7 +112,8 @@ def mix(images, labels, partner, lam, *, num_classes=None):
     images, labels = _check_batch(images, labels, num_classes)
     n = images.shape[0]
     partner = _check_partner(partner, n)
-    lam = jnp.asarray(lam, jnp.float32)
+    lam = _checks.real_array(lam, "lam").astype(jnp.float32)
+    _checks.finite_if_concrete(lam, "lam")
     if lam.shape not in ((), (n,)):
         raise ValueError(f"lam must be a scalar or have shape ({n},). Received: lam.shape={lam.shape}")
     lam = jnp.broadcast_to(lam, (n,))

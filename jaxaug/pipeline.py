@@ -341,6 +341,10 @@ class Augmenter:
                 dtype = jnp.dtype(self.dtype)
             except TypeError as err:
                 raise TypeError(f"dtype must be a numpy dtype. Received: dtype={self.dtype!r}") from err
+            if not (dtype == jnp.uint8 or jnp.issubdtype(dtype, jnp.floating)):
+                # Other integer types would clip 0..255 images (int8 caps at 127), bool is no image.
+                raise TypeError(f"dtype must be uint8 or a floating type (float16, bfloat16, float32). "
+                                f"Received: dtype={self.dtype!r}")
             object.__setattr__(self, "dtype", dtype)
 
     def sample(self, key, images, indices=None):
@@ -353,7 +357,18 @@ class Augmenter:
         return jax.vmap(lambda k: self.augmentation.sample(k, shape))(keys)
 
     def apply(self, params, images, *, masks=None, keypoints=None, boxes=None):
-        """Applies sampled `params` to a batch (N, H, W, C) and, if given, its masks, keypoints and boxes."""
+        """Applies sampled `params` to a batch (N, H, W, C) and, if given, its masks, keypoints and boxes.
+
+        `params` must have the structure, shapes and dtypes `sample` gives for these images.
+        """
+        images = _images.check_image(images, "images", ndims=(4,))
+        expected = jax.eval_shape(self.sample, jax.random.key(0), images)
+        got = jax.tree.map(lambda x: jax.ShapeDtypeStruct(jnp.shape(x), jnp.result_type(x)), params)
+        if jax.tree.structure(got) != jax.tree.structure(expected) or any(
+                a.shape != b.shape for a, b in zip(jax.tree.leaves(got), jax.tree.leaves(expected), strict=True)):
+            raise ValueError(f"params must be what this Augmenter's sample() returns for these images: "
+                             f"{_checks.short_repr(jax.tree.map(lambda a: a.shape, expected), 300)}. "
+                             f"Received: params={_checks.short_repr(jax.tree.map(jnp.shape, params), 300)}")
         return self._apply(params, images, masks, keypoints, boxes, token=None)
 
     def _apply(self, params, images, masks, keypoints, boxes, token):
@@ -387,15 +402,17 @@ class Augmenter:
         pixel centres) or `boxes` ((N, B, 4), (row_min, col_min, row_max, col_max) pixel
         edges) are given: they get the same geometry, never the pixel ops.
         """
-        single = jnp.ndim(images) == 3
+        _checks.check_key(key)
+        images = _images.check_image(images, "images", ndims=(3, 4))
+        single = images.ndim == 3
         if single:
             if indices is not None:
                 raise ValueError(f"indices is only for a batch (N, H, W, C). "
                                  f"Received: indices={_checks.short_repr(indices)}")
             images = jnp.asarray(images)[None]
-            masks = None if masks is None else jnp.asarray(masks)[None]
-            keypoints = None if keypoints is None else jnp.asarray(keypoints)[None]
-            boxes = None if boxes is None else jnp.asarray(boxes)[None]
+            masks = None if masks is None else _mask_array(masks)[None]
+            keypoints = None if keypoints is None else _checks.real_array(keypoints, "keypoints")[None]
+            boxes = None if boxes is None else _checks.real_array(boxes, "boxes")[None]
         # The key is the same on every device, so the fusion boundary needs no cross-device read.
         token = jax.random.key_data(key).reshape(-1)[0]
         out = self._apply(self.sample(key, images, indices), images, masks, keypoints, boxes, token=token)
@@ -404,13 +421,35 @@ class Augmenter:
     def _masks(self, masks, matrices, nhw):
         if masks is None:
             return None
-        masks = jnp.asarray(masks)
+        masks = _mask_array(masks)
         if masks.shape[:3] != nhw or masks.ndim not in (3, 4):
             raise ValueError(f"masks must have shape {nhw} or {nhw + ('K',)} to match the images. "
                              f"Received: masks.shape={masks.shape}")
         stacked = masks if masks.ndim == 4 else masks[..., None]
         out = warp.warp_float(stacked.astype(jnp.float32), matrices, 0, self.fill_mode, self.mask_cval)
         return _images.restore(out if masks.ndim == 4 else out[..., 0], masks.dtype)
+
+
+# Masks are resampled in float32, which holds every integer label of magnitude <= 2**24 exactly.
+_MASK_LIMIT = 2**24
+
+
+def _mask_array(masks):
+    """Masks as a jax array; integer labels given on the host must survive float32 (and int32) exactly.
+
+    A numpy int64 label of 2**40 + 3 would otherwise come back as 3. Labels already on the
+    device are data and are not read back; the same limit applies to them (see `Augmenter`).
+    """
+    if isinstance(masks, jax.Array):
+        return _checks.real_array(masks, "masks", allow_bool=True)
+    if not hasattr(masks, "dtype") or jnp.ndim(masks) == 0:
+        masks = np.asarray(_checks.real_array(masks, "masks", allow_bool=True))
+    if isinstance(masks, np.ndarray) and masks.dtype.kind in "iu" and masks.size:
+        lo, hi = int(masks.min()), int(masks.max())
+        if max(-lo, hi) > _MASK_LIMIT:
+            raise ValueError(f"masks must hold labels of magnitude <= 2**24 (resampled exactly in float32). "
+                             f"Received: masks containing {hi if hi > _MASK_LIMIT else lo}")
+    return _checks.real_array(masks, "masks", allow_bool=True)
 
 
 # name: (letter of the count axis, last axis size, its layout, the function that moves them)
@@ -423,7 +462,8 @@ def _points(name: str, points, matrices, hw):
     if points is None:
         return None, None
     count, width, layout, move = _POINTS[name]
-    points = jnp.asarray(points)
+    points = _checks.real_array(points, name)
+    _checks.finite_if_concrete(points, name)
     if points.ndim != 3 or points.shape[0] != matrices.shape[0] or points.shape[-1] != width:
         raise ValueError(f"{name} must have shape ({matrices.shape[0]}, {count}, {width}), {layout}. "
                          f"Received: {name}.shape={points.shape}")
@@ -448,11 +488,9 @@ def _materialize(x, token=None):
 def _check_indices(indices, n: int):
     if indices is None:
         return jnp.arange(n, dtype=jnp.uint32)
-    indices = jnp.asarray(indices)
-    if indices.shape != (n,) or not jnp.issubdtype(indices.dtype, jnp.integer):
-        raise ValueError(f"indices must be {n} integers, one global example index per image. "
-                         f"Received: indices={_checks.short_repr(indices)}")
-    return indices.astype(jnp.uint32)
+    # fold_in takes 32-bit data: a negative or larger index would wrap onto another example's draw.
+    return _checks.integer_indices(indices, "indices", n, 2**32, "one global example index per image",
+                                   dtype=jnp.uint32)
 
 
 # `augmenter`'s options of the same names shadow these two pieces.
@@ -468,7 +506,20 @@ _SLOTS = {
 
 
 def _is_off(value) -> bool:
+    if _checks.is_traced(value):
+        raise TypeError(f"augmenter options must be static Python values, not traced ones. "
+                        f"Received: {_checks.short_repr(value)}")
     return value is None or value is False or (np.ndim(value) == 0 and not isinstance(value, str) and value == 0)
+
+
+def _check_companions(*, isotropic_zoom, salt_vs_pepper, cutout_probability) -> None:
+    """Options that only refine another one are checked even while that one is off."""
+    with _naming("isotropic_zoom"):
+        _checks.check_bool(isotropic_zoom, "isotropic_zoom")
+    with _naming("salt_vs_pepper"):
+        _checks.bounded_float(salt_vs_pepper, "salt_vs_pepper", 1.0)
+    with _naming("cutout_probability"):
+        _checks.bounded_float(cutout_probability, "cutout_probability", 1.0)
 
 
 def augmenter(
@@ -602,6 +653,8 @@ def _pieces(*, rotation_range=0.0, width_shift_range=0.0, height_shift_range=0.0
     Shared with `jaxaug.keras`, whose parameter dicts are keyed by these names; each
     piece's slot is `_SLOTS[name]`.
     """
+    _check_companions(isotropic_zoom=isotropic_zoom, salt_vs_pepper=salt_vs_pepper,
+                      cutout_probability=cutout_probability)
     pieces = {}
     geometric = dict(rotation_range=rotation_range, width_shift_range=width_shift_range,
                      height_shift_range=height_shift_range, shear_range=shear_range, zoom_range=zoom_range,

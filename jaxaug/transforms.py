@@ -69,7 +69,7 @@ def rotation_matrix_centered(shape, angle):
 
 def shift_matrix_centered(shape, dy, dx):
     """Translation of the content by (dy, dx) pixels (centring does not change it)."""
-    del shape
+    _checks.image_hw(shape)
     return shift_matrix(dy, dx)
 
 
@@ -138,6 +138,7 @@ def sample_zoom(key, zoom_range, *, isotropic=False):
     The two factors are independent (as Keras) unless `isotropic`, when zx = zy.
     """
     _checks.check_key(key)
+    _checks.check_bool(isotropic, "isotropic")
     lo, hi = _zoom_bounds(zoom_range)
     z = jax.random.uniform(key, (2,), minval=lo, maxval=hi)
     return {"zy": z[0], "zx": z[0] if isotropic else z[1]}
@@ -207,8 +208,8 @@ def zoom(image, zy, zx=None, *, order=1, fill_mode="nearest", cval=0.0):
 def flip(image, horizontal=False, vertical=False):
     """Mirrors `image` left-right and/or top-bottom; the flags may be traced bools. Exact (no resampling)."""
     image = _images.check_image(image, ndims=(3, 4))
-    out = jnp.where(horizontal, jnp.flip(image, -2), image)
-    return jnp.where(vertical, jnp.flip(out, -3), out)
+    out = jnp.where(_checks.flag(horizontal, "horizontal"), jnp.flip(image, -2), image)
+    return jnp.where(_checks.flag(vertical, "vertical"), jnp.flip(out, -3), out)
 
 
 def random_rotation(key, image, max_degrees, *, order=1, fill_mode="nearest", cval=0.0):

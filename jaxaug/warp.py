@@ -94,16 +94,14 @@ def _warp_one(image, matrix, cval, order: int, mode: str):
 
 
 def _check_matrices(matrices, images):
-    if not hasattr(matrices, "dtype"):
-        matrices = jnp.asarray(matrices)
-    if not (jnp.issubdtype(matrices.dtype, jnp.floating) or jnp.issubdtype(matrices.dtype, jnp.integer)):
-        raise TypeError(f"matrices must be real numbers. Received: matrices.dtype={matrices.dtype}")
+    matrices = _checks.real_array(matrices, "matrices")
     allowed = [(3, 3)] + ([(images.shape[0], 3, 3)] if images.ndim == 4 else [])
     if tuple(matrices.shape) not in allowed:
         raise ValueError(
             f"matrices must have shape {' or '.join(map(str, allowed))} for images of shape "
             f"{tuple(images.shape)}. Received: matrices.shape={tuple(matrices.shape)}"
         )
+    _checks.finite_if_concrete(matrices[..., :2, :], "matrices")
     return jnp.asarray(matrices, jnp.float32)
 
 
@@ -131,7 +129,8 @@ def affine_warp(images, matrices, *, order=1, fill_mode="nearest", cval=0.0):
       bilinear output always lies within the input's [min, max] (and `cval`).
 
     Works under `jax.jit`, `jax.vmap` and `jax.grad` (w.r.t. float images and the
-    matrix entries; non-finite matrices give unspecified pixel values).
+    matrix entries). Concrete matrices with NaN or inf raise ValueError; traced ones are
+    data and are not inspected: non-finite entries then give unspecified pixel values.
 
     Example:
       >>> m = jaxaug.centered(jaxaug.rotation_matrix(20.0), (32, 32))
@@ -150,6 +149,7 @@ def check_options(order, fill_mode, cval) -> None:
     _checks.check_choice(fill_mode, "fill_mode", FILL_MODES)
     if np.ndim(cval) != 0:
         raise ValueError(f"cval must be a scalar. Received: cval={_checks.short_repr(cval)}")
+    _checks.real_scalar(cval, "cval")
 
 
 def warp_float(images, matrices, order: int, fill_mode: str, cval):
@@ -233,8 +233,9 @@ def warp_keypoints(keypoints, matrices, shape):
 
 def _checked(points, matrices, name: str, count: str, width: int):
     """`points` (count, width) or (N, count, width) and matching (3, 3) or (N, 3, 3) `matrices`, as float32."""
-    points = jnp.asarray(points, jnp.float32)
-    matrices = jnp.asarray(matrices, jnp.float32)
+    points = _checks.real_array(points, name).astype(jnp.float32)
+    matrices = _checks.real_array(matrices, "matrices").astype(jnp.float32)
+    _checks.finite_if_concrete(points, name)
     if points.ndim not in (2, 3) or points.shape[-1] != width:
         raise ValueError(f"{name} must have shape ({count}, {width}) or (N, {count}, {width}). "
                          f"Received: {name}.shape={points.shape}")
