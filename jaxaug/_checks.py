@@ -125,9 +125,9 @@ def real_array(value, name: str, *, allow_bool: bool = False):
     if value is None or isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be an array of real numbers. Received: {name}={short_repr(value)}")
     if not hasattr(value, "dtype"):
-        try:
-            value = np.asarray(value)
-        except (TypeError, ValueError) as err:
+        try:  # a sequence that holds traced scalars can only become a jax array
+            value = jnp.asarray(value) if any(map(is_traced, jax.tree.leaves(value))) else np.asarray(value)
+        except (TypeError, ValueError, OverflowError) as err:
             raise TypeError(f"{name} must be an array of real numbers. Received: {name}={short_repr(value)}") from err
     if not (_real_dtype(value.dtype) or (allow_bool and value.dtype == np.bool_)):
         raise TypeError(f"{name} must hold real numbers{' or bools' if allow_bool else ''}. "

@@ -66,14 +66,6 @@ def _rgb_image(image):
     return image
 
 
-def _scalar(value, name: str):
-    """A float32 scalar parameter (may be traced); the rank is checked statically."""
-    value = jnp.asarray(value, jnp.float32)
-    if value.ndim != 0:
-        raise ValueError(f"{name} must be a scalar. Received: {name}.shape={tuple(value.shape)}")
-    return value
-
-
 def _uniform(key, lo: float, hi: float):
     """One float32 draw from U(lo, hi); the bounds go into `uniform` so eager and jit agree."""
     _checks.check_key(key)
@@ -201,7 +193,7 @@ def adjust_brightness(image, factor, *, value_range=None):
     """
     image = _images.check_image(image)
     lo, hi = _images.value_range(image.dtype, value_range)
-    out = lo + (image.astype(jnp.float32) - lo) * _scalar(factor, "factor")
+    out = lo + (image.astype(jnp.float32) - lo) * _checks.real_scalar(factor, "factor")
     return _clipped(image, out, lo, hi)
 
 
@@ -248,7 +240,7 @@ def shift_channels(image, shift, *, value_range=None):
     image = _images.check_image(image)
     _images.value_range(image.dtype, value_range)
     x = image.astype(jnp.float32)
-    shift = _scalar(shift, "shift")
+    shift = _checks.real_scalar(shift, "shift")
     # x + shift can only cross the bound on the side of the shift's sign (float addition
     # is monotonic), so one reduction -- the max of x, or of -x -- gives the only bound
     # that can bind.
@@ -320,7 +312,7 @@ def adjust_contrast(image, factor, *, value_range=None):
     lo, hi = _images.value_range(image.dtype, value_range)
     x = image.astype(jnp.float32)
     mean = jnp.mean(x, axis=(0, 1), keepdims=True)
-    return _clipped(image, (x - mean) * _scalar(factor, "factor") + mean, lo, hi)
+    return _clipped(image, (x - mean) * _checks.real_scalar(factor, "factor") + mean, lo, hi)
 
 
 def sample_contrast(key, contrast_range):
@@ -359,7 +351,7 @@ def adjust_saturation(image, factor, *, value_range=None):
     Example:
       >>> vivid = adjust_saturation(image_uint8, 1.5)
     """
-    factor = _scalar(factor, "factor")
+    factor = _checks.real_scalar(factor, "factor")
     return _in_hsv(image, value_range, lambda h, s, v: (h, jnp.clip(s * factor, 0.0, 1.0), v))
 
 
@@ -400,7 +392,7 @@ def adjust_hue(image, delta, *, value_range=None):
     Example:
       >>> out = adjust_hue(image_uint8, 0.1)
     """
-    delta = _scalar(delta, "delta")
+    delta = _checks.real_scalar(delta, "delta")
     return _in_hsv(image, value_range, lambda h, s, v: (jnp.mod(h + delta, 1.0), s, v))
 
 
@@ -447,8 +439,8 @@ def adjust_hsv_contrast(image, saturation_exponent, value_exponent, *, value_ran
     Example:
       >>> out = adjust_hsv_contrast(image_uint8, 0.5, 2.0)
     """
-    se = _scalar(saturation_exponent, "saturation_exponent")
-    ve = _scalar(value_exponent, "value_exponent")
+    se = _checks.real_scalar(saturation_exponent, "saturation_exponent")
+    ve = _checks.real_scalar(value_exponent, "value_exponent")
     return _in_hsv(image, value_range, lambda h, s, v: (h, s**se, v**ve))
 
 
@@ -532,7 +524,7 @@ def blend_grayscale(image, weight, *, value_range=None):
     """
     image = _rgb_image(image)
     _images.value_range(image.dtype, value_range)
-    weight = _scalar(weight, "weight")
+    weight = _checks.real_scalar(weight, "weight")
     x = image.astype(jnp.float32)
     return _images.restore((1.0 - weight) * x + weight * _luma(x), image.dtype)
 

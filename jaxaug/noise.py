@@ -28,9 +28,9 @@ __all__ = [
 ]
 
 
-def _check_broadcasts(value, image, name: str):
+def _check_broadcasts(value, image, name: str, allow_bool: bool = False):
     """`value` as a jax array, checked (statically) to broadcast to `image`'s shape."""
-    value = jnp.asarray(value)
+    value = _checks.real_array(value, name, allow_bool=allow_bool)
     try:
         ok = jnp.broadcast_shapes(value.shape, image.shape) == image.shape
     except ValueError:
@@ -170,8 +170,8 @@ def apply_salt_and_pepper(image, salt, pepper, *, value_range=None):
     """
     image = _images.check_image(image)
     lo, hi = _images.value_range(image.dtype, value_range)
-    salt = _check_broadcasts(salt, image, "salt").astype(bool)
-    pepper = _check_broadcasts(pepper, image, "pepper").astype(bool)
+    salt = _check_broadcasts(salt, image, "salt", allow_bool=True).astype(bool)
+    pepper = _check_broadcasts(pepper, image, "pepper", allow_bool=True).astype(bool)
     out = jnp.where(salt, hi, jnp.where(pepper, lo, image.astype(jnp.float32)))
     return _images.restore(out, image.dtype)
 

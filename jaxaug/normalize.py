@@ -156,7 +156,8 @@ def _needed(statistics, field: str, option: str, shape: tuple):
             f"statistics.{field} is needed for {option}=True; compute it with fit(images, {option}=True). "
             f"Received: statistics={_checks.short_repr(statistics)}"
         )
-    value = jnp.asarray(value, jnp.float32)
+    value = _checks.real_array(value, f"statistics.{field}").astype(jnp.float32)
+    _checks.finite_if_concrete(value, f"statistics.{field}")
     if field == "principal_components":
         d = math.prod(shape[-3:])
         ok = value.shape == (d, d)

@@ -34,7 +34,7 @@ def _check_box(params: dict, shape: tuple) -> tuple:
     """Checks that every box parameter is an integer array of `shape`; returns them as int32."""
     out = []
     for name in _BOX_NAMES:
-        value = jnp.asarray(params[name])
+        value = _checks.real_array(params[name], name)
         if not jnp.issubdtype(value.dtype, jnp.integer):
             raise TypeError(
                 f"{name} must be an integer number of pixels. Received: {name}={_checks.short_repr(params[name])} "
@@ -65,7 +65,8 @@ def _fill_value(value, channels: int):
             f"value must be a number or one number per channel (a random fill is not supported; "
             f"see random_erasing). Received: value={value!r}"
         )
-    value = jnp.asarray(value, jnp.float32)
+    value = _checks.real_array(value, "value").astype(jnp.float32)
+    _checks.finite_if_concrete(value, "value")
     if value.shape not in ((), (channels,)):
         raise ValueError(
             f"value must be a scalar or have shape ({channels},), one entry per channel. "
