@@ -29,6 +29,17 @@ Add `--data PATH` (an official archive, a zip or a class folder) the first time;
 Each run writes `runs/<recipe>-<seed>/` (or `--out`): `metrics.json`, `curves.png`,
 `augmented.png` and `results.md`.
 
+Bad input is refused before any data is read or any step is trained, in one line naming the
+flag and the value (argparse's exit status 2): numbers must be finite in float32 (the
+precision training uses; 1e39 is inf there), counts integers in range, `--aug` a JSON object
+that `jaxaug.augmenter` accepts (built and traced on an abstract batch), `--out` and
+`--data-dir` folders this process can write in (checked with a probe file; a read-only
+`--data-dir` that already holds prepared data is fine). A damaged `--data` (a truncated zip or
+tarball, a corrupt image, missing classes) is found while it is prepared, before training:
+one line naming the file, exit status 2, nothing left in the data dir. A run whose training
+loss stops being finite (a learning rate far too large) stops there with exit status 1
+instead of reporting NaNs.
+
 Protocol, and where it differs from Keras
 -----------------------------------------
 * Data: `jaxaug.data.cifar10`. From the official archives the subset is the first 10,000 training
@@ -128,9 +139,11 @@ import dataclasses
 import functools
 import importlib.metadata
 import json
+import math
 import os
 import platform
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -175,6 +188,7 @@ TUTORIAL = {"baseline": dict(accuracy=60.58, epochs=20, augmentation="none", spl
                             split="10000 / 0")}
 TUTORIAL["best"] = TUTORIAL["article"]
 DEFAULT_LR = 1e-3  # Keras' Adam default, as the tutorial
+CIFAR10_TRAIN = 50_000  # training images in CIFAR-10: the largest --subset
 REFERENCE = {"baseline": 59.5, "article": 67.6, "article-order1": 66.2}
 
 
@@ -242,12 +256,23 @@ def load_data(cfg: Config) -> Data:
     """Reads the labels and picks the rows; also loads the training images onto the device unless `cfg.stream`."""
     if jax.process_count() > 1:
         # One writer: the others would race it for the same tfds folder (on one host or a shared disk).
+        failure = None
         if is_lead():
-            cifar10.prepare(cfg.data, data_dir=cfg.data_dir)
-        multihost_utils.sync_global_devices("cifar10 prepared")
+            try:
+                cifar10.prepare(cfg.data, data_dir=cfg.data_dir)
+            except (OSError, ValueError) as err:
+                failure = err
+        # The others wait for its outcome, not forever for a process that stopped.
+        if multihost_utils.broadcast_one_to_all(np.int32(failure is not None)):
+            raise failure or ValueError("process 0 could not prepare --data (its error says why)")
     records = cifar10.records(data=cfg.data, data_dir=cfg.data_dir)
-    idx = np.asarray(cifar10.tutorial_subset(records.train.labels, official_order=records.official_order,
-                                             size=cfg.subset, seed=0))
+    labels = records.train.labels
+    most = len(labels) if records.official_order else np.bincount(labels, minlength=NUM_CLASSES).min() * NUM_CLASSES
+    if cfg.subset > most:
+        raise ValueError(f"--subset must be <= {most}, the largest class-balanced subset of the "
+                         f"{len(labels)} training images of {records.source}. Received: --subset={cfg.subset}")
+    idx = np.asarray(cifar10.tutorial_subset(labels, official_order=records.official_order, size=cfg.subset,
+                                             seed=0))
     split_at = int(len(idx) * (1.0 - cfg.val_split))  # Keras 2's validation_split: the last part, unshuffled
     test_rows = np.arange(len(records.test))
     if cfg.test_limit is not None and cfg.test_limit < len(test_rows):
@@ -647,7 +672,13 @@ def run_epoch(cfg, train_step, data, root, epoch) -> dict:
     bar = tqdm(plan, desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="step", file=sys.stderr, disable=not is_lead())
     for step, ((_, size), args) in enumerate(zip(bar, loads, strict=True)):
         loss, hits = train_step(*args, root, epoch, step, batch_size=size)
-        loss_sum, correct, seen = loss_sum + float(loss) * size, correct + int(hits), seen + size
+        loss = float(loss)
+        if not math.isfinite(loss):
+            bar.close()
+            raise FloatingPointError(
+                f"the training loss became {loss} at epoch {epoch + 1}, step {step + 1}: the learning rate "
+                f"(--lr) {cfg.learning_rate:g} is too large for this model, or an --aug option makes inputs non-finite")
+        loss_sum, correct, seen = loss_sum + loss * size, correct + int(hits), seen + size
         elapsed = time.perf_counter() - t0
         bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.4f}", img_s=f"{seen / elapsed:.0f}")
     bar.close()
@@ -769,7 +800,7 @@ def save_figures(out: Path, cfg: Config, data: Data, result: dict) -> None:
     ax_acc.legend()
     fig.suptitle(f"CIFAR-10, {len(data.train_rows)} training images: {cfg.name}")
     fig.tight_layout()
-    fig.savefig(out / "curves.png", dpi=100)
+    write_atomically(out / "curves.png", lambda path: fig.savefig(path, dpi=100))
     plt.close(fig)
 
     grid = augmented_grid(cfg, data)
@@ -782,7 +813,7 @@ def save_figures(out: Path, cfg: Config, data: Data, result: dict) -> None:
     title = "original | epochs 1-6 (training keys)" if cfg.augment is not None else "no augmentation"
     ax.set_title(f"{cfg.name}\n{title}", fontsize=9)
     fig.tight_layout()
-    fig.savefig(out / "augmented.png", dpi=100)
+    write_atomically(out / "augmented.png", lambda path: fig.savefig(path, dpi=100))
     plt.close(fig)
 
 
@@ -828,22 +859,34 @@ def write_report(out: Path, cfg: Config, data: Data, result: dict) -> None:
                         "train": len(data.train_rows), "validation": len(data.val_rows),
                         "test": len(data.test_rows)},
                **result}
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    write_atomically(out / "metrics.json", lambda path: path.write_text(json.dumps(metrics, indent=2) + "\n"))
     save_figures(out, cfg, data, result)
-    (out / "results.md").write_text(results_table(cfg, data, result, env))
+    write_atomically(out / "results.md", lambda path: path.write_text(results_table(cfg, data, result, env)))
+
+
+def write_atomically(path: Path, write) -> None:
+    """`write(temporary path)`, then rename it to `path`: a failure leaves no half-written file."""
+    temporary = path.with_name(f".{path.stem}.partial{path.suffix}")  # same suffix: savefig picks the format by it
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 # ----------------------------------------------------------------------------------------------- main
 
 
 def parse_args(argv) -> argparse.Namespace:
+    """The flags, all checked before any data is read: a bad one is an argparse error (exit 2) naming it."""
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--recipe", choices=tuple(RECIPES), default="baseline")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="0 .. 2**32 - 1")
     p.add_argument("--epochs", type=int, help="default: the recipe's (baseline 20, article and best 80)")
     p.add_argument("--order", type=int, choices=(0, 1), help="resampling of the augmentation: 0 nearest, 1 bilinear")
     p.add_argument("--bilinear", action="store_const", const=1, dest="order", help="the same as --order 1")
-    p.add_argument("--aug", type=json.loads, default={},
+    p.add_argument("--aug", type=json_object, default={},
                    help="JSON object merged into the recipe's jaxaug.augmenter arguments, e.g. '{\"cutout_size\": 8}'")
     p.add_argument("--mixup", type=float, metavar="ALPHA", help="mix batches with jaxaug.mixup(alpha=ALPHA)")
     p.add_argument("--cutmix", type=float, metavar="ALPHA", help="mix batches with jaxaug.cutmix(alpha=ALPHA)")
@@ -859,7 +902,8 @@ def parse_args(argv) -> argparse.Namespace:
                    help="join a multi-process run: process 0's address, or 'auto' on a cluster JAX knows")
     p.add_argument("--num-processes", type=int, help="number of processes (with --coordinator HOST:PORT)")
     p.add_argument("--process-id", type=int, help="this process, 0 .. num-processes - 1 (with --coordinator)")
-    p.add_argument("--subset", type=int, help="training subset size (default 10000; --quick: 500)")
+    p.add_argument("--subset", type=int,
+                   help=f"training subset size, a multiple of 10 up to {CIFAR10_TRAIN} (default 10000; --quick: 500)")
     p.add_argument("--test-limit", type=int, help="evaluate on this many test images (default all; --quick: 1000)")
     p.add_argument("--quick", action="store_true", help="smoke test: 500 images, 2 epochs, 1000 test images")
     p.add_argument("--data", help="CIFAR-10 archive, zip or class folder (see jaxaug.data.cifar10)")
@@ -871,27 +915,109 @@ def parse_args(argv) -> argparse.Namespace:
     for name in ("epochs", "batch_size", "subset", "test_limit", "devices", "num_processes"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be >= 1. Received: {getattr(args, name)}")
-    if args.lr is not None and not args.lr > 0:
-        p.error(f"--lr must be > 0. Received: --lr={args.lr}")
+    if not 0 <= args.seed < 2**32:  # jax.random.key keeps 32 bits: seed 2**32 would be seed 0 again
+        p.error(f"--seed must be in [0, 2**32 - 1]. Received: --seed={args.seed}")
+    if args.subset is not None and (args.subset % NUM_CLASSES or args.subset > CIFAR10_TRAIN):
+        p.error(f"--subset must be a multiple of 10 (as many images of each class) and <= {CIFAR10_TRAIN}, "
+                f"CIFAR-10's training images. Received: --subset={args.subset}")
+    for flag, value in (("--lr", args.lr), ("--mixup", args.mixup), ("--cutmix", args.cutmix)):
+        with np.errstate(over="ignore"):
+            single = None if value is None else np.float32(value)  # what training computes with
+        if value is not None and not (np.isfinite(single) and single > 0):
+            p.error(f"{flag} must be > 0 and finite in float32 (below 3.4e38). Received: {flag}={value!r}")
     if args.val_split is not None and not 0 <= args.val_split < 1:
         p.error(f"--val-split must be in [0, 1). Received: --val-split={args.val_split}")
     subset = args.subset or (500 if args.quick else 10_000)
     val_split = RECIPES[args.recipe]["val_split"] if args.val_split is None else args.val_split
     if int(subset * (1.0 - val_split)) < 1:
         p.error(f"--val-split leaves no training image of the {subset}. Received: --val-split={val_split}")
+    epochs = args.epochs or (2 if args.quick else RECIPES[args.recipe]["epochs"])
+    steps = -(-int(subset * (1.0 - val_split)) // args.batch_size)
+    if epochs * steps >= 2**31:  # optax counts steps in int32
+        p.error(f"--epochs times the {steps} steps of an epoch must be < 2**31. Received: --epochs={epochs}")
     if args.order is not None and RECIPES[args.recipe]["augment"] is None and not args.aug:
         p.error(f"--order needs a recipe with augmentation (article, best). Received: --recipe={args.recipe}")
-    if not isinstance(args.aug, dict):
-        p.error(f"--aug must be a JSON object. Received: --aug={args.aug!r}")
+    for flag, check, value in (("--data", cifar10.check_source, args.data),
+                               ("--data-dir", cifar10.check_data_dir, args.data_dir)):
+        if value is not None or flag == "--data-dir":  # no --data-dir: the default one is checked
+            try:
+                check(value)
+            except (TypeError, ValueError, OSError) as err:
+                p.error(f"argument {flag}: {one_line(err)}")
     check_processes(p, args)
     init_distributed(args.coordinator, args.num_processes, args.process_id)
     args.devices = check_devices(p, args.devices, args.batch_size)
+    cfg = make_config(args)
+    if cfg.augment is not None and (problem := augment_error(json.dumps(cfg.augment))):
+        p.error(f"--aug {json.dumps(args.aug)} is refused by jaxaug.augmenter: {problem}")
+    if is_lead():  # the only writer
+        check_out(p, out_dir(args, cfg), given=args.out is not None)
     return args
+
+
+def json_object(text: str) -> dict:
+    """Type of --aug: a JSON object whose numbers are finite in float32 (JSON's NaN, Infinity, 1e400 refused)."""
+    def number(literal):
+        with np.errstate(over="ignore"):
+            value = float(literal)
+            if not np.isfinite(np.float32(value)):
+                raise argparse.ArgumentTypeError(f"numbers must be finite in float32. Received: {literal} in {text!r}")
+        return value
+
+    try:
+        value = json.loads(text, parse_float=number, parse_constant=number)
+    except json.JSONDecodeError as err:
+        raise argparse.ArgumentTypeError(f"must be a JSON object ({err}). Received: {text!r}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(f"must be a JSON object, e.g. '{{\"cutout_size\": 8}}'. Received: {text!r}")
+    return value
+
+
+@functools.cache
+def augment_error(augment_json: str) -> str | None:
+    """Why `jaxaug.augmenter` refuses this spec, or None: builds it and traces a batch (shapes only, no compute)."""
+    try:
+        augment = make_augment(json.loads(augment_json))
+        batch = jax.ShapeDtypeStruct((2, 32, 32, 3), jnp.uint8), jax.ShapeDtypeStruct((2,), jnp.int32)  # CIFAR-10
+        jax.eval_shape(lambda x, idx: augment_batch(augment, x, idx, jax.random.key(0), 0), *batch)
+    except Exception as err:  # whatever it is, the user's --aug caused it: one line, no traceback
+        return one_line(err)
+    return None
+
+
+def out_dir(args: argparse.Namespace, cfg: Config) -> Path:
+    return Path(args.out) if args.out else Path("runs") / cfg.name
+
+
+def check_out(p: argparse.ArgumentParser, out: Path, *, given: bool) -> None:
+    """The report's folder must be (or be creatable in) a folder this process can write in: checked now, with a
+    probe file, rather than after training."""
+    received = f"Received: --out={out}" if given else f"Received: no --out, so {out}"
+    existing = out
+    while not os.path.lexists(existing):
+        existing = existing.parent
+    if not existing.is_dir():
+        p.error(f"--out must be a folder, or a new path inside one, but {existing} is not a folder. {received}")
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".write-probe-", dir=existing)
+        os.close(handle)
+        os.remove(probe)
+    except OSError as err:
+        p.error(f"--out must be a folder this process can write in, but no file can be created in {existing} "
+                f"({err.strerror or err}). {received}")
+
+
+def one_line(err) -> str:
+    """An error's message on one line: command-line errors are one line, never a traceback."""
+    return " ".join(str(err).split()) or type(err).__name__
 
 
 def check_processes(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """--coordinator HOST:PORT needs --num-processes and --process-id; 'auto' and no coordinator take neither."""
     explicit = args.coordinator not in (None, "auto")
+    host, _, port = (args.coordinator or "").rpartition(":")
+    if explicit and not (host and port.isdigit() and 0 < int(port) < 65536):
+        p.error(f"--coordinator must be HOST:PORT (port 1-65535) or 'auto'. Received: --coordinator={args.coordinator}")
     given = {"--num-processes": args.num_processes, "--process-id": args.process_id}
     if explicit and None in given.values():
         p.error(f"--coordinator {args.coordinator} needs --num-processes and --process-id. Received: "
@@ -947,18 +1073,34 @@ def main(argv=None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Loads, trains, reports; returns the exit status (2: the data cannot be used, 1: training diverged)."""
     cfg = make_config(args)
-    out = Path(args.out) if args.out else Path("runs") / cfg.name
+    out = out_dir(args, cfg)
     t0 = time.perf_counter()
-    data = load_data(cfg)
+    try:
+        data = load_data(cfg)
+    except (OSError, ValueError) as err:  # a missing or damaged source; jaxaug.data's messages name the file
+        return fail(err, 2)
     say(f"{cfg.name}: {len(data.train_rows)} train, {len(data.val_rows)} validation, {len(data.test_rows)} test "
         f"images from {data.records.source}; augmentation {json.dumps(cfg.augment)}")
-    result = train(cfg, data)
+    try:
+        result = train(cfg, data)
+    except FloatingPointError as err:
+        return fail(err, 1)
     result["wall_seconds"] = time.perf_counter() - t0
     if is_lead():
-        write_report(out, cfg, data, result)
+        try:
+            write_report(out, cfg, data, result)
+        except OSError as err:  # checked writable before training; this is a full disk or the like
+            return fail(f"cannot write the report to {out}/: {one_line(err)}", 1)
         print(f"wrote {out}/ (metrics.json, curves.png, augmented.png, results.md)")
     return 0
+
+
+def fail(err, status: int) -> int:
+    """Prints `err` as argparse prints its errors, on one line; returns `status`."""
+    print(f"{os.path.basename(sys.argv[0])}: error: {one_line(err)}", file=sys.stderr, flush=True)
+    return status
 
 
 if __name__ == "__main__":

@@ -6,12 +6,15 @@ class, file order is archive order. So a class-folder load must equal the archiv
 reordered by a stable sort on the label.
 """
 
+import gzip
 import hashlib
 import io
 import os
 import pickle
+import re
 import shutil
 import tarfile
+import tempfile
 import zipfile
 
 import numpy as np
@@ -88,8 +91,8 @@ def _folder_members(fmt="PNG"):
     return members
 
 
-def _write_tar(path, members, prefix=""):
-    with tarfile.open(path, "w:gz") as tar:
+def _write_tar(path, members, prefix="", mode="w:gz"):
+    with tarfile.open(path, mode) as tar:
         for name, data in members.items():
             info = tarfile.TarInfo(prefix + name)
             info.size = len(data)
@@ -122,7 +125,8 @@ def sources(tmp_path_factory):
         "python-folder": _write_folder(d / "extracted", _python_members(), "cifar-10-batches-py/"),
         "zip-with-root": _write_zip(d / "png.zip", _folder_members(), "cifar10/"),
         "folder": _write_folder(d / "pngs", _folder_members()),
-        "tar-of-folders": _write_tar(d / "pngs.tar", _folder_members(), "a/b/"),
+        "tar-of-folders": _write_tar(d / "pngs.tar.gz", _folder_members(), "a/b/"),
+        "plain-tar": _write_tar(d / "pngs.tar", _folder_members(), "c/", mode="w"),  # ends with zero blocks
     }
 
 
@@ -133,7 +137,7 @@ def _expected(official):
 
 
 @pytest.mark.parametrize("name", ["python-tar", "binary-tar", "python-folder", "zip-with-root", "folder",
-                                  "tar-of-folders"])
+                                  "tar-of-folders", "plain-tar"])
 def test_every_source_gives_the_same_examples(name, sources, tmp_path):
     arrays = cifar10.load(sources[name], data_dir=tmp_path)
     official = name.startswith(("python", "binary"))
@@ -217,18 +221,95 @@ def _damaged(tmp_path, kind):
     if kind == "not an archive":
         path = tmp_path / "notes.txt"
         path.write_text("hello")
-        return str(path), "notes.txt"
+        return str(path), "notes.txt is not a zip, a tar archive or a folder"
+    if kind == "truncated zip":
+        whole = open(_write_zip(tmp_path / "full.zip", _folder_members()), "rb").read()
+        path = tmp_path / "cut.zip"
+        path.write_bytes(whole[: len(whole) // 2])
+        return str(path), "cut.zip starts like a zip but has no readable central directory"
+    if kind == "truncated tar":  # cut between two members: tarfile alone reads fewer files without complaint
+        full = _write_tar(tmp_path / "full.tar.gz", _folder_members())
+        with tarfile.open(full) as tar:
+            cut_at = tar.getmembers()[-3].offset
+        path = tmp_path / "cut.tar"
+        path.write_bytes(gzip.decompress(open(full, "rb").read())[:cut_at])
+        return str(path), "cut.tar has no end-of-archive marker"
+    if kind == "empty file":
+        path = tmp_path / "empty.tar.gz"
+        path.write_bytes(b"")
+        return str(path), "empty.tar.gz is empty"
+    if kind == "empty folder":
+        (tmp_path / "nothing").mkdir()
+        return str(tmp_path / "nothing"), "nothing is not a CIFAR-10 source"
+    if kind == "three classes":
+        members = {k: v for k, v in _folder_members().items() if k.split("/")[1] in NAMES[:3]}
+        return _write_folder(tmp_path / "three", members), "missing: cat, deer"
+    if kind in ("truncated png", "truncated jpeg"):
+        fmt = kind.split()[1].upper()
+        members = _folder_members(fmt)
+        name = f"train/horse/0001.{fmt.lower()}"
+        members[name] = members[name][: len(members[name]) // 2]
+        return _write_folder(tmp_path / "cut", members), f"{name} is not a readable PNG or JPEG image"
+    if kind == "corrupt zip member":
+        members = _folder_members()
+        path = _write_zip(tmp_path / "z.zip", members)
+        with zipfile.ZipFile(path) as zf:
+            info = zf.getinfo("train/horse/0001.png")
+        raw = bytearray(open(path, "rb").read())
+        raw[info.header_offset + 30 + len(info.filename) + 40] ^= 0xFF  # a byte of the (stored) data: bad CRC
+        open(path, "wb").write(bytes(raw))
+        return path, "z.zip:train/horse/0001.png"
     raise AssertionError(kind)
 
 
-@pytest.mark.parametrize("kind", ["truncated tarball", "partial record", "missing batch", "non-image file",
-                                  "wrong image size", "unknown class folder", "missing class folder",
-                                  "wrong class names", "not an archive"])
+DAMAGE = ["truncated tarball", "partial record", "missing batch", "non-image file", "wrong image size",
+          "unknown class folder", "missing class folder", "wrong class names", "not an archive", "truncated zip",
+          "truncated tar", "empty file", "empty folder", "three classes", "truncated png", "truncated jpeg",
+          "corrupt zip member"]
+
+
+@pytest.mark.parametrize("kind", DAMAGE)
 def test_damaged_sources_name_the_file(kind, tmp_path):
     path, culprit = _damaged(tmp_path, kind)
-    with pytest.raises(ValueError, match=culprit.replace(".", r"\.")):
+    with pytest.raises(ValueError, match=re.escape(culprit)) as info:
         cifar10.load(path, data_dir=tmp_path / "tfds")
-    assert not list((tmp_path / "tfds").glob("jaxaug_cifar10/*/1.0.0")), "a damaged source was kept as prepared"
+    assert "\n" not in str(info.value)
+    assert not (tmp_path / "tfds").exists(), "preparing a damaged source left files (or folders) behind"
+
+
+def test_damage_found_mid_way_leaves_an_existing_data_dir_as_it_was(sources, tmp_path):
+    data_dir = tmp_path / "tfds"
+    cifar10.prepare(sources["folder"], data_dir=data_dir)
+    before = sorted(data_dir.rglob("*"))
+    (tmp_path / "src").mkdir()
+    path, culprit = _damaged(tmp_path / "src", "corrupt zip member")  # found after a few images were written
+    with pytest.raises(ValueError, match=culprit):
+        cifar10.prepare(path, data_dir=data_dir)
+    assert sorted(data_dir.rglob("*")) == before
+
+
+def test_interrupted_preparation_leaves_nothing(sources, tmp_path, monkeypatch):
+    real = _cifar10_builder.JaxaugCifar10._generate_examples
+
+    def interrupted(self, split):
+        for i, example in enumerate(real(self, split)):
+            if i == 5:
+                raise KeyboardInterrupt
+            yield example
+
+    monkeypatch.setattr(_cifar10_builder.JaxaugCifar10, "_generate_examples", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        cifar10.prepare(sources["folder"], data_dir=tmp_path / "tfds")
+    assert not (tmp_path / "tfds").exists()
+
+
+def test_an_incomplete_copy_left_by_an_older_version_is_replaced(sources, tmp_path):
+    folder = cifar10.prepare(sources["folder"], data_dir=tmp_path)
+    shutil.rmtree(os.path.dirname(folder))
+    os.makedirs(os.path.join(os.path.dirname(folder), "incomplete.ABC123_1.0.0"))  # tfds' name for a broken build
+    assert cifar10.prepare(sources["folder"], data_dir=tmp_path) == folder
+    assert os.listdir(os.path.dirname(folder)) == ["1.0.0"]
+    assert len(cifar10.records(sources["folder"], data_dir=tmp_path).train) == 30
 
 
 def test_pickles_cannot_run_code(tmp_path):
@@ -250,6 +331,9 @@ def test_pickles_cannot_run_code(tmp_path):
 @pytest.mark.parametrize(("data", "error", "match"), [
     ("/no/such/cifar.zip", FileNotFoundError, "data=.*/no/such/cifar.zip"),
     (3, TypeError, "data=3"),
+    ("", FileNotFoundError, "data=''"),  # not the current folder
+    (b"/tmp", TypeError, "data=b'/tmp'"),
+    ("/dev/null", ValueError, "neither .*Received: data='/dev/null'"),  # would be hashed forever as /dev/zero
 ])
 def test_bad_data_argument(data, error, match, tmp_path):
     with pytest.raises(error, match=match):
@@ -259,6 +343,79 @@ def test_bad_data_argument(data, error, match, tmp_path):
 def test_bad_data_dir_argument():
     with pytest.raises(TypeError, match="data_dir=5"):
         cifar10.load(None, data_dir=5)
+    with pytest.raises(ValueError, match="data_dir=''"):  # not the current folder
+        cifar10.load(None, data_dir="")
+
+
+def _fail_to_read(monkeypatch):
+    def never(path):
+        raise AssertionError(f"{path} was read")
+
+    monkeypatch.setattr(cifar10.sources, "open_source", never)
+
+
+def _read_only(monkeypatch, folder):
+    """Files cannot be created in `folder` (chmod does not stop root, which runs these tests on some machines)."""
+    real = tempfile.mkstemp
+
+    def mkstemp(*args, dir=None, **kwargs):
+        if dir is not None and os.path.abspath(dir) == os.path.abspath(folder):
+            raise PermissionError(13, "Permission denied", os.path.join(dir, "probe"))
+        return real(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+
+
+@pytest.mark.parametrize("where", ["a file", "under a file", "read-only", "inside read-only"])
+def test_data_dir_must_be_writable_before_anything_is_read(where, sources, tmp_path, monkeypatch):
+    (tmp_path / "file").write_text("x")
+    data_dir, error, match = {
+        "a file": (tmp_path / "file", NotADirectoryError, "is not a folder"),
+        "under a file": (tmp_path / "file" / "tfds", NotADirectoryError, f"{tmp_path / 'file'} is not a folder"),
+        "read-only": (tmp_path, PermissionError, f"no file can be created in {tmp_path} .Permission denied"),
+        "inside read-only": (tmp_path / "new" / "tfds", PermissionError, f"created in {tmp_path} "),
+    }[where]
+    _read_only(monkeypatch, tmp_path)
+    _fail_to_read(monkeypatch)
+    for check in (lambda: cifar10.load(sources["zip-with-root"], data_dir=data_dir),
+                  lambda: cifar10.check_data_dir(data_dir)):
+        with pytest.raises(error, match=match + ".*Received: data_dir="):
+            check()
+    assert sorted(os.listdir(tmp_path)) == ["file"]
+
+
+def test_a_read_only_data_dir_with_the_prepared_copy_is_fine(sources, tmp_path, monkeypatch):
+    cifar10.prepare(sources["folder"], data_dir=tmp_path)
+    _read_only(monkeypatch, tmp_path)
+    assert cifar10.check_data_dir(tmp_path) == str(tmp_path)
+    assert len(cifar10.load(sources["folder"], data_dir=tmp_path).train_images) == 30
+    _fail_to_read(monkeypatch)
+    with pytest.raises(PermissionError, match="data_dir"):  # another source would need writing: refused unread
+        cifar10.load(sources["zip-with-root"], data_dir=tmp_path)
+
+
+def test_check_source_takes_no_time_and_reads_nothing(sources):
+    for name in ("folder", "zip-with-root"):
+        assert cifar10.check_source(sources[name]) == os.path.abspath(sources[name])
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads and writes through any permission bits")
+def test_permissions(sources, tmp_path):
+    unreadable = tmp_path / "secret.zip"
+    shutil.copy(sources["zip-with-root"], unreadable)
+    unreadable.chmod(0)
+    with pytest.raises(PermissionError, match="secret.zip cannot be read"):
+        cifar10.load(unreadable, data_dir=tmp_path / "tfds")
+    folder = tmp_path / "pngs"
+    shutil.copytree(sources["folder"], folder)
+    (folder / "train" / "cat").chmod(0)
+    with pytest.raises(ValueError, match="Cannot read the folder .*train/cat"):
+        cifar10.load(folder, data_dir=tmp_path / "tfds")
+    (folder / "train" / "cat").chmod(0o755)
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    with pytest.raises(PermissionError, match="data_dir must be a folder this process can write in"):
+        cifar10.load(folder, data_dir=locked / "tfds")
 
 
 def test_no_data_and_no_network_explains_what_to_pass(tmp_path, monkeypatch):
@@ -270,7 +427,31 @@ def test_no_data_and_no_network_explains_what_to_pass(tmp_path, monkeypatch):
         cifar10.load(data_dir=tmp_path)
     for text in (cifar10.URL, "name resolution", "cifar-10-python.tar.gz", "cifar-10-binary.tar.gz", "zip"):
         assert text in str(info.value)
-    assert not (tmp_path / "downloads" / "cifar-10-python.tar.gz").exists()
+    assert not (tmp_path / "downloads").exists()
+
+
+def test_a_broken_download_leaves_no_part_file(tmp_path, monkeypatch):
+    class Response:
+        headers = {"Content-Length": "300"}
+
+        def __init__(self):
+            self.chunks = [b"x" * 100]
+
+        def read(self, size):
+            if not self.chunks:
+                raise TimeoutError("timed out")
+            return self.chunks.pop()
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(cifar10.urllib.request, "urlopen", lambda url, timeout: Response())
+    with pytest.raises(FileNotFoundError, match="timed out"):
+        cifar10.load(data_dir=tmp_path / "tfds")
+    assert not (tmp_path / "tfds" / "downloads").exists()
 
 
 def test_no_data_downloads_checks_sha256_and_prepares(sources, tmp_path, monkeypatch):
@@ -356,6 +537,7 @@ def test_subset_validation_tail_mixes_all_classes():
     (np.repeat(np.arange(10), 5), {"size": 0}, "size=0"),
     (np.repeat(np.arange(10), 5), {"size": 10, "seed": -1}, "seed=-1"),
     (np.zeros((5, 2), int), {"size": 10}, "labels="),
+    ([[1, 2], [3]], {"size": 10}, re.escape("labels=[[1, 2], [3]]")),  # ragged: not numpy's own message
     (np.arange(20), {"size": 10}, "labels with min 0, max 19"),
 ])
 def test_subset_rejects_bad_arguments(labels, kwargs, match):

@@ -29,10 +29,12 @@ class JaxaugCifar10(tfds.core.GeneratorBasedBuilder):
     VERSION = tfds.core.Version(VERSION)
     RELEASE_NOTES = {str(VERSION): "Images as encoded bytes: PNG from the official archives, as stored otherwise."}
 
-    def __init__(self, *, source: sources.Source, fingerprint: str, **kwargs):
+    def __init__(self, *, source: sources.Source, fingerprint: str, final_dir: str | None = None, **kwargs):
         """`source` is open for the whole preparation, read once for all splits (a .tar.gz cannot
-        seek back cheaply); `fingerprint` names the config."""
+        seek back cheaply); `fingerprint` names the config; `final_dir` is where the caller moves
+        the prepared copy when complete (named in the messages instead of the temporary folder)."""
         self._source = source
+        self._final_dir = final_dir
         config = tfds.core.BuilderConfig(name=config_name(fingerprint), description=f"CIFAR-10 from {source.tree.path}")
         super().__init__(config=config, file_format="array_record", **kwargs)
 
@@ -47,6 +49,14 @@ class JaxaugCifar10(tfds.core.GeneratorBasedBuilder):
             homepage="https://www.cs.toronto.edu/~kriz/cifar.html",
             metadata=tfds.core.MetadataDict(),
         )
+
+    # tfds' own messages would name the temporary folder the copy is built in.
+    def _log_download_bytes(self) -> None:
+        print(f"Preparing {self._source.tree.path} ({self._source.kind}) as array_record in "
+              f"{self._final_dir or self.data_dir} (once)...", flush=True)
+
+    def _log_download_done(self) -> None:
+        pass
 
     def _split_generators(self, dl_manager):
         del dl_manager  # the source is local; downloading is cifar10.load's job

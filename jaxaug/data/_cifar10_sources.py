@@ -68,7 +68,7 @@ class _Container:
     def read(self, name: str) -> bytes:
         try:
             return self._read(name)
-        except (OSError, zipfile.BadZipFile, zlib.error, EOFError) as err:
+        except (OSError, zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as err:
             raise ValueError(f"Cannot read {self.where(name)}: {err}") from err
 
 
@@ -81,8 +81,12 @@ def _visible(name: str) -> bool:
 def open_container(path: str):
     """Yields a `_Container` for the file or folder at `path` (zips are read in place)."""
     if os.path.isdir(path):
+
+        def unreadable(err):  # os.walk would skip a folder it cannot list, and its images with it
+            raise ValueError(f"Cannot read the folder {err.filename}: {err.strerror or err}") from err
+
         names = []
-        for top, dirs, files in os.walk(path):
+        for top, dirs, files in os.walk(path, onerror=unreadable):
             dirs.sort()
             rel = os.path.relpath(top, path).replace(os.sep, "/")
             names += [f if rel == "." else f"{rel}/{f}" for f in sorted(files)]
@@ -93,7 +97,11 @@ def open_container(path: str):
 
         yield _Container(path, sorted(filter(_visible, names)), read)
     elif zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as zf:
+        try:
+            zf = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as err:
+            raise ValueError(f"{path} is a damaged zip (truncated or corrupt?): {_one_line(err)}") from err
+        with zf:
             names = [i.filename for i in zf.infolist() if not i.is_dir()]
             yield _Container(path, sorted(filter(_visible, names)), zf.read)
     else:
@@ -105,13 +113,45 @@ def _read_tar(path: str) -> dict[str, bytes]:
     """All regular files of a (compressed) tarball, read in one pass: gzip cannot seek back cheaply."""
     try:
         with tarfile.open(path, "r:*") as tar:
-            return {
-                m.name.removeprefix("./"): tar.extractfile(m).read() for m in tar if m.isfile()
-            }
+            members = {m.name.removeprefix("./"): tar.extractfile(m).read() for m in tar if m.isfile()}
+            end = tar.offset
     except (tarfile.TarError, EOFError, OSError, zlib.error) as err:
-        raise ValueError(
-            f"{path} is not a readable tar archive, zip or folder (truncated or corrupt?): {err}"
-        ) from err
+        raise ValueError(f"{path} {_not_an_archive(path, err)}") from err
+    with open(path, "rb") as f:
+        compressed = f.read(8).startswith(tuple(_COMPRESSED))
+        f.seek(end)
+        if not compressed and f.read(512) != bytes(512):
+            # tarfile stops quietly at a cut between (or inside) headers; compressed streams end-check themselves.
+            raise ValueError(f"{path} has no end-of-archive marker after its {len(members)} files: "
+                             f"the tar archive is truncated.")
+    return members
+
+
+_COMPRESSED = {b"\x1f\x8b": "gzip", b"BZh": "bzip2", b"\xfd7zXZ": "xz"}  # by magic bytes
+_TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
+
+
+def _not_an_archive(path: str, err: BaseException) -> str:
+    """What is wrong with a file that is neither a zip nor a readable tar archive, from its first bytes and name."""
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if not head:
+        return "is empty (0 bytes): not a zip, tar archive or folder."
+    if head.startswith(b"PK"):
+        return "starts like a zip but has no readable central directory at its end: the zip is truncated or corrupt."
+    kind = next((k for magic, k in _COMPRESSED.items() if head.startswith(magic)), None)
+    if kind is not None:
+        return (f"is {kind}-compressed but cannot be read to its end as a tar archive: truncated or corrupt? "
+                f"({_one_line(err)}).")
+    if path.lower().endswith(_TAR_SUFFIXES):
+        return f"is named like a tar archive but is not a readable one: truncated or corrupt? ({_one_line(err)})."
+    if path.lower().endswith(".zip"):
+        return "is named like a zip but is not one (nor a tar archive)."
+    return "is not a zip, a tar archive or a folder (unrecognised content)."
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split())
 
 
 def fingerprint(path: str) -> str:
@@ -194,10 +234,13 @@ class Source:
 
 @contextlib.contextmanager
 def open_source(path: str):
-    """Yields the `Source` at `path`; the layout and class names are checked before anything is read."""
+    """Yields the `Source` at `path`; the layout and class names are checked before any image is read."""
     with open_container(path) as tree:
         layout, prefix = detect_layout(tree)
         check_meta(tree, layout, prefix)
+        if layout == "folders":  # the layout of both splits, before any image is read
+            for split in SPLITS:
+                _folder_members(tree, prefix, split)
         yield Source(tree, layout, prefix)
 
 
@@ -302,22 +345,27 @@ def _python_batch(tree: _Container, name: str) -> tuple[np.ndarray, np.ndarray]:
     return _chw_to_hwc(data), labels
 
 
-def _folder_examples(tree: _Container, root: str, split: str):
-    """(bytes, label) in class-name order, then file-name order; every image is checked."""
+def _folder_members(tree: _Container, root: str, split: str) -> list[str]:
+    """The split's `<class>/<image>` members, sorted; the class folders are checked (not the images)."""
     base = root + split + "/"
     members = [n[len(base):] for n in tree.names if n.startswith(base)]
     classes = sorted({m.split("/")[0] for m in members if "/" in m})
     if tuple(classes) != tuple(sorted(CLASS_NAMES)):
-        unknown = sorted(set(classes) - set(CLASS_NAMES))
+        unknown = [tree.where(base + c) for c in sorted(set(classes) - set(CLASS_NAMES))]
         missing = sorted(set(CLASS_NAMES) - set(classes))
-        raise ValueError(
-            f"{tree.where(base)} must hold one folder per CIFAR-10 class {CLASS_NAMES}; "
-            f"unknown class folders: {[tree.where(base + c) for c in unknown]}, missing: {missing}."
-        )
+        found = "; ".join(([f"missing: {', '.join(missing)}"] if missing else [])
+                          + ([f"unknown class folders: {', '.join(unknown)}"] if unknown else []))
+        raise ValueError(f"{tree.where(base)} must hold one folder per CIFAR-10 class {CLASS_NAMES}; {found}.")
     for member in members:
         if member.count("/") != 1:
             raise ValueError(f"{tree.where(base + member)} is not at <split>/<class>/<image>.")
-    for member in members:  # already sorted: class, then file name
+    return members
+
+
+def _folder_examples(tree: _Container, root: str, split: str):
+    """(bytes, label) in class-name order, then file-name order; every image is checked."""
+    base = root + split + "/"
+    for member in _folder_members(tree, root, split):  # already sorted: class, then file name
         cls = member.split("/")[0]
         data = tree.read(base + member)
         _check_image(data, tree.where(base + member))

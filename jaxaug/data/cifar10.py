@@ -10,9 +10,12 @@
 
 The first load of a source prepares it as `array_record` in the tfds data dir (default
 `~/tensorflow_datasets`, or `$TFDS_DATA_DIR`) under
-`jaxaug_cifar10/src_<fingerprint>/1.0.0/`; later loads of the same source reuse it. The
-fingerprint is the sha256 of an archive or zip (of names, sizes and mtimes for a folder), so
-different sources (archives, JPEG zips, test fakes) never share a prepared copy. Archive
+`jaxaug_cifar10/src_<fingerprint>/1.0.0/`; later loads of the same source reuse it. The copy is
+built in a temporary folder beside it and renamed when complete, so a damaged source (every
+image is decoded once while preparing) or an interruption leaves nothing behind; the error
+names the file, as `archive:member` inside a zip or tarball. The fingerprint is the sha256 of
+an archive or zip (of names, sizes and mtimes for a folder), so different sources (archives,
+JPEG zips, test fakes) never share a prepared copy. Archive
 pixels are stored PNG-encoded (lossless) in the official order; class-folder files are
 stored byte for byte (JPEG stays JPEG), ordered by class, then file name.
 
@@ -23,7 +26,9 @@ archive and checks its sha256.
 `records(data)` reads the prepared copy on demand instead: `Split.read(rows)` decodes only the
 rows asked for, so a process can load its own share of a batch (several hosts, or data that
 does not fit in memory); `prepare(data)` only prepares and returns the folder (for grain or
-`tfds.builder_from_directory`).
+`tfds.builder_from_directory`). `check_source(data)` and `check_data_dir(data_dir)` check the
+paths without reading any data (a readable file or folder; a data dir this process can write
+in, or one holding prepared copies already), for command lines to refuse bad paths at once.
 
 Command line::
 
@@ -43,7 +48,9 @@ import argparse
 import dataclasses
 import glob
 import os
+import shutil
 import sys
+import tempfile
 import urllib.request
 
 import numpy as np
@@ -55,8 +62,8 @@ from jaxaug import _checks
 from jaxaug.data import _cifar10_builder as builder_lib
 from jaxaug.data import _cifar10_sources as sources
 
-__all__ = ["CLASS_NAMES", "URL", "SHA256", "Arrays", "Records", "Split", "load", "main", "prepare", "records",
-           "tutorial_subset"]
+__all__ = ["CLASS_NAMES", "URL", "SHA256", "Arrays", "Records", "Split", "check_data_dir", "check_source", "load",
+           "main", "prepare", "records", "tutorial_subset"]
 
 CLASS_NAMES = sources.CLASS_NAMES
 _CHUNK = 4096  # records fetched per data-source call
@@ -227,9 +234,14 @@ def load(data=None, *, data_dir=None) -> Arrays:
       An `Arrays` with uint8 images and int32 labels of both splits.
 
     Raises:
+      TypeError: `data` or `data_dir` is not a path.
       FileNotFoundError: `data` does not exist, or no data was given, nothing is prepared and the
         download failed.
-      ValueError: the source is not CIFAR-10 or is damaged; the message names the file.
+      PermissionError, NotADirectoryError: `data` cannot be read, or the data must be prepared and
+        `data_dir` is not a folder this process can write in (checked before reading `data`).
+      ValueError: the source is not CIFAR-10 or is damaged; the message names the file. Nothing
+        is left in `data_dir` then: a copy is prepared in a temporary folder and renamed when
+        complete.
 
     Example::
 
@@ -260,7 +272,7 @@ def prepare(data=None, *, data_dir=None) -> str:
     data_dir = _data_dir(data_dir)
     if data is None:
         return _prepared_or_download(data_dir)
-    return _prepare(_source_path(data), data_dir)
+    return _prepare(check_source(data), data_dir)
 
 
 def records(data=None, *, data_dir=None) -> Records:
@@ -285,7 +297,7 @@ def records(data=None, *, data_dir=None) -> Records:
     meta = builder.info.metadata
     # Raw records + our own decoding is ~3x faster than tfds' per-record numpy decoding.
     raw = builder.as_data_source(deserialize_method=tfds.decode.DeserializeMethod.RAW_BYTES)
-    path = None if data is None else _source_path(data)
+    path = None if data is None else check_source(data)
     return Records(train=Split("train", raw["train"]), test=Split("test", raw["test"]),
                    official_order=bool(meta["official_order"]), source=f"{path or meta['path']} ({meta['kind']})")
 
@@ -311,9 +323,13 @@ def tutorial_subset(labels, *, official_order, size=10_000, seed=0) -> np.ndarra
 
         idx = tutorial_subset(arrays.train_labels, official_order=arrays.official_order)
     """
-    labels = np.asarray(labels)
-    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
+    try:
+        array = np.asarray(labels)
+    except ValueError:  # ragged nesting
+        array = None
+    if array is None or array.ndim != 1 or not np.issubdtype(array.dtype, np.integer):
         raise ValueError(f"labels must be a 1-D integer array. Received: labels={_checks.short_repr(labels)}")
+    labels = array
     if labels.size and (labels.min() < 0 or labels.max() >= len(CLASS_NAMES)):
         raise ValueError(f"labels must lie in 0..9. Received: labels with min {labels.min()}, max {labels.max()}")
     if not isinstance(official_order, (bool, np.bool_)):
@@ -342,19 +358,95 @@ def tutorial_subset(labels, *, official_order, size=10_000, seed=0) -> np.ndarra
 
 def _data_dir(data_dir) -> str:
     if data_dir is None:
-        return os.path.expanduser(os.environ.get("TFDS_DATA_DIR") or "~/tensorflow_datasets")
-    if not isinstance(data_dir, (str, os.PathLike)):
+        return os.path.abspath(os.path.expanduser(os.environ.get("TFDS_DATA_DIR") or "~/tensorflow_datasets"))
+    if not isinstance(data_dir, (str, os.PathLike)) or isinstance(os.fspath(data_dir), bytes):
         raise TypeError(f"data_dir must be a path (str or os.PathLike). Received: data_dir={data_dir!r}")
+    if not os.fspath(data_dir):
+        raise ValueError("data_dir must be a folder's path, not empty (use '.' for the current folder). "
+                         "Received: data_dir=''")
     return os.path.abspath(os.path.expanduser(os.fspath(data_dir)))
 
 
-def _source_path(data) -> str:
-    if not isinstance(data, (str, os.PathLike)):
+def check_source(data) -> str:
+    """Checks that `data` names a readable file or folder, without reading its contents.
+
+    `load`, `records` and `prepare` run this first; command lines can run it before any work.
+
+    Args:
+      data: path (str or os.PathLike) of a source, see the module docstring.
+
+    Returns:
+      The absolute path.
+
+    Raises:
+      TypeError: `data` is not a str or os.PathLike.
+      FileNotFoundError: nothing exists at `data` (or it is empty).
+      PermissionError: this process may not read it.
+      ValueError: it is neither a regular file nor a folder (a device, a pipe...).
+    """
+    if not isinstance(data, (str, os.PathLike)) or isinstance(os.fspath(data), bytes):
         raise TypeError(f"data must be a path (str or os.PathLike) or None. Received: data={data!r}")
-    path = os.path.abspath(os.path.expanduser(os.fspath(data)))
-    if not os.path.exists(path):
+    path = os.path.abspath(os.path.expanduser(os.fspath(data))) if os.fspath(data) else ""
+    if not path or not os.path.exists(path):
         raise FileNotFoundError(f"data must be an existing file or folder ({_ACCEPTED}). Received: data={data!r}")
+    folder = os.path.isdir(path)
+    if not folder and not os.path.isfile(path):
+        raise ValueError(f"data must be a regular file or a folder; {path} is neither (a device, a pipe?). "
+                         f"Received: data={data!r}")
+    try:
+        if folder:
+            os.listdir(path)
+        else:
+            open(path, "rb").close()
+    except OSError as err:
+        raise PermissionError(f"data must be readable, but {path} cannot be read ({err.strerror or err}). "
+                              f"Received: data={data!r}") from err
     return path
+
+
+def check_data_dir(data_dir=None) -> str:
+    """Checks that `data_dir` can hold a new prepared copy, or holds prepared copies already.
+
+    A new copy needs a folder this process can create files in (or create; checked by
+    creating and removing a probe file). A read-only folder is accepted when it already holds
+    a prepared copy: `prepare` then checks, before reading any source, that it holds the one
+    it needs. Command lines run this before any work.
+
+    Args:
+      data_dir: as for `load`.
+
+    Returns:
+      The absolute path of the data dir.
+
+    Raises:
+      TypeError: `data_dir` is not a str or os.PathLike.
+      ValueError: `data_dir` is empty.
+      NotADirectoryError: `data_dir`, or the folder it would be created in, is a file.
+      PermissionError: no file can be created there, and nothing is prepared there.
+    """
+    path = _data_dir(data_dir)
+    problem = _unwritable(path)
+    if problem is not None and not (os.path.isdir(path) and _prepared_copies(path)):
+        raise problem
+    return path
+
+
+def _unwritable(folder: str) -> OSError | None:
+    """Why files cannot be created in the data dir `folder` (made if missing), or None."""
+    existing = folder
+    while not os.path.lexists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        return NotADirectoryError(f"data_dir must be a folder, or a new path inside one, but {existing} is not a "
+                                  f"folder. Received: data_dir={folder!r}")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".jaxaug-write-probe-", dir=existing)
+        os.close(fd)
+        os.remove(probe)
+    except OSError as err:
+        return PermissionError(f"data_dir must be a folder this process can write in, but no file can be created "
+                               f"in {existing} ({err.strerror or err}). Received: data_dir={folder!r}")
+    return None
 
 
 def _version_dir(data_dir: str, config: str) -> str:
@@ -362,18 +454,67 @@ def _version_dir(data_dir: str, config: str) -> str:
 
 
 def _is_prepared(version_dir: str) -> bool:
-    # tfds writes into an "incomplete.*" folder and renames it when done, so this file means complete.
+    # Copies are built in a temporary folder and renamed when complete, so this file means complete.
     return os.path.isfile(os.path.join(version_dir, "dataset_info.json"))
 
 
+def _prepared_copies(data_dir: str) -> list[str]:
+    """The complete prepared copies in `data_dir`, oldest first."""
+    found = filter(_is_prepared, glob.glob(_version_dir(glob.escape(data_dir), "*")))
+    return sorted(found, key=lambda d: os.path.getmtime(os.path.join(d, "dataset_info.json")))
+
+
+def _makedirs(folder: str) -> list[str]:
+    """Creates `folder` and its missing parents; returns those it created, deepest first."""
+    created, missing = [], folder
+    while not os.path.lexists(missing):
+        created.append(missing)
+        missing = os.path.dirname(missing)
+    os.makedirs(folder, exist_ok=True)
+    return created
+
+
+def _remove_empty(folders: list[str]) -> None:
+    for folder in folders:  # deepest first; a folder something else has written into stays
+        try:
+            os.rmdir(folder)
+        except OSError:
+            pass
+
+
 def _prepare(path: str, data_dir: str, fingerprint: str | None = None) -> str:
-    """Prepares the source at `path` unless already done; returns the prepared version dir."""
+    """Prepares the source at `path` unless already done; returns the prepared version dir.
+
+    The copy is built in a temporary folder next to its final place and renamed into it when
+    complete, so a damaged source or an interruption leaves nothing behind (nor the folders
+    created for it).
+    """
     fingerprint = fingerprint or sources.fingerprint(path)
-    version_dir = _version_dir(data_dir, builder_lib.config_name(fingerprint))
-    if not _is_prepared(version_dir):
-        with sources.open_source(path) as source:
-            builder = builder_lib.JaxaugCifar10(source=source, fingerprint=fingerprint, data_dir=data_dir)
-            builder.download_and_prepare()  # shows tfds' per-split progress bars
+    config = builder_lib.config_name(fingerprint)
+    version_dir = _version_dir(data_dir, config)
+    if _is_prepared(version_dir):
+        return version_dir
+    problem = _unwritable(data_dir)
+    if problem is not None:
+        raise problem
+    config_dir = os.path.dirname(version_dir)
+    created = _makedirs(os.path.dirname(config_dir))  # <data_dir>/jaxaug_cifar10
+    try:
+        with tempfile.TemporaryDirectory(prefix=".preparing-", dir=os.path.dirname(config_dir)) as tmp:
+            with sources.open_source(path) as source:
+                builder = builder_lib.JaxaugCifar10(source=source, fingerprint=fingerprint, data_dir=tmp,
+                                                    final_dir=version_dir)
+                builder.download_and_prepare()  # shows tfds' per-split progress bars
+            if os.path.isdir(config_dir) and not _is_prepared(version_dir):
+                shutil.rmtree(config_dir)  # an incomplete copy left by an older version of this module
+            try:
+                os.rename(os.path.join(tmp, builder_lib.JaxaugCifar10.name, config), config_dir)
+            except OSError:
+                if not _is_prepared(version_dir):  # else another process prepared the same source first
+                    raise
+    except BaseException:
+        _remove_empty(created)
+        raise
     return version_dir
 
 
@@ -381,8 +522,7 @@ def _prepared_or_download(data_dir: str) -> str:
     official = _version_dir(data_dir, builder_lib.config_name(SHA256))
     if _is_prepared(official):
         return official
-    found = glob.glob(_version_dir(glob.escape(data_dir), "*"))
-    found = sorted(filter(_is_prepared, found), key=lambda d: os.path.getmtime(os.path.join(d, "dataset_info.json")))
+    found = _prepared_copies(data_dir)
     if found:
         return found[-1]
     return _prepare(_official_archive(data_dir), data_dir, fingerprint=SHA256)
@@ -392,10 +532,14 @@ def _official_archive(data_dir: str) -> str:
     """Downloads the official python archive into `<data_dir>/downloads` (once) and checks its sha256."""
     archive = os.path.join(data_dir, "downloads", os.path.basename(URL))
     if not os.path.exists(archive):
-        os.makedirs(os.path.dirname(archive), exist_ok=True)
+        problem = _unwritable(data_dir)
+        if problem is not None:
+            raise problem
+        created = _makedirs(os.path.dirname(archive))
         try:
             _download(URL, archive)
         except OSError as err:
+            _remove_empty(created)
             raise FileNotFoundError(
                 f"No CIFAR-10 data: nothing is prepared in {data_dir} and downloading {URL} failed ({err}). "
                 f"Pass --data PATH (python -m jaxaug.data.cifar10 / the training scripts) or "
@@ -413,16 +557,26 @@ def _official_archive(data_dir: str) -> str:
 def _download(url: str, dest: str) -> None:
     """Fetches `url` to `dest` with a progress bar, via `dest.part` so a break leaves no `dest`."""
     part = dest + ".part"
-    with urllib.request.urlopen(url, timeout=60) as response, open(part, "wb") as out:
-        total = int(response.headers.get("Content-Length") or 0) or None
-        with tqdm(total=total, unit="B", unit_scale=True, desc=f"Downloading {os.path.basename(url)}") as bar:
-            while chunk := response.read(1 << 20):
-                out.write(chunk)
-                bar.update(len(chunk))
-    os.replace(part, dest)
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response, open(part, "wb") as out:
+            total = int(response.headers.get("Content-Length") or 0) or None
+            with tqdm(total=total, unit="B", unit_scale=True, desc=f"Downloading {os.path.basename(url)}") as bar:
+                while chunk := response.read(1 << 20):
+                    out.write(chunk)
+                    bar.update(len(chunk))
+        os.replace(part, dest)
+    except BaseException:
+        if os.path.exists(part):
+            os.remove(part)
+        raise
 
 
 # --- command line --------------------------------------------------------------------------------
+
+
+def _one_line(err: BaseException) -> str:
+    """An error's message on one line (for command lines: one line per error, no traceback)."""
+    return " ".join(str(err).split()) or type(err).__name__
 
 
 def main(argv=None) -> int:
@@ -431,10 +585,17 @@ def main(argv=None) -> int:
     parser.add_argument("--data", help=f"source to prepare: {_ACCEPTED}; default: prepared or downloaded")
     parser.add_argument("--data-dir", help="tfds data dir (default: $TFDS_DATA_DIR or ~/tensorflow_datasets)")
     args = parser.parse_args(argv)
+    # Paths first, as argparse errors (usage, then one line naming the flag); then the data itself.
+    for flag, check, value in (("--data", check_source, args.data), ("--data-dir", check_data_dir, args.data_dir)):
+        try:
+            if value is not None or flag == "--data-dir":
+                check(value)
+        except (TypeError, ValueError, OSError) as err:
+            parser.error(f"argument {flag}: {_one_line(err)}")
     try:
         version_dir = prepare(args.data, data_dir=args.data_dir)
     except (OSError, ValueError) as err:
-        parser.exit(2, f"error: {err}\n")
+        parser.exit(2, f"{parser.prog}: error: {_one_line(err)}\n")
     info = tfds.builder_from_directory(version_dir).info
     print(f"source: {info.metadata['path']} ({info.metadata['kind']})")
     print(f"prepared: {version_dir}")
