@@ -7,8 +7,12 @@ the same file order, labels, split slicing, PIL conversions and resampling, so a
 Keras would. It is plain numpy + Pillow; pandas is only duck-typed (never imported).
 
 Where Keras fails silently or obscurely we raise `ValueError`/`TypeError` naming the
-argument instead: a missing `directory`, a requested class with no folder, a folder
-with no class subfolders, unreadable or truncated image files.
+argument instead: a missing `directory` (`PathNotFoundError`, both a `FileNotFoundError`
+and a `ValueError`), a requested class with no folder, a folder with no class
+subfolders, unreadable or truncated image files, target sizes that are not pairs of
+positive integers (or are larger than `MAX_IMAGE_PIXELS`), and output places that do
+not exist or cannot be written (checked before any work by `check_output_folder` /
+`check_output_file`).
 """
 
 from __future__ import annotations
@@ -45,6 +49,13 @@ HASH_LIMIT = 10**7
 _TIFF_WARNING = 'Using ".tiff" files with multiple bands will cause distortion. Please verify your output.'
 # Errors PIL raises for files that are not (complete) images.
 _PIL_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, Image.DecompressionBombError)
+# The largest image (height * width) we resize to or build: 8192 x 8192, 805 MB as one float32
+# RGB image. Larger sizes are refused up front instead of running the machine out of memory.
+MAX_IMAGE_PIXELS = 2**26
+
+
+class PathNotFoundError(FileNotFoundError, ValueError):
+    """A path that must exist does not. Also a `ValueError`, as these errors were before."""
 
 
 class Listing(NamedTuple):
@@ -111,27 +122,95 @@ def _split_slice(split, n: int) -> slice:
     return slice(int(split[0] * n), int(split[1] * n)) if split else slice(None)
 
 
-def _existing_dir(directory) -> str:
+def _fspath(path, name: str) -> str:
     try:
-        path = os.fspath(directory)
+        return os.fsdecode(os.fspath(path))
     except TypeError as err:
-        raise TypeError(f"directory must be a path. Received: directory={_checks.short_repr(directory)}") from err
+        raise TypeError(f"{name} must be a path (str, bytes or os.PathLike). "
+                        f"Received: {name}={_checks.short_repr(path)}") from err
+
+
+def _existing_dir(directory, name: str = "directory") -> str:
+    path = _fspath(directory, name)
+    if not os.path.exists(path):
+        raise PathNotFoundError(f"{name} does not exist. Received: {name}={path!r}")
     if not os.path.isdir(path):
-        problem = "is not a directory" if os.path.exists(path) else "does not exist"
-        raise ValueError(f"directory {problem}. Received: directory={path!r}")
+        raise ValueError(f"{name} must be a folder; it is a file. Received: {name}={path!r}")
     return path
+
+
+def _check_writable(folder: str, name: str, value: str) -> None:
+    """Creates and removes an empty file in `folder`: the only test that sees read-only mounts and ACLs."""
+    probe = os.path.join(folder, f".jaxaug-write-test-{uuid.uuid4().hex[:12]}")
+    try:
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except OSError as err:
+        raise ValueError(f"{name} cannot be written: {err.strerror or err} in folder {folder!r}. "
+                         f"Received: {name}={value!r}") from err
+    os.remove(probe)
+
+
+def check_output_folder(folder, name: str) -> str:
+    """Checks, before any work, that `folder` is an existing folder this process can write to.
+
+    Raises:
+      TypeError: `folder` is not a path.
+      PathNotFoundError: it does not exist.
+      ValueError: it is not a folder, or it cannot be written (read-only, no permission).
+    """
+    path = _existing_dir(folder, name)
+    _check_writable(path, name, path)
+    return path
+
+
+def check_output_file(path, name: str, file_format=None) -> tuple[str, str]:
+    """Checks, before any work, that an image can be written at `path`; returns (path, Pillow format).
+
+    The format is `file_format` if given, else the one the extension of `path` names
+    (".png" PNG, ".jpg" JPEG, ...); an extension Pillow cannot write is refused, so a
+    ".jpg" file never holds PNG bytes.
+
+    Raises:
+      TypeError: `path` is not a path.
+      PathNotFoundError: the folder of `path` does not exist.
+      ValueError: no writable format, `path` is a folder, or its folder cannot be written.
+    """
+    text = _fspath(path, name)
+    if not text:
+        raise ValueError(f"{name} must be a file name such as 'out.png'. Received: {name}={text!r}")
+    if os.path.isdir(text):
+        raise ValueError(f"{name} is a folder, not a file name. Received: {name}={text!r}")
+    fmt = _save_format(text, file_format, name)
+    folder = os.path.dirname(os.path.abspath(text))
+    if not os.path.isdir(folder):
+        problem = "does not exist" if not os.path.exists(folder) else "is not a folder"
+        error = PathNotFoundError if problem == "does not exist" else ValueError
+        raise error(f"the folder of {name} {problem}: {folder!r}. Received: {name}={text!r}")
+    _check_writable(folder, name, text)
+    return text, fmt
+
+
+def _check_classes(classes) -> list | None:
+    """None, or `classes` as a list: a list, tuple or 1-D array (Keras treats [] like None)."""
+    if classes is None:
+        return None
+    if isinstance(classes, np.ndarray) and classes.ndim == 1:
+        classes = classes.tolist()
+    if isinstance(classes, (str, bytes)) or not isinstance(classes, Sequence):
+        raise TypeError(f"classes must be None or a list of class names. "
+                        f"Received: classes={_checks.short_repr(classes)}")
+    return list(classes) or None
 
 
 def _class_names(directory: str, classes) -> list[str]:
     """Keras' class list: the sorted sub-folders (links followed) unless `classes` names them."""
-    if not classes:  # Keras treats [] like None.
+    classes = _check_classes(classes)
+    if classes is None:
         names = [d for d in sorted(os.listdir(directory)) if os.path.isdir(os.path.join(directory, d))]
         if not names:
             raise ValueError(f"directory has no class sub-folders. Received: directory={directory!r}")
         return names
-    if isinstance(classes, (str, bytes)) or not isinstance(classes, Sequence):
-        raise TypeError(f"classes must be a list of folder names. Received: classes={_checks.short_repr(classes)}")
-    names = list(classes)
+    names = classes
     for name in names:
         # Keras labels a file by its class folder's basename, so a nested or empty name breaks it.
         if not isinstance(name, str) or not name or os.path.basename(name) != name:
@@ -173,8 +252,9 @@ def list_directory(directory, *, classes=None, follow_links: bool = False, split
       A `Listing` of relative file names, int32 labels and the class mapping.
 
     Raises:
-      ValueError: `directory` is missing or no folder, has no class sub-folders, or a
-        name in `classes` is not one of its folders.
+      PathNotFoundError: `directory` does not exist (a `FileNotFoundError` and `ValueError`).
+      ValueError: `directory` is no folder, has no class sub-folders, or a name in
+        `classes` is not one of its folders.
     """
     directory = _existing_dir(directory)
     _checks.check_bool(follow_links, "follow_links")
@@ -238,9 +318,14 @@ def _check_frame(dataframe, x_col, y_col, weight_col, classes, class_mode) -> No
         _check_labels(dataframe[y_col].tolist(), y_col, classes, class_mode)
     elif classes:
         warnings.warn(f'`classes` will be ignored given the class_mode="{class_mode}"', stacklevel=3)
-    if weight_col and not issubclass(dataframe[weight_col].dtype.type, np.number):
+    if weight_col:
         dtype = dataframe[weight_col].dtype
-        raise TypeError(f"Column weight_col={weight_col!r} must be numeric. Received: dtype {dtype}")
+        if getattr(dtype, "kind", "O") not in "iuf":  # complex weights would lose their imaginary part
+            raise TypeError(f"Column weight_col={weight_col!r} must hold real numbers. Received: dtype {dtype}")
+        bad = _first_bad(dataframe[weight_col].tolist(), lambda v: bool(np.isfinite(np.float32(v))))
+        if bad:
+            raise ValueError(f"Column weight_col={weight_col!r} must hold finite weights (in float32). "
+                             f"Received: {bad[1]!r} in row {bad[0]}")
 
 
 def _check_labels(labels: list, y_col: str, classes, class_mode: str) -> None:
@@ -303,7 +388,8 @@ def list_dataframe(dataframe, *, directory=None, x_col="filename", y_col="class"
 
     Args:
       dataframe: a pandas DataFrame.
-      directory: folder the `x_col` paths are relative to; None for paths as given.
+      directory: an existing folder the `x_col` paths are relative to; None for paths
+        as given.
       x_col: column of file paths (strings).
       y_col: label column; a list of columns for "multi_output" (and optionally "raw").
       weight_col: optional numeric column of sample weights.
@@ -317,13 +403,16 @@ def list_dataframe(dataframe, *, directory=None, x_col="filename", y_col="class"
       A `FrameListing`; see its fields for what each class mode gives.
 
     Raises:
-      ValueError: unknown `class_mode`, a missing column, or not 2 classes for "binary".
-      TypeError: a column holds values of the wrong type (as Keras).
+      PathNotFoundError: `directory` is given and does not exist.
+      ValueError: unknown `class_mode`, a missing column, not 2 classes for "binary",
+        or a weight that is not finite.
+      TypeError: a column holds values of the wrong type (as Keras; complex weights too).
     """
+    classes = _check_classes(classes)
     _check_frame(dataframe, x_col, y_col, weight_col, classes, class_mode)
     _checks.check_bool(validate_filenames, "validate_filenames")
     split = _check_split(split)
-    directory = "" if directory is None else os.fspath(directory)
+    directory = "" if directory is None else _existing_dir(directory)
     names = dataframe[x_col].tolist()
     rows = np.arange(len(names))
     if validate_filenames:
@@ -358,23 +447,34 @@ def _class_index(label, class_indices: dict):
 # ----------------------------------------------------------------------------- loading
 
 
-def _check_target_size(target_size) -> tuple[int, int] | None:
-    if target_size is None:
+def check_target_size(target_size, *, allow_none: bool = True) -> tuple[int, int] | None:
+    """(height, width) as Python ints: a pair of positive Python/numpy integers (not bools, not strings).
+
+    Raises:
+      ValueError: not a pair of integers (e.g. "32", (8.5, 8), (True, True)), a size < 1,
+        or height * width > `MAX_IMAGE_PIXELS`.
+    """
+    if target_size is None and allow_none:
         return None
-    ok = (not isinstance(target_size, (str, bytes)) and np.ndim(target_size) == 1 and len(target_size) == 2
-          and all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 1 for s in target_size))
-    if not ok:
-        raise ValueError("target_size must be None or (height, width) of positive integers. "
+    try:
+        sizes = None if isinstance(target_size, (str, bytes)) else tuple(target_size)
+    except TypeError:
+        sizes = None
+    if (sizes is None or len(sizes) != 2
+            or any(isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) for v in sizes)):
+        raise ValueError(f"target_size must be {'None or ' if allow_none else ''}(height, width), two integers. "
                          f"Received: target_size={_checks.short_repr(target_size)}")
-    return int(target_size[0]), int(target_size[1])
+    height, width = int(sizes[0]), int(sizes[1])
+    if height < 1 or width < 1:
+        raise ValueError(f"target_size must hold sizes >= 1. Received: target_size={target_size!r}")
+    if height * width > MAX_IMAGE_PIXELS:
+        raise ValueError(f"target_size is too large: {height} * {width} pixels > {MAX_IMAGE_PIXELS} (8192 x 8192). "
+                         f"Received: target_size={target_size!r}")
+    return height, width
 
 
 def _path_text(path) -> str:
-    try:
-        return os.fsdecode(os.fspath(path))
-    except TypeError as err:
-        raise TypeError(f"path must be a file path (str, bytes or os.PathLike). "
-                        f"Received: path={_checks.short_repr(path)}") from err
+    return _fspath(path, "path")
 
 
 def _convert(img: Image.Image, color_mode: str) -> Image.Image:
@@ -430,7 +530,7 @@ def load_image(path, *, color_mode: str = "rgb", target_size=None, interpolation
     _checks.check_choice(color_mode, "color_mode", COLOR_MODES)
     _checks.check_choice(interpolation, "interpolation", INTERPOLATIONS)
     _checks.check_bool(keep_aspect_ratio, "keep_aspect_ratio")
-    size = _check_target_size(target_size)
+    size = check_target_size(target_size)
     name = _path_text(path)
     try:
         # Keras reads the bytes first, so PIL decodes from memory, never from a mmap.
@@ -442,8 +542,25 @@ def load_image(path, *, color_mode: str = "rgb", target_size=None, interpolation
             img = _resize(img, size, interpolation, keep_aspect_ratio)
         x = np.asarray(img, dtype=dtype)
     except _PIL_ERRORS as err:
-        raise ValueError(f"Could not read an image from file {name!r}: {type(err).__name__}: {err}") from err
+        raise ValueError(f"Could not read an image from file {name!r}: {_unreadable(name, err)}") from err
     return x.reshape(x.shape + (1,)) if x.ndim == 2 else x
+
+
+def _unreadable(name: str, err: Exception) -> str:
+    """What is wrong with a file Pillow could not read, in one line."""
+    if isinstance(err, FileNotFoundError):
+        return "the file does not exist"
+    if isinstance(err, Image.UnidentifiedImageError):
+        try:
+            size = os.path.getsize(name)
+        except OSError:
+            size = None
+        return ("the file is empty" if size == 0 else
+                f"not an image file Pillow recognises (an unknown format, or not an image; {size} bytes)")
+    text = str(err).splitlines()[0] if str(err) else ""
+    if "truncated" in text.lower():
+        return f"the image data is truncated (the file is cut short: {text})"
+    return f"{type(err).__name__}: {text}"
 
 
 def to_channels(x: np.ndarray, data_format: str) -> np.ndarray:
@@ -489,17 +606,19 @@ def to_pil(x, *, data_format: str = "channels_last", scale: bool = True) -> Imag
     return Image.fromarray(x[:, :, 0].astype("uint8"), "L")
 
 
-def _save_format(path: str, file_format) -> str:
+def _save_format(path: str, file_format, name: str = "path") -> str:
     """The Pillow format name: from `file_format`, else from the file's extension."""
     extensions = Image.registered_extensions()  # also loads Pillow's writers
     if file_format is None:
         found = extensions.get(os.path.splitext(path)[1].lower())
         if found is None or found not in Image.SAVE:
-            raise ValueError(f"Cannot tell an image format Pillow can write from the extension of path={path!r}; "
-                             "pass file_format, e.g. 'png'.")
+            raise ValueError(f"Cannot tell an image format Pillow can write from the extension of {name}={path!r}; "
+                             "use an extension such as .png, .jpg, .bmp, .tif, .webp"
+                             f"{' or pass file_format' if name == 'path' else ''}.")
         return found
     if not isinstance(file_format, str):
-        raise TypeError(f"file_format must be a str such as 'png'. Received: file_format={file_format!r}")
+        raise TypeError(f"file_format must be a str such as 'png'. "
+                        f"Received: file_format={_checks.short_repr(file_format)}")
     # Unlike Keras' save_img, "tif" and upper-case names work too (Keras raises KeyError 'TIF').
     found = {"JPG": "JPEG", "TIF": "TIFF"}.get(file_format.upper(), file_format.upper())
     if found not in Image.SAVE:

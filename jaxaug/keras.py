@@ -19,8 +19,12 @@ What is different, on purpose:
   `fold_in(fold_in(fold_in(key(seed), AUGMENT), e), i)`, and the epoch's shuffle from
   its own stream. The same `seed` gives the same batches on every run and machine,
   two generators with the same seed (images and masks) stay aligned, and a batch
-  does not depend on the batch size. With `seed=None` a seed is drawn once from the
-  OS (`iterator.seed` tells which, to replay the run).
+  does not depend on the batch size. With `seed=None` a seed in [0, 2**32) is drawn
+  from numpy's global generator (`np.random.randint`), as Keras draws its own
+  augmentations from it: after `np.random.seed(0)` or `keras.utils.set_random_seed(0)`
+  the same script gives the same batches, as with Keras' generator (`iterator.seed`
+  tells which seed was drawn, to replay the run). Seeds are integers in [0, 2**32),
+  numpy's seed range (larger ones would repeat smaller ones inside jax).
 * Keras bugs that are fixed (each documented where it applies and tested against
   Keras): `width_shift_range` moves the picture horizontally and `height_shift_range`
   vertically (Keras 3 swaps them); non-square images turn about their true centre
@@ -34,6 +38,14 @@ What is different, on purpose:
 * `interpolation_order` is 0 or 1 (Keras accepts scipy's spline orders up to 5).
 * The pixel ops need the pixel range: `value_range=(0, 255)` by default, as Keras'
   `img_to_array` gives; pass `value_range=(0, 1)` (say) for other data.
+* Bad arguments raise `TypeError`/`ValueError` naming the argument and the value, at
+  construction, before any work, where Keras often accepts them and fails later (or
+  never): flags must be bools; numbers must be real numbers, not strings or bools,
+  and finite in float32; sizes are pairs of positive integers; options that are off
+  are checked too (`zca_epsilon`, `save_format`, ...); complex, string and object
+  arrays are refused; an iterator with no examples fails when it is made; `save_to_dir`
+  must be an existing folder that can be written (`PathNotFoundError`, a
+  `FileNotFoundError`, when it is missing). Image *values* are data and not checked.
 
 Extras by keyword: every `jaxaug.augmenter` option that Keras lacks
 (`isotropic_zoom`, `crop_padding`, `contrast_range`, `saturation_range`, `hue_range`,
@@ -76,19 +88,143 @@ _EXTRAS = ("isotropic_zoom", "crop_padding", "contrast_range", "saturation_range
            "cutout_size", "cutout_probability", "random_erasing_probability")
 
 
+# Seeds are numpy's 32-bit seeds: with jax_enable_x64 off, jax.random.key(2**32 + s) is key(s).
+_SEED_LIMIT = 2**32
+_SHORT = _checks.short_repr
+
+
 def _fresh_seed() -> int:
-    # The one place a seed is not given: Keras' seed=None means "different every run".
-    return int.from_bytes(os.urandom(4), "little") >> 1
+    # seed=None: drawn from numpy's global generator, as Keras draws its augmentations, so
+    # np.random.seed(0) / keras.utils.set_random_seed(0) makes a script reproducible.
+    return int(np.random.randint(_SEED_LIMIT, dtype=np.int64))
+
+
+def _check_seed(seed, name: str = "seed"):
+    """None, or the seed as a Python int in [0, 2**32)."""
+    if seed is None:
+        return None
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"{name} must be None or an integer in [0, 2**32). Received: {name}={_SHORT(seed)}")
+    if not 0 <= seed < _SEED_LIMIT:
+        raise ValueError(f"{name} must be in [0, 2**32) (numpy's seed range). Received: {name}={seed!r}")
+    return int(seed)
+
+
+def _choice(value, name: str, choices) -> None:
+    """`value` is one of `choices` (strings, or None where listed); never compares arrays."""
+    if not (value is None or isinstance(value, str)) or value not in choices:
+        raise ValueError(f"{name} must be one of {tuple(choices)}. Received: {name}={_SHORT(value)}")
+
+
+def _not_bool(value, name: str) -> None:
+    """Numbers are not bools: rotation_range=True is a mistake, not 1 degree."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a number, not a bool. Received: {name}={value!r}")
+
+
+def _float_dtype(dtype, name: str = "dtype") -> np.dtype:
+    """A floating numpy dtype (Keras' floatx is always one): float16, bfloat16, float32 or float64."""
+    try:
+        out = None if isinstance(dtype, (bool, np.bool_)) else np.dtype(dtype)
+    except (TypeError, ValueError):
+        out = None
+    if out is None or not jnp.issubdtype(out, jnp.floating):
+        raise TypeError(f"{name} must be a floating dtype such as 'float32' (Keras' floatx). "
+                        f"Received: {name}={_SHORT(dtype)}")
+    return out
+
+
+def _real_array(x, name: str) -> np.ndarray:
+    """`np.asarray(x)`, refusing complex, string, object and None values (np.asarray would keep or drop them)."""
+    if x is None or isinstance(x, (str, bytes)):
+        raise TypeError(f"{name} must be an array of real numbers. Received: {name}={_SHORT(x)}")
+    try:
+        out = np.asarray(x)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be an array of real numbers. Received: {name}={_SHORT(x)}") from err
+    if not (out.dtype.kind in "biu" or jnp.issubdtype(out.dtype, jnp.floating)):
+        raise TypeError(f"{name} must hold real numbers (complex, string and object arrays are refused). "
+                        f"Received: {name}.dtype={out.dtype}")
+    return out
+
+
+def _per_example(arr, name: str, n: int, *, numbers: bool = False) -> np.ndarray:
+    """A per-example array beside `n` images (labels, weights, extra inputs): rank >= 1, length n."""
+    if numbers:
+        out = _real_array(arr, name)
+    elif arr is None or isinstance(arr, (str, bytes)) or _ndim(arr) <= 0:
+        out = None
+    else:
+        out = np.asarray(arr)
+    if out is None or out.ndim == 0:
+        raise TypeError(f"{name} must be an array with one entry per image. Received: {name}={_SHORT(arr)}")
+    if len(out) != n:
+        raise ValueError(f"x (images) and {name} should have the same length. Received: x has {n} images, "
+                         f"{name}.shape={out.shape}")
+    return out
+
+
+def _image_shape(shape, data_format, name: str = "img_shape") -> tuple:
+    """(H, W, C) from an image shape in `data_format`: 3 positive integers, at most 8192 x 8192 pixels."""
+    layout = "H, W, C" if data_format == "channels_last" else "C, H, W"
+    try:
+        dims = None if isinstance(shape, (str, bytes)) else tuple(shape)
+    except TypeError:
+        dims = None
+    if dims is None or any(isinstance(d, (bool, np.bool_)) or not isinstance(d, (int, np.integer)) for d in dims):
+        raise TypeError(f"{name} must be an image shape of 3 integers ({layout}). Received: {name}={_SHORT(shape)}")
+    if len(dims) != 3:
+        raise ValueError(f"an image must have rank 3 ({layout}). Received: {name}={dims}")
+    dims = tuple(int(d) for d in dims)
+    if min(dims) < 1:
+        raise ValueError(f"{name} must hold sizes >= 1. Received: {name}={dims}")
+    hwc = dims if data_format == "channels_last" else dims[1:] + dims[:1]
+    if hwc[0] * hwc[1] > _image_files.MAX_IMAGE_PIXELS:
+        raise ValueError(f"{name} is too large: {hwc[0]} * {hwc[1]} pixels > {_image_files.MAX_IMAGE_PIXELS} "
+                         f"(8192 x 8192). Received: {name}={dims}")
+    return hwc
+
+
+def _ndim(value) -> int:
+    """np.ndim, or -1 for what numpy cannot make an array of (ragged nests)."""
+    try:
+        return np.ndim(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+def _value_range(value_range) -> tuple:
+    """`tuple(value_range)` after checking it is (lo, hi), real numbers finite in float32, lo < hi."""
+    if isinstance(value_range, (str, bytes)) or _ndim(value_range) != 1 or len(value_range) != 2:
+        raise ValueError(f"value_range must be a pair (lo, hi) such as (0, 255). "
+                         f"Received: value_range={_SHORT(value_range)}")
+    lo, hi = (_checks.static_float(v, "value_range") for v in value_range)
+    if not lo < hi:
+        raise ValueError(f"value_range must have lo < hi. Received: value_range={_SHORT(value_range)}")
+    return tuple(value_range)
+
+
+def _statistic(value, name: str):
+    """A fitted (or user-set) statistic: None, or real numbers finite in float32."""
+    if value is None:
+        return None
+    out = _real_array(value, name)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if not np.all(np.isfinite(out.astype(np.float32))):
+            raise ValueError(f"{name} must be finite (in float32); set it with .fit(x) or to finite numbers. "
+                             f"Received: {name}={_SHORT(value)}")
+    return out
 
 
 def _zoom_pair(zoom_range):
     """Keras' constructor rule: float z -> [1 - z, 1 + z]; a pair stays."""
-    if isinstance(zoom_range, (float, int, np.floating, np.integer)) and not isinstance(zoom_range, bool):
-        return [1.0 - float(zoom_range), 1.0 + float(zoom_range)]
-    if isinstance(zoom_range, (list, tuple, np.ndarray)) and len(zoom_range) == 2:
-        return [float(zoom_range[0]), float(zoom_range[1])]
+    if isinstance(zoom_range, (float, int, np.floating, np.integer)) and not isinstance(zoom_range, (bool, np.bool_)):
+        z = _checks.static_float(zoom_range, "zoom_range")
+        return [1.0 - z, 1.0 + z]
+    if isinstance(zoom_range, (list, tuple, np.ndarray)) and _ndim(zoom_range) == 1 and len(zoom_range) == 2:
+        return [_checks.static_float(v, "zoom_range") for v in zoom_range]
     raise ValueError(f"zoom_range should be a float or a tuple or list of two floats. "
-                     f"Received: zoom_range={_checks.short_repr(zoom_range)}")
+                     f"Received: zoom_range={_SHORT(zoom_range)}")
 
 
 class ImageDataGenerator:
@@ -104,19 +240,24 @@ class ImageDataGenerator:
       featurewise_center, samplewise_center, featurewise_std_normalization,
         samplewise_std_normalization, zca_whitening, zca_epsilon: Keras'
         normalisation (resolved with Keras' warnings, e.g. ZCA turns on centring).
+        The flags are bools; `zca_epsilon` >= 0 is checked even with ZCA off.
       rotation_range, width_shift_range, height_shift_range, brightness_range,
         shear_range, zoom_range, channel_shift_range, fill_mode, cval,
         horizontal_flip, vertical_flip: Keras' augmentation options.
-      rescale: factor applied in `standardize`, after the augmentation (as Keras).
+      rescale: factor applied in `standardize`, after the augmentation (as Keras);
+        None or 0 for none.
       preprocessing_function: a Python function of one image (numpy, in
         `data_format`) run after the augmentation and before the rest of
         `standardize`, as Keras. It runs on the host, per image.
       data_format: "channels_last" (default) or "channels_first".
       validation_split: fraction in [0, 1) held out for `subset="validation"`.
       interpolation_order: 0 (nearest) or 1 (bilinear, Keras' default).
-      dtype: dtype of the returned images (default float32, Keras' floatx).
-      seed: default seed of `flow*` and of the draws of `get_random_transform`.
-      value_range: (lo, hi) pixel range for the pixel ops; default (0, 255).
+      dtype: floating dtype of the returned images (default float32, Keras' floatx).
+      seed: default seed of `flow*` and of the draws of `get_random_transform`, an
+        integer in [0, 2**32); None draws one from numpy's global generator for each
+        iterator (and each unseeded draw), as Keras uses it (module docstring).
+        Two generators with one seed give aligned batches (images and masks).
+      value_range: (lo, hi) pixel range for the pixel ops, lo < hi; default (0, 255).
       **extras: the `jaxaug.augmenter` options Keras lacks (module docstring).
 
     Example:
@@ -136,23 +277,37 @@ class ImageDataGenerator:
             raise TypeError(f"ImageDataGenerator got an unknown option {unknown[0]!r}; jaxaug's extras are "
                             f"{', '.join(_EXTRAS)}. Received: {unknown[0]}={extras[unknown[0]]!r}")
         data_format = "channels_last" if data_format is None else data_format
-        _checks.check_choice(data_format, "data_format", _DATA_FORMATS)
-        _checks.check_choice(fill_mode, "fill_mode", _KERAS_FILL_MODES + ("mirror",))
-        if not isinstance(interpolation_order, (int, np.integer)) or interpolation_order not in (0, 1):
+        _choice(data_format, "data_format", _DATA_FORMATS)
+        _choice(fill_mode, "fill_mode", _KERAS_FILL_MODES + ("mirror",))
+        if (isinstance(interpolation_order, (bool, np.bool_)) or not isinstance(interpolation_order, (int, np.integer))
+                or interpolation_order not in (0, 1)):
             raise ValueError(f"interpolation_order must be 0 (nearest) or 1 (bilinear); jaxaug has no higher "
-                             f"spline orders. Received: interpolation_order={interpolation_order!r}")
+                             f"spline orders. Received: interpolation_order={_SHORT(interpolation_order)}")
         split = _checks.static_float(validation_split, "validation_split")
         if not 0 <= split < 1:
             raise ValueError(f"validation_split must be in [0, 1). Received: validation_split={validation_split!r}")
         if brightness_range is not None and (not isinstance(brightness_range, (tuple, list, np.ndarray))
-                                             or len(brightness_range) != 2):
+                                             or _ndim(brightness_range) != 1 or len(brightness_range) != 2):
             raise ValueError(f"brightness_range should be a tuple or list of two floats. "
-                             f"Received: brightness_range={_checks.short_repr(brightness_range)}")
+                             f"Received: brightness_range={_SHORT(brightness_range)}")
         if preprocessing_function is not None and not callable(preprocessing_function):
             raise TypeError(f"preprocessing_function must be callable. "
-                            f"Received: preprocessing_function={_checks.short_repr(preprocessing_function)}")
-        if seed is not None:
-            _checks.check_int(seed, "seed", 0)
+                            f"Received: preprocessing_function={_SHORT(preprocessing_function)}")
+        flags = dict(featurewise_center=featurewise_center, samplewise_center=samplewise_center,
+                     featurewise_std_normalization=featurewise_std_normalization,
+                     samplewise_std_normalization=samplewise_std_normalization, zca_whitening=zca_whitening,
+                     horizontal_flip=horizontal_flip, vertical_flip=vertical_flip)
+        for name, value in flags.items():
+            _checks.check_bool(value, name)
+        for name in ("rotation_range", "width_shift_range", "height_shift_range", "shear_range",
+                     "channel_shift_range", "rescale"):
+            _not_bool(locals()[name], name)
+        _checks.nonnegative_float(zca_epsilon, "zca_epsilon")  # checked with ZCA off too, as every option
+        _checks.static_float(cval, "cval")
+        if rescale is not None:
+            _checks.static_float(rescale, "rescale")
+        value_range = _value_range(value_range)
+        seed = _check_seed(seed)
         self.rotation_range, self.shear_range = rotation_range, shear_range
         self.width_shift_range, self.height_shift_range = width_shift_range, height_shift_range
         self.zoom_range = _zoom_pair(zoom_range)
@@ -160,10 +315,10 @@ class ImageDataGenerator:
         self.horizontal_flip, self.vertical_flip = horizontal_flip, vertical_flip
         self.fill_mode, self.cval, self.interpolation_order = fill_mode, cval, int(interpolation_order)
         self.rescale, self.preprocessing_function = rescale, preprocessing_function
-        self.data_format, self.dtype = data_format, np.dtype("float32" if dtype is None else dtype)
+        self.data_format, self.dtype = data_format, _float_dtype("float32" if dtype is None else dtype)
         self.channel_axis, self.row_axis, self.col_axis = (3, 1, 2) if data_format == "channels_last" else (1, 2, 3)
         self._validation_split = split
-        self.zca_epsilon, self.seed, self.value_range = zca_epsilon, seed, tuple(value_range)
+        self.zca_epsilon, self.seed, self.value_range = zca_epsilon, seed, value_range
         self.extras = dict(extras)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # re-warned below with Keras' wording
@@ -238,6 +393,11 @@ class ImageDataGenerator:
                                  f".fit(x) on training data first (Keras would only warn and skip it). "
                                  f"Received: {attribute}=None")
         mean, std, zca = self.mean, self.std, self.zca_whitening_matrix
+        checked = getattr(self, "_checked_statistics", ())
+        if len(checked) != 3 or any(a is not b for a, b in zip(checked, (mean, std, zca), strict=True)):
+            for name, value in (("mean", mean), ("std", std), ("zca_whitening_matrix", zca)):
+                _statistic(value, name)  # once per value set (by fit or by hand), not per batch
+            self._checked_statistics = (mean, std, zca)
         if self.data_format == "channels_first":
             mean = None if mean is None else np.moveaxis(np.asarray(mean), 0, -1)
             std = None if std is None else np.moveaxis(np.asarray(std), 0, -1)
@@ -274,17 +434,18 @@ class ImageDataGenerator:
         brightness (None if off), and one entry per extra op that is on.
 
         Args:
-          img_shape: the image's shape in `data_format`.
-          seed: an int for a reproducible draw; None draws the generator's next
-            transform (from its `seed` and a count of draws, never a global RNG).
+          img_shape: the image's shape in `data_format`, 3 positive integers.
+          seed: an int in [0, 2**32) for a reproducible draw; None draws the
+            generator's next transform (from its `seed` and a count of draws; a
+            generator without a seed draws one from numpy's global generator, as Keras).
         """
-        shape = _checks_shape(img_shape, self.data_format)
+        shape = _image_shape(img_shape, self.data_format)
+        seed = _check_seed(seed)
         if seed is None:
             with self._lock:
                 self._draws += 1
                 key = jax.random.fold_in(jax.random.fold_in(self._root(None), _DRAWS), self._draws)
         else:
-            _checks.check_int(seed, "seed", 0)
             key = jax.random.fold_in(jax.random.key(seed), _DRAWS)
         params = _sample_one(self._augmenter.augmentation, key, shape)
         return _to_keras(jax.tree.map(np.asarray, params))
@@ -295,10 +456,15 @@ class ImageDataGenerator:
         Missing keys mean "not applied", as in Keras. Matches Keras' `apply_transform`
         to 1e-4 on square float32 images in [0, 1], except for `brightness`, where Keras
         rounds the image to uint8 first (jaxaug scales and clips to `value_range`).
+        The values are checked first: theta, tx, ty, shear, zx, zy real numbers (not
+        strings, not bools) finite in float32; the flips bools; channel_shift_intensity
+        and brightness such numbers or None; an extra op's entry what
+        `get_random_transform` gives for this image.
         """
-        x = np.asarray(x)
-        _checks_shape(x.shape, self.data_format)
+        x = _real_array(x, "x")
+        shape = _image_shape(x.shape, self.data_format, "x.shape")
         params, names = _from_keras(transform_parameters, self._pieces)
+        _check_extras(params, self._augmenter.augmentation, shape)
         out = _apply_one(self._make_augmenter(names), self.data_format, jax.tree.map(jnp.asarray, params), x)
         return np.asarray(out)
 
@@ -312,7 +478,10 @@ class ImageDataGenerator:
         Runs `preprocessing_function`, then `rescale`, samplewise and featurewise
         normalisation and ZCA, as configured. Returns float32 numpy.
         """
-        x = np.asarray(x, np.float32)
+        x = np.asarray(_real_array(x, "x"), np.float32)
+        if x.ndim not in (3, 4):
+            raise ValueError(f"x must be one image (rank 3) or a batch (rank 4) in {self.data_format}. "
+                             f"Received: x.shape={x.shape}")
         single = x.ndim == 3
         out = self._finish(x[None] if single else x)
         return np.asarray(out[0] if single else out)
@@ -321,16 +490,24 @@ class ImageDataGenerator:
         """Computes `mean`, `std` and `zca_whitening_matrix` from sample data, as Keras.
 
         Args:
-          x: (N, H, W, C) (or channels_first) sample data.
+          x: (N, H, W, C) (or channels_first) sample data, real numbers, N >= 1.
           augment: fit on `rounds` augmented copies of the data (drawn from `seed`).
           rounds: how many augmented copies, >= 1.
-          seed: seed of the augmentation draws (default: the generator's).
+          seed: seed of the augmentation draws (default: the generator's), checked
+            even when `augment` is False.
         """
-        x = np.asarray(x, self.dtype)
+        x = np.asarray(_real_array(x, "x"), self.dtype)
         if x.ndim != 4:
             raise ValueError(f"Input to .fit() should have rank 4. Received: x.shape={x.shape}")
+        if len(x) == 0 or min(x.shape[1:]) < 1:
+            raise ValueError(f"x must hold at least one image of positive sizes. Received: x.shape={x.shape}")
         _warn_channels(x.shape[self.channel_axis], x.shape)
+        _checks.check_bool(augment, "augment")
         _checks.check_int(rounds, "rounds", 1)
+        seed = _check_seed(seed)
+        if augment and rounds * x.size >= 2**31:
+            raise ValueError(f"rounds * x.size must be < 2**31 (the augmented copies are held in memory at once). "
+                             f"Received: rounds={rounds}, x.shape={x.shape}")
         if augment:
             root, idx = self._root(seed), np.arange(len(x))
             x = np.concatenate([np.asarray(self._augment_batch(_epoch_key(root, _AUGMENT, r), x, idx))
@@ -352,10 +529,14 @@ class ImageDataGenerator:
 
     def flow(self, x, y=None, batch_size=32, shuffle=True, sample_weight=None, seed=None, save_to_dir=None,
              save_prefix="", save_format="png", ignore_class_split=False, subset=None, *, as_jax=False):
-        """Batches of augmented arrays: a `NumpyArrayIterator`, as Keras' `flow`."""
+        """Batches of augmented arrays: a `NumpyArrayIterator`, as Keras' `flow`.
+
+        `seed=None` takes the generator's `seed`; when that is None too, a seed is drawn
+        from numpy's global generator (as Keras), so `np.random.seed` makes runs repeat.
+        """
         return NumpyArrayIterator(x, y, self, batch_size=batch_size, shuffle=shuffle, sample_weight=sample_weight,
-                                  seed=seed, data_format=self.data_format, save_to_dir=save_to_dir,
-                                  save_prefix=save_prefix, save_format=save_format,
+                                  seed=self.seed if seed is None else seed, data_format=self.data_format,
+                                  save_to_dir=save_to_dir, save_prefix=save_prefix, save_format=save_format,
                                   ignore_class_split=ignore_class_split, subset=subset, dtype=self.dtype,
                                   as_jax=as_jax)
 
@@ -363,11 +544,12 @@ class ImageDataGenerator:
                             class_mode="categorical", batch_size=32, shuffle=True, seed=None, save_to_dir=None,
                             save_prefix="", save_format="png", follow_links=False, subset=None,
                             interpolation="nearest", keep_aspect_ratio=False, *, as_jax=False, on_error="raise"):
-        """Batches of augmented images read from `directory/<class>/<image>`, as Keras'."""
+        """Batches of augmented images read from `directory/<class>/<image>`, as Keras' (seed: see `flow`)."""
         return DirectoryIterator(directory, self, target_size=target_size, color_mode=color_mode, classes=classes,
                                  class_mode=class_mode, data_format=self.data_format, batch_size=batch_size,
-                                 shuffle=shuffle, seed=seed, save_to_dir=save_to_dir, save_prefix=save_prefix,
-                                 save_format=save_format, follow_links=follow_links, subset=subset,
+                                 shuffle=shuffle, seed=self.seed if seed is None else seed, save_to_dir=save_to_dir,
+                                 save_prefix=save_prefix, save_format=save_format, follow_links=follow_links,
+                                 subset=subset,
                                  interpolation=interpolation, keep_aspect_ratio=keep_aspect_ratio, dtype=self.dtype,
                                  as_jax=as_jax, on_error=on_error)
 
@@ -376,12 +558,13 @@ class ImageDataGenerator:
                             batch_size=32, shuffle=True, seed=None, save_to_dir=None, save_prefix="",
                             save_format="png", subset=None, interpolation="nearest", validate_filenames=True,
                             keep_aspect_ratio=False, *, as_jax=False, on_error="raise"):
-        """Batches of augmented images listed in a pandas DataFrame, as Keras'."""
+        """Batches of augmented images listed in a pandas DataFrame, as Keras' (seed: see `flow`)."""
         return DataFrameIterator(dataframe, directory, self, x_col=x_col, y_col=y_col, weight_col=weight_col,
                                  target_size=target_size, color_mode=color_mode, classes=classes,
                                  class_mode=class_mode, data_format=self.data_format, batch_size=batch_size,
-                                 shuffle=shuffle, seed=seed, save_to_dir=save_to_dir, save_prefix=save_prefix,
-                                 save_format=save_format, subset=subset, interpolation=interpolation,
+                                 shuffle=shuffle, seed=self.seed if seed is None else seed, save_to_dir=save_to_dir,
+                                 save_prefix=save_prefix, save_format=save_format, subset=subset,
+                                 interpolation=interpolation,
                                  validate_filenames=validate_filenames, keep_aspect_ratio=keep_aspect_ratio,
                                  dtype=self.dtype, as_jax=as_jax, on_error=on_error)
 
@@ -428,14 +611,6 @@ def _channels_first_order(shape):
     return np.arange(c * h * w).reshape(c, h, w).transpose(1, 2, 0).ravel()
 
 
-def _checks_shape(shape, data_format) -> tuple:
-    shape = tuple(int(s) for s in shape)
-    if len(shape) != 3:
-        raise ValueError(f"an image must have rank 3 ({'H, W, C' if data_format == 'channels_last' else 'C, H, W'})"
-                         f". Received: shape={shape}")
-    return shape if data_format == "channels_last" else shape[1:] + shape[:1]
-
-
 def _warn_channels(channels, shape):
     if channels not in (1, 3, 4):
         warnings.warn(f"Expected 1, 3 or 4 channels (as Keras); the images have {channels} channels "
@@ -456,6 +631,42 @@ def _sample_one(augmentation, key, shape):
 def _apply_one(augmenter, data_format, params, x):
     x = _to_last(x.astype(jnp.float32)[None], data_format)
     return _from_last(augmenter.apply(jax.tree.map(lambda a: a[None], params), x), data_format)[0]
+
+
+def _check_extras(params: dict, augmentation, shape) -> None:
+    """Each extra op's entry must have the structure, shapes and kinds its sampler draws for `shape`."""
+    extras = [name for name in params if name not in ("affine", "channel_shift", "brightness")]
+    if not extras:
+        return
+    expected = jax.eval_shape(functools.partial(augmentation.sample, shape=shape), jax.random.key(0))
+    for name in extras:
+        want, got = expected[name], params[name]
+        try:
+            ok = jax.tree.structure(got) == jax.tree.structure(want)
+            leaves = [_real_array(v, f"transform_parameters[{name!r}]") for v in jax.tree.leaves(got)]
+        except TypeError:
+            ok = False
+        ok = ok and all(np.shape(a) == w.shape and (a.dtype.kind == "b") == (w.dtype == jnp.bool_)
+                        for a, w in zip(leaves, jax.tree.leaves(want), strict=True))
+        if not ok:
+            raise ValueError(f"transform_parameters[{name!r}] must be what get_random_transform gives for this "
+                             f"image: {_layout(want)}. Received: transform_parameters[{name!r}]={_layout(got)}")
+        for a in leaves:
+            with np.errstate(over="ignore", invalid="ignore"):
+                finite = a.dtype.kind in "biu" or bool(np.all(np.isfinite(a.astype(np.float32))))
+            if not finite:
+                raise ValueError(f"transform_parameters[{name!r}] must be finite (in float32). "
+                                 f"Received: transform_parameters[{name!r}]={_layout(got)} holding NaN or inf")
+
+
+def _layout(tree) -> str:
+    """A parameter tree in one line: arrays as dtype[shape], other leaves as their short repr."""
+    def leaf(v):
+        return f"{v.dtype}{list(v.shape)}" if hasattr(v, "shape") and hasattr(v, "dtype") else _SHORT(v)
+    try:
+        return str(jax.tree.map(leaf, tree)).replace("'", "")
+    except (TypeError, ValueError):  # an odd object jax cannot walk: its repr, cut short
+        return _SHORT(tree)
 
 
 def _to_keras(params: dict) -> dict:
@@ -489,19 +700,30 @@ def _from_keras(transform: dict, pieces: dict):
                          f", channel_shift_intensity, brightness and this generator's extras "
                          f"({', '.join(n for n in pieces if n not in ('affine', 'channel_shift', 'brightness'))}). "
                          f"Received: {unknown[0]}={transform[unknown[0]]!r}")
-    get = transform.get
+    def number(key, default):
+        # Strings, bools, None, complex and values that overflow float32 are refused, not converted.
+        value = transform.get(key, default)
+        return np.float32(_checks.static_float(value, f"transform_parameters[{key!r}]"))
+
+    def flag(key):
+        value = transform.get(key, False)
+        if not isinstance(value, (bool, np.bool_)) and not (isinstance(value, (int, np.integer)) and value in (0, 1)):
+            raise TypeError(f"transform_parameters[{key!r}] must be a bool (or 0 or 1, as in Keras' own dicts). "
+                            f"Received: transform_parameters[{key!r}]={_SHORT(value)}")
+        return np.bool_(value)
+
     params = {"affine": {
-        "rotation": np.float32(get("theta", 0.0)),
-        "shift": np.asarray([-get("ty", 0.0), -get("tx", 0.0)], np.float32),
-        "shear": np.float32(get("shear", 0.0)),
-        "zoom": np.asarray([get("zy", 1.0), get("zx", 1.0)], np.float32),
-        "horizontal_flip": np.bool_(get("flip_horizontal", False)),
-        "vertical_flip": np.bool_(get("flip_vertical", False)),
+        "rotation": number("theta", 0.0),
+        "shift": np.asarray([-number("ty", 0.0), -number("tx", 0.0)], np.float32),
+        "shear": number("shear", 0.0),
+        "zoom": np.asarray([number("zy", 1.0), number("zx", 1.0)], np.float32),
+        "horizontal_flip": flag("flip_horizontal"),
+        "vertical_flip": flag("flip_vertical"),
     }}
-    if get("channel_shift_intensity") is not None:
-        params["channel_shift"] = {"shift": np.float32(transform["channel_shift_intensity"])}
-    if get("brightness") is not None:
-        params["brightness"] = {"factor": np.float32(transform["brightness"])}
+    if transform.get("channel_shift_intensity") is not None:
+        params["channel_shift"] = {"shift": number("channel_shift_intensity", None)}
+    if transform.get("brightness") is not None:
+        params["brightness"] = {"factor": number("brightness", None)}
     params.update({k: v for k, v in transform.items() if k in pieces and k not in params})
     names = tuple(sorted(params, key=pipeline._SLOTS.__getitem__))
     return {k: params[k] for k in names}, names
@@ -519,6 +741,11 @@ class Iterator:
     next epoch (Keras' `fit` calls it); `next(it)` walks the epochs in order. So
     `it[i]` is the same array every time it is asked for in one epoch.
 
+    `seed=None` draws the seed from numpy's global generator (as Keras, whose iterators
+    seed numpy's), so `np.random.seed(s)` before making the iterator replays a run;
+    `iterator.seed` tells the seed. An iterator needs at least one example: an empty
+    array, folder or subset is refused when the iterator is made.
+
     Subclasses implement `_examples(index_array) -> (images, index_array of the images
     actually read, positions of the batch in `images` or None)` and
     `_outputs(batch_x, index_array)`.
@@ -530,9 +757,10 @@ class Iterator:
         return super().__new__(_keras_compatible(cls))
 
     def __init__(self, n, batch_size, shuffle, seed):
-        _checks.check_int(batch_size, "batch_size", 1)
-        if seed is not None:
-            _checks.check_int(seed, "seed", 0)
+        seed = _check_iteration(batch_size, shuffle, seed)
+        _checks.check_int(n, "n", 0)
+        if n == 0:
+            raise ValueError("This iterator has no examples (an empty array, folder or subset). Received: n=0")
         self.n, self.batch_size, self.shuffle = int(n), int(batch_size), bool(shuffle)
         self.seed = _fresh_seed() if seed is None else int(seed)
         self._root = jax.random.key(self.seed)
@@ -574,6 +802,8 @@ class Iterator:
         self.batch_index = 0
 
     def __getitem__(self, idx):
+        if isinstance(idx, (bool, np.bool_)) or not isinstance(idx, (int, np.integer)):
+            raise TypeError(f"A batch index must be an integer. Received: idx={_SHORT(idx)}")
         if not 0 <= idx < len(self):
             raise IndexError(f"Asked to retrieve batch {idx}, but the iterator has {len(self)} batches.")
         with self.lock:
@@ -583,8 +813,6 @@ class Iterator:
 
     def next(self):
         """The next batch; after the last (possibly partial) batch of an epoch, a new epoch starts."""
-        if self.n == 0:
-            raise ValueError("This iterator has no examples (an empty array, folder or subset).")
         with self.lock:
             epoch, idx = self.epoch, self.batch_index
             self.batch_index += 1
@@ -598,7 +826,10 @@ class Iterator:
         images, index_array, positions = self._examples(index_array)
         out = self.image_data_generator._transform(self._augment_key(epoch), images, self._keys_of(index_array),
                                                    positions)
-        out = out if out.dtype == self.dtype else out.astype(self.dtype)
+        if jax.dtypes.canonicalize_dtype(self.dtype) != self.dtype:  # float64 without jax_enable_x64
+            out = np.asarray(out).astype(self.dtype)
+        else:
+            out = out if out.dtype == self.dtype else out.astype(self.dtype)
         if self.save_to_dir:
             self._save(np.asarray(out), index_array, epoch)
         return self._outputs(out if self.as_jax else np.asarray(out), index_array)
@@ -622,13 +853,45 @@ class Iterator:
 
     def _set_output(self, image_data_generator, data_format, save_to_dir, save_prefix, save_format, dtype,
                     as_jax):
+        # Checked by the subclass's first line, with _check_output, before any work.
         self.image_data_generator = image_data_generator
         self.data_format = data_format
         self.dtype = np.dtype(image_data_generator.dtype if dtype is None else dtype)
         self.save_to_dir, self.save_prefix, self.save_format = save_to_dir, save_prefix, save_format
         self.as_jax = bool(as_jax)
-        if save_to_dir is not None and not os.path.isdir(save_to_dir):
-            raise ValueError(f"save_to_dir must be an existing folder. Received: save_to_dir={save_to_dir!r}")
+
+
+def _check_iteration(batch_size, shuffle, seed):
+    """The options every iterator has; returns the checked seed."""
+    _checks.check_int(batch_size, "batch_size", 1)
+    _checks.check_bool(shuffle, "shuffle")
+    return _check_seed(seed)
+
+
+def _check_output(image_data_generator, data_format, save_to_dir, save_prefix, save_format, dtype, as_jax):
+    """The output options of an iterator, all checked before any work (save_* even without save_to_dir)."""
+    if not isinstance(image_data_generator, ImageDataGenerator):
+        raise TypeError(f"image_data_generator must be a jaxaug.keras.ImageDataGenerator. "
+                        f"Received: image_data_generator={_SHORT(image_data_generator)}")
+    _choice(data_format, "data_format", _DATA_FORMATS)
+    dtype = _float_dtype(image_data_generator.dtype if dtype is None else dtype)
+    _checks.check_bool(as_jax, "as_jax")
+    if as_jax and jax.dtypes.canonicalize_dtype(dtype) != dtype:
+        raise ValueError(f"as_jax=True cannot return {dtype} arrays with jax_enable_x64 off; use a 32-bit dtype or "
+                         f"as_jax=False. Received: dtype={dtype}")
+    if not isinstance(save_prefix, str) or os.sep in save_prefix or (os.altsep and os.altsep in save_prefix):
+        raise ValueError(f"save_prefix must be a str without path separators (files go to save_to_dir). "
+                         f"Received: save_prefix={_SHORT(save_prefix)}")
+    if not isinstance(save_format, str) or not save_format:
+        raise ValueError(f"save_format must be a non-empty str such as 'png'. "
+                         f"Received: save_format={_SHORT(save_format)}")
+    try:
+        _image_files._save_format("", save_format, "save_format")
+    except ValueError as err:
+        raise ValueError(f"save_format must be an image format Pillow can write ('png', 'jpeg', 'bmp', 'tiff', ...). "
+                         f"Received: save_format={save_format!r}") from err
+    if save_to_dir is not None:
+        _image_files.check_output_folder(save_to_dir, "save_to_dir")
 
 
 _KERAS_DATASET = None
@@ -654,7 +917,7 @@ def _keras_compatible(cls):
 def _check_subset(subset, generator):
     if subset is None:
         return None
-    _checks.check_choice(subset, "subset", ("training", "validation"))
+    _choice(subset, "subset", ("training", "validation"))
     if not generator._validation_split:
         raise ValueError(f"subset={subset!r} needs an ImageDataGenerator with a validation_split > 0. "
                          f"Received: validation_split={generator._validation_split}")
@@ -676,25 +939,28 @@ class NumpyArrayIterator(Iterator):
     def __init__(self, x, y, image_data_generator, batch_size=32, shuffle=False, sample_weight=None, seed=None,
                  data_format="channels_last", save_to_dir=None, save_prefix="", save_format="png",
                  subset=None, ignore_class_split=False, dtype=None, as_jax=False):
+        _check_iteration(batch_size, shuffle, seed)
+        _check_output(image_data_generator, data_format, save_to_dir, save_prefix, save_format, dtype, as_jax)
+        _checks.check_bool(ignore_class_split, "ignore_class_split")
         misc = []
         if isinstance(x, (tuple, list)):
             if len(x) != 2:
                 raise ValueError(f"x as a tuple must be (images, other_arrays). Received: len(x)={len(x)}")
-            misc = [np.asarray(a) for a in (x[1] if isinstance(x[1], list) else [x[1]])]
+            misc = list(x[1]) if isinstance(x[1], list) else [x[1]]
             x = x[0]
-        x = np.asarray(x)
-        for i, a in enumerate(misc):
-            if len(a) != len(x):
-                raise ValueError(f"All of the arrays in x should have the same length. Received: len(x[0])={len(x)}, "
-                                 f"len(x[1][{i}])={len(a)}")
-        for name, arr in (("y", y), ("sample_weight", sample_weight)):
-            if arr is not None and len(arr) != len(x):
-                raise ValueError(f"x (images) and {name} should have the same length. Received: x.shape={x.shape}, "
-                                 f"{name}.shape={np.shape(arr)}")
+        x = _real_array(x, "x")
         if x.ndim != 4:
             raise ValueError(f"Input data in NumpyArrayIterator should have rank 4. Received: x.shape={x.shape}")
-        if not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
-            raise TypeError(f"x must hold numbers. Received: x.dtype={x.dtype}")
+        misc = [_per_example(a, f"x[1][{i}]" if len(misc) > 1 else "x[1]", len(x)) for i, a in enumerate(misc)]
+        y = None if y is None else _per_example(y, "y", len(x))
+        if sample_weight is not None:
+            sample_weight = _per_example(sample_weight, "sample_weight", len(x), numbers=True)
+            with np.errstate(over="ignore", invalid="ignore"):
+                if not np.all(np.isfinite(sample_weight.astype(np.float32))):
+                    raise ValueError(f"sample_weight must be finite (in float32). "
+                                     f"Received: sample_weight={_SHORT(sample_weight)}")
+        if min(x.shape[1:]) < 1:
+            raise ValueError(f"x must hold images of positive sizes. Received: x.shape={x.shape}")
         _warn_channels(x.shape[3 if data_format == "channels_last" else 1], x.shape)
         global_index = np.arange(len(x))
         if _check_subset(subset, image_data_generator) is not None:
@@ -708,8 +974,12 @@ class NumpyArrayIterator(Iterator):
             misc = [a[part] for a in misc]
             y = None if y is None else np.asarray(y)[part]
             sample_weight = None if sample_weight is None else np.asarray(sample_weight)[part]
+        if len(x) == 0:
+            raise ValueError(f"flow got no examples{f' in subset={subset!r}' if subset else ''}: an iterator needs at "
+                             f"least one image. Received: x.shape={x.shape}"
+                             + (f", validation_split={image_data_generator._validation_split}" if subset else ""))
         self._set_output(image_data_generator, data_format, save_to_dir, save_prefix, save_format, dtype, as_jax)
-        self.x = jnp.asarray(x if np.issubdtype(x.dtype, np.number) else x.astype(np.uint8))
+        self.x = jnp.asarray(x.astype(np.uint8) if x.dtype == bool else x)
         self.x_misc, self._global_index = misc, global_index
         self.y = None if y is None else np.asarray(y)
         self.sample_weight = None if sample_weight is None else np.asarray(sample_weight)
@@ -735,13 +1005,17 @@ class _FilesIterator(Iterator):
 
     _hash_max = _image_files.HASH_LIMIT  # Keras' file-name hash range for files
 
+    @staticmethod
+    def _check_files(target_size, color_mode, interpolation, keep_aspect_ratio, on_error):
+        """The reading options, checked before the listing: target_size is a pair of positive ints."""
+        _choice(color_mode, "color_mode", _image_files.COLOR_MODES)
+        _choice(interpolation, "interpolation", _image_files.INTERPOLATIONS)
+        _choice(on_error, "on_error", ("raise", "skip"))
+        _checks.check_bool(keep_aspect_ratio, "keep_aspect_ratio")
+        _image_files.check_target_size(target_size, allow_none=False)
+
     def _setup_files(self, filepaths, target_size, color_mode, interpolation, keep_aspect_ratio, on_error):
-        _checks.check_choice(color_mode, "color_mode", _image_files.COLOR_MODES)
-        _checks.check_choice(interpolation, "interpolation", _image_files.INTERPOLATIONS)
-        _checks.check_choice(on_error, "on_error", ("raise", "skip"))
-        if len(target_size) != 2 or any(int(s) < 1 for s in target_size):
-            raise ValueError(f"target_size must be (height, width), both >= 1. Received: target_size={target_size!r}")
-        self.target_size = tuple(int(s) for s in target_size)
+        self.target_size = _image_files.check_target_size(target_size, allow_none=False)
         self.color_mode, self.interpolation = color_mode, interpolation
         self.keep_aspect_ratio, self.on_error = keep_aspect_ratio, on_error
         channels = {"rgb": 3, "rgba": 4, "grayscale": 1}[color_mode]
@@ -807,16 +1081,21 @@ class DirectoryIterator(_FilesIterator):
                  class_mode="categorical", batch_size=32, shuffle=True, seed=None, data_format="channels_last",
                  save_to_dir=None, save_prefix="", save_format="png", follow_links=False, subset=None,
                  interpolation="nearest", keep_aspect_ratio=False, dtype=None, as_jax=False, on_error="raise"):
-        if class_mode not in self.allowed_class_modes:
-            raise ValueError(f"class_mode must be one of {sorted(self.allowed_class_modes, key=str)}. "
-                             f"Received: class_mode={class_mode!r}")
+        _choice(class_mode, "class_mode", sorted(self.allowed_class_modes, key=str))
+        _check_iteration(batch_size, shuffle, seed)
+        _check_output(image_data_generator, data_format, save_to_dir, save_prefix, save_format, dtype, as_jax)
+        self._check_files(target_size, color_mode, interpolation, keep_aspect_ratio, on_error)
         split = _split_fractions(_check_subset(subset, image_data_generator), image_data_generator)
         listing = _image_files.list_directory(directory, classes=classes, follow_links=follow_links, split=split)
+        if not listing.filenames:
+            raise ValueError(f"Found no images in the class folders {_SHORT(listing.class_names)} of directory"
+                             f"{f' for subset={subset!r}' if subset else ''} (image files end in "
+                             f"{', '.join(_image_files.WHITE_LIST_FORMATS)}). Received: directory={directory!r}")
         self.directory, self.class_mode = directory, class_mode
         self.filenames, self.classes = listing.filenames, np.asarray(listing.labels)
         self.class_indices, self.num_classes = listing.class_indices, len(listing.class_indices)
         self._set_output(image_data_generator, data_format, save_to_dir, save_prefix, save_format, dtype, as_jax)
-        self._setup_files([os.path.join(directory, f) for f in self.filenames], target_size, color_mode,
+        self._setup_files([os.path.join(os.fsdecode(directory), f) for f in self.filenames], target_size, color_mode,
                           interpolation, keep_aspect_ratio, on_error)
         self.samples = len(self.filenames)
         print(f"Found {self.samples} images belonging to {self.num_classes} classes.")
@@ -841,14 +1120,20 @@ class DataFrameIterator(_FilesIterator):
             warnings.warn('`class_mode="other"` is deprecated, please use `class_mode="raw"`.', DeprecationWarning,
                           stacklevel=2)
             class_mode = "raw"
-        if class_mode not in self.allowed_class_modes:
-            raise ValueError(f"class_mode must be one of {sorted(self.allowed_class_modes, key=str)}. "
-                             f"Received: class_mode={class_mode!r}")
-        image_data_generator = image_data_generator or ImageDataGenerator()
+        _choice(class_mode, "class_mode", sorted(self.allowed_class_modes, key=str))
+        image_data_generator = ImageDataGenerator() if image_data_generator is None else image_data_generator
+        _check_iteration(batch_size, shuffle, seed)
+        _check_output(image_data_generator, data_format, save_to_dir, save_prefix, save_format, dtype, as_jax)
+        self._check_files(target_size, color_mode, interpolation, keep_aspect_ratio, on_error)
         split = _split_fractions(_check_subset(subset, image_data_generator), image_data_generator)
         listing = _image_files.list_dataframe(
             dataframe, directory=directory, x_col=x_col, y_col=y_col, weight_col=weight_col, classes=classes,
             class_mode=class_mode, validate_filenames=validate_filenames, split=split)
+        if not listing.filepaths:
+            raise ValueError(f"Found no images in dataframe{f' for subset={subset!r}' if subset else ''}: none of its "
+                             f"{len(dataframe)} rows was kept (rows whose file is missing or has no image extension "
+                             f"are dropped when validate_filenames=True, and rows whose class is not in classes). "
+                             f"Received: x_col={x_col!r}, directory={directory!r}")
         filepaths, class_indices = listing.filepaths, listing.class_indices
         self.directory, self.class_mode, self.class_indices = directory, class_mode, class_indices
         self.x_col, self.y_col, self.weight_col = x_col, y_col, weight_col

@@ -697,7 +697,10 @@ def _naming(option: str):
     try:
         yield
     except (ValueError, TypeError) as err:
-        raise type(err)(f"augmenter option {option}: {err}") from err
+        names = [name.strip() for name in option.replace(" or ", ", ").split(",")]
+        # A message that already starts with the option's name needs no list of the others.
+        prefix = "augmenter" if any(str(err).startswith(name) for name in names) else f"augmenter option {option}"
+        raise type(err)(f"{prefix}: {err}") from err
 
 
 def _keras_normalisation(**flags):

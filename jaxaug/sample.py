@@ -17,12 +17,14 @@ def sample_image(size: int = 128) -> np.ndarray:
     right. Deterministic: the same `size` gives the same pixels on every machine.
 
     Args:
-      size: side length in pixels, >= 16.
+      size: side length in pixels, 16 <= size <= 8192.
 
     Returns:
       (size, size, 3) uint8 numpy array.
     """
     _checks.check_int(size, "size", 16)
+    if size > 8192:  # the float64 drawing takes 24 bytes a pixel: 8192 is 1.6 GB already
+        raise ValueError(f"size must be <= 8192. Received: size={size!r}")
     t = (np.arange(size) + 0.5) / size
     v, u = np.meshgrid(t, t, indexing="ij")  # v: down, u: right, both in (0, 1)
     img = np.empty((size, size, 3), np.float64)

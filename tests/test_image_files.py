@@ -105,7 +105,7 @@ def test_list_directory_finds_keras_corner_cases(tree):
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
-    ({"directory": "missing"}, ValueError, "directory=.*missing"),
+    ({"directory": "missing"}, FileNotFoundError, "directory does not exist.*directory=.*missing"),
     ({"directory": "README.txt"}, ValueError, "directory=.*README.txt"),
     ({"directory": "birds"}, ValueError, "no class sub-folders"),
     ({"directory": 3}, TypeError, "directory=3"),
@@ -113,6 +113,8 @@ def test_list_directory_finds_keras_corner_cases(tree):
     ({"classes": ["cats/nested"]}, ValueError, "cats/nested"),
     ({"classes": ["cats", "cats"]}, ValueError, "repeat"),
     ({"classes": "cats"}, TypeError, "classes='cats'"),
+    ({"classes": 0}, TypeError, "classes=0"),
+    ({"classes": np.ones((2, 2))}, TypeError, "classes=<array shape=.2, 2."),
     ({"follow_links": "yes"}, TypeError, "follow_links"),
     ({"split": (0.5, 0.2)}, ValueError, "split"),
     ({"split": (0.0, 1.5)}, ValueError, "split"),
@@ -123,6 +125,13 @@ def test_list_directory_rejects_bad_input(tree, kwargs, error, match):
     directory = tree["root"] / directory if isinstance(directory, str) else directory
     with pytest.raises(error, match=match):
         F.list_directory(directory, **kwargs)
+
+
+def test_a_missing_path_is_a_file_not_found_error_and_still_a_value_error(tmp_path):
+    with pytest.raises(F.PathNotFoundError) as info:
+        F.list_directory(tmp_path / "nope")
+    assert isinstance(info.value, FileNotFoundError) and isinstance(info.value, ValueError)
+    assert str(info.value) == f"directory does not exist. Received: directory={str(tmp_path / 'nope')!r}"
 
 
 # ----------------------------------------------------------------------------- loading
@@ -159,11 +168,21 @@ def test_load_image_keeps_16_bit_grayscale_and_dtype(tree):
     assert F.to_channels(x, "channels_last") is x
 
 
-@pytest.mark.parametrize("name", ["truncated.png", "truncated.jpg", "text.png", "missing.png"])
-def test_load_image_names_the_bad_file(tree, name):
+@pytest.mark.parametrize("name, problem", [
+    ("truncated.png", "the image data is truncated"),
+    ("truncated.jpg", "the image data is truncated"),
+    ("text.png", "not an image file Pillow recognises .* 9 bytes"),
+    ("missing.png", "the file does not exist"),
+    ("empty.png", "the file is empty"),
+])
+def test_load_image_names_the_bad_file_and_what_is_wrong_in_one_line(tree, name, problem):
     path = tree["broken"] / name
-    with pytest.raises(ValueError, match=re.escape(str(path))):
+    if name == "empty.png":
+        path.write_bytes(b"")
+    with pytest.raises(ValueError, match=re.escape(f"Could not read an image from file {str(path)!r}: ")) as info:
         F.load_image(path)
+    assert re.search(problem, str(info.value)) and "\n" not in str(info.value)
+    assert "BytesIO" not in str(info.value)
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False
 
 
@@ -183,12 +202,28 @@ def test_load_image_follows_pils_truncation_flag_like_keras(tree, name, monkeypa
     ({"interpolation": "cubic"}, ValueError, "interpolation.*'lanczos'.*Received: interpolation='cubic'"),
     ({"target_size": (0, 5)}, ValueError, r"target_size=\(0, 5\)"),
     ({"target_size": "big"}, ValueError, "target_size='big'"),
+    ({"target_size": "32"}, ValueError, "target_size='32'"),  # was read as (3, 2)
+    ({"target_size": ("8", "8")}, ValueError, r"target_size=\('8', '8'\)"),
+    ({"target_size": (True, True)}, ValueError, r"target_size=\(True, True\)"),
     ({"target_size": (4.0, 5)}, ValueError, "target_size"),
+    ({"target_size": (8.5, 8)}, ValueError, r"target_size=\(8.5, 8\)"),
+    ({"target_size": (8, 8, 3)}, ValueError, r"target_size=\(8, 8, 3\)"),
+    ({"target_size": (10**6, 10**6)}, ValueError, "too large.*target_size=.1000000, 1000000."),
     ({"keep_aspect_ratio": 1}, TypeError, "keep_aspect_ratio"),
 ])
 def test_load_image_rejects_bad_options(tree, kwargs, error, match):
     with pytest.raises(error, match=match):
         F.load_image(tree["files"]["rgb_png"], **kwargs)
+
+
+def test_check_target_size_takes_pairs_of_positive_integers():
+    assert F.check_target_size((np.int64(8), np.int32(9))) == (8, 9)
+    assert F.check_target_size(None) is None
+    assert F.check_target_size((8192, 8192)) == (8192, 8192)
+    with pytest.raises(ValueError, match="target_size=None"):
+        F.check_target_size(None, allow_none=False)
+    with pytest.raises(ValueError, match="too large"):
+        F.check_target_size((8193, 8192))
 
 
 def test_load_image_rejects_a_non_path():
@@ -282,6 +317,74 @@ def test_save_image_rejects_bad_formats(tmp_path, path, kwargs, match):
     with pytest.raises(ValueError, match=match):
         F.save_image(tmp_path / path, ARRAYS["rgb_signed"], **kwargs)
     assert os.listdir(tmp_path) == []
+
+
+def _refuse_write_tests(monkeypatch, error=None):
+    """os.open fails for the writability probe, as on a read-only folder (root ignores chmod)."""
+    real_open = os.open
+    error = PermissionError(13, "Permission denied") if error is None else error
+
+    def fake_open(path, *args, **kwargs):
+        if ".jaxaug-write-test-" in os.fspath(path):
+            raise error
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", fake_open)
+
+
+def test_check_output_folder_before_any_work(tmp_path, monkeypatch):
+    assert F.check_output_folder(tmp_path, "save_to_dir") == str(tmp_path)
+    assert os.listdir(tmp_path) == []  # the probe file is gone
+    with pytest.raises(FileNotFoundError, match="save_to_dir does not exist. Received: save_to_dir=.*nope"):
+        F.check_output_folder(tmp_path / "nope", "save_to_dir")
+    (tmp_path / "f.txt").write_text("x")
+    with pytest.raises(ValueError, match="save_to_dir must be a folder; it is a file. Received: save_to_dir=.*f.txt"):
+        F.check_output_folder(tmp_path / "f.txt", "save_to_dir")
+    with pytest.raises(TypeError, match="save_to_dir=3"):
+        F.check_output_folder(3, "save_to_dir")
+    _refuse_write_tests(monkeypatch)
+    with pytest.raises(ValueError, match="save_to_dir cannot be written: Permission denied in folder"):
+        F.check_output_folder(tmp_path, "save_to_dir")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_check_output_folder_refuses_a_read_only_folder(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        with pytest.raises(ValueError, match="cannot be written"):
+            F.check_output_folder(folder, "save_to_dir")
+    finally:
+        folder.chmod(stat.S_IRWXU)
+
+
+@pytest.mark.parametrize("name, fmt", [("a.png", "PNG"), ("a.JPG", "JPEG"), ("a.jpeg", "JPEG"), ("a.bmp", "BMP"),
+                                       ("a.tif", "TIFF"), ("a.webp", "WEBP")])
+def test_check_output_file_takes_the_format_from_the_extension(tmp_path, name, fmt):
+    assert F.check_output_file(tmp_path / name, "-o") == (str(tmp_path / name), fmt)
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("name, error, match", [
+    ("a.txt", ValueError, "extension of -o=.*a.txt"),
+    ("a", ValueError, "extension of -o=.*a'"),
+    ("", ValueError, "-o must be a file name.*Received: -o=''"),
+    ("no/such/a.png", FileNotFoundError, "the folder of -o does not exist: .*no/such'. Received: -o=.*a.png"),
+    ("sub", ValueError, "-o is a folder, not a file name"),
+    ("file.txt/a.png", ValueError, "the folder of -o is not a folder"),
+])
+def test_check_output_file_refuses_what_cannot_be_written(tmp_path, name, error, match):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "file.txt").write_text("x")
+    with pytest.raises(error, match=match):
+        F.check_output_file(os.path.join(tmp_path, name) if name else "", "-o")
+
+
+def test_check_output_file_refuses_an_unwritable_folder(tmp_path, monkeypatch):
+    _refuse_write_tests(monkeypatch, OSError(30, "Read-only file system"))
+    with pytest.raises(ValueError, match="-o cannot be written: Read-only file system in folder"):
+        F.check_output_file(tmp_path / "a.png", "-o")
 
 
 def test_augmented_filename_is_keras_save_to_dir_name(tree, tmp_path, monkeypatch):
@@ -426,8 +529,16 @@ def test_list_dataframe_drops_invalid_and_unlisted_rows(tree, frame):
     ({"x_col": "y1"}, TypeError, "x_col='y1'"),
     ({"split": (0.5, 0.2)}, ValueError, "split"),
     ({"validate_filenames": "yes"}, TypeError, "validate_filenames"),
+    ({"directory": 3}, TypeError, "directory=3"),
+    ({"directory": "/no/such/folder"}, FileNotFoundError, "directory does not exist.*'/no/such/folder'"),
+    ({"classes": 0}, TypeError, "classes=0"),
+    ({"weight_col": "w", "frame": {"w": 1 + 1j}}, TypeError, "weight_col='w' must hold real numbers.*complex"),
+    ({"weight_col": "w", "frame": {"w": np.nan}}, ValueError, "weight_col='w' must hold finite.*nan in row 0"),
+    ({"weight_col": "w", "frame": {"w": 1e39}}, ValueError, "weight_col='w' must hold finite.*1e\\+39 in row 0"),
 ])
 def test_list_dataframe_rejects_bad_input(frame, kwargs, error, match):
+    kwargs = dict(kwargs)
+    frame = frame.assign(**kwargs.pop("frame", {}))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         with pytest.raises(error, match=match):

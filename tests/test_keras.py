@@ -224,6 +224,45 @@ def test_same_seed_same_batches_other_seed_other_batches():
     assert ImageDataGenerator().flow(X, seed=None).seed != ImageDataGenerator().flow(X, seed=None).seed
 
 
+def test_unseeded_runs_follow_numpys_global_seed_like_keras():
+    # keras.utils.set_random_seed(s) seeds numpy's global generator; Keras' IDG draws from it, so do we.
+    keras = pytest.importorskip("keras")
+
+    def run(seed, draw=np.random.seed):
+        draw(seed)
+        gen = ImageDataGenerator(**IDG)
+        it = gen.flow(X, Y, batch_size=16)
+        return it.seed, collect(it, 3), gen.get_random_transform((12, 12, 3))
+
+    seed_a, a, ta = run(0)
+    seed_b, b, tb = run(0)
+    seed_k, k, tk = run(0, keras.utils.set_random_seed)
+    seed_c, c, tc = run(1)
+    assert seed_a == seed_b == seed_k != seed_c
+    for (ax, ay), (bx, by), (kx, _) in zip(a, b, k, strict=True):
+        np.testing.assert_array_equal(ax, bx)
+        np.testing.assert_array_equal(ay, by)
+        np.testing.assert_array_equal(ax, kx)
+    assert ta == tb == tk and ta != tc
+    assert not np.array_equal(a[0][0], c[0][0])
+    # The seed drawn replays the run.
+    np.testing.assert_array_equal(collect(ImageDataGenerator(**IDG).flow(X, Y, batch_size=16, seed=seed_a), 1)[0][0],
+                                  a[0][0])
+
+
+def test_the_generators_seed_is_the_default_seed_of_flow():
+    a = collect(ImageDataGenerator(**IDG, seed=9).flow(X, batch_size=8), 2)
+    b = collect(ImageDataGenerator(**IDG).flow(X, batch_size=8, seed=9), 2)
+    np.testing.assert_array_equal(np.stack(a), np.stack(b))
+    assert ImageDataGenerator(seed=9).flow(X).seed == 9 and ImageDataGenerator(seed=9).flow(X, seed=2).seed == 2
+
+
+def test_float64_dtype_gives_float64_batches():
+    batch = next(ImageDataGenerator(rotation_range=10, dtype="float64").flow(X, batch_size=4, seed=0))
+    assert batch.dtype == np.float64
+    np.testing.assert_array_equal(batch, next(ImageDataGenerator(rotation_range=10).flow(X, batch_size=4, seed=0)))
+
+
 def test_an_examples_augmentation_does_not_depend_on_the_batch_size():
     small = np.concatenate(collect(ImageDataGenerator(**IDG).flow(X, batch_size=5, shuffle=False, seed=1), 10))
     large = np.concatenate(collect(ImageDataGenerator(**IDG).flow(X, batch_size=25, shuffle=False, seed=1), 2))
@@ -326,6 +365,7 @@ def test_iteration_is_thread_safe():
 
 @pytest.mark.parametrize("make, match", [
     (lambda: ImageDataGenerator().flow(X[0]), "rank 4"),
+    (lambda: ImageDataGenerator().flow(X, save_to_dir="/nonexistent/folder"), "save_to_dir does not exist"),
     (lambda: ImageDataGenerator().flow(X, Y[:3]), "same length"),
     (lambda: ImageDataGenerator(fill_mode="foo"), "fill_mode"),
     (lambda: ImageDataGenerator(interpolation_order=3), "interpolation_order"),
@@ -337,11 +377,209 @@ def test_iteration_is_thread_safe():
     (lambda: ImageDataGenerator().flow(X, batch_size=0), "batch_size"),
     (lambda: ImageDataGenerator().apply_transform(SQUARE, {"thetta": 1.0}), "thetta"),
     (lambda: ImageDataGenerator().fit(X[0]), "rank 4"),
-    (lambda: ImageDataGenerator().flow(X, save_to_dir="/nonexistent/folder"), "save_to_dir"),
 ])
 def test_bad_input_raises_naming_the_argument(make, match):
     with pytest.raises((ValueError, TypeError), match=match):
         make()
+
+
+NAN, INF = float("nan"), float("inf")
+P = "Received: "  # every message ends with the argument and the value received
+
+
+def _fitted(**options):
+    gen = ImageDataGenerator(**options)
+    gen.fit(X[:8])
+    return gen
+
+
+# (case, call, error, message): each was silent, or raised an error naming neither the argument nor the value.
+BAD_CALLS = [
+    # constructor: options are checked even while the option they tune is off
+    ("zca_epsilon=-1", lambda: ImageDataGenerator(zca_epsilon=-1), ValueError, "zca_epsilon must be >= 0. " + P),
+    ("zca_epsilon str", lambda: ImageDataGenerator(zca_epsilon="1e-6"), TypeError, P + "zca_epsilon='1e-6'"),
+    ("zca_epsilon nan", lambda: ImageDataGenerator(zca_epsilon=NAN), ValueError, P + "zca_epsilon=nan"),
+    ("flag str", lambda: ImageDataGenerator(horizontal_flip="no"), TypeError, P + "horizontal_flip='no'"),
+    ("flag int", lambda: ImageDataGenerator(vertical_flip=2), TypeError, P + "vertical_flip=2"),
+    ("flag None", lambda: ImageDataGenerator(samplewise_center=None), TypeError, P + "samplewise_center=None"),
+    ("flag nan", lambda: ImageDataGenerator(zca_whitening=NAN), TypeError, P + "zca_whitening=nan"),
+    ("flag array", lambda: ImageDataGenerator(featurewise_center=np.ones((2, 2))), TypeError,
+     "featurewise_center must be a bool"),
+    ("rotation bool", lambda: ImageDataGenerator(rotation_range=True), TypeError, P + "rotation_range=True"),
+    ("shift bool", lambda: ImageDataGenerator(width_shift_range=False), TypeError, P + "width_shift_range=False"),
+    ("rotation 1e39", lambda: ImageDataGenerator(rotation_range=1e39), ValueError, r"rotation_range=1e\+39"),
+    ("zoom strs", lambda: ImageDataGenerator(zoom_range=["0.8", "1.2"]), TypeError, P + "zoom_range='0.8'"),
+    ("zoom 2-d", lambda: ImageDataGenerator(zoom_range=np.ones((2, 2))), ValueError, "zoom_range=<array"),
+    ("cval str", lambda: ImageDataGenerator(cval="0"), TypeError, P + "cval='0'"),
+    ("cval complex", lambda: ImageDataGenerator(cval=1j), TypeError, P + "cval=1j"),
+    ("cval None", lambda: ImageDataGenerator(cval=None), TypeError, P + "cval=None"),
+    ("cval 1e39", lambda: ImageDataGenerator(cval=1e39), ValueError, r"cval=1e\+39"),
+    ("rescale list", lambda: ImageDataGenerator(rescale=[1, 2, 3]), TypeError, P + r"rescale=\[1, 2, 3\]"),
+    ("rescale bool", lambda: ImageDataGenerator(rescale=True), TypeError, P + "rescale=True"),
+    ("fill_mode array", lambda: ImageDataGenerator(fill_mode=np.ones((2, 2))), ValueError, "fill_mode=<array"),
+    ("data_format array", lambda: ImageDataGenerator(data_format=np.ones(2)), ValueError, "data_format=<array"),
+    ("interpolation_order bool", lambda: ImageDataGenerator(interpolation_order=True), ValueError,
+     P + "interpolation_order=True"),
+    ("dtype int", lambda: ImageDataGenerator(dtype="int8"), TypeError, P + "dtype='int8'"),
+    ("dtype nonsense", lambda: ImageDataGenerator(dtype=""), TypeError, P + "dtype=''"),
+    ("dtype bool", lambda: ImageDataGenerator(dtype=True), TypeError, P + "dtype=True"),
+    ("seed 2**32", lambda: ImageDataGenerator(seed=2**32), ValueError, P + "seed=4294967296"),  # = seed 0 in jax
+    ("seed str", lambda: ImageDataGenerator(seed="1"), TypeError, P + "seed='1'"),
+    ("value_range scalar", lambda: ImageDataGenerator(value_range=255), ValueError, P + "value_range=255"),
+    ("value_range str", lambda: ImageDataGenerator(value_range="ab"), ValueError, P + "value_range='ab'"),
+    ("value_range strs", lambda: ImageDataGenerator(value_range=("0", "1")), TypeError, P + "value_range='0'"),
+    ("value_range empty", lambda: ImageDataGenerator(value_range=(1, 1)), ValueError, "lo < hi. " + P),
+    ("value_range nan", lambda: ImageDataGenerator(value_range=(0, NAN)), ValueError, P + "value_range=nan"),
+    ("value_range array", lambda: ImageDataGenerator(value_range=np.ones((2, 2))), ValueError, "value_range=<array"),
+    # flow
+    ("flow complex", lambda: ImageDataGenerator().flow(X.astype(np.complex64)), TypeError,
+     P + "x.dtype=complex64"),
+    ("flow empty", lambda: ImageDataGenerator().flow(X[:0]), ValueError,
+     "no examples.*" + P + r"x.shape=\(0, 12, 12, 3\)"),
+    ("flow empty subset", lambda: ImageDataGenerator(validation_split=0.01).flow(X, subset="validation"), ValueError,
+     "no examples in subset='validation'.*validation_split=0.01"),
+    ("flow zero channels", lambda: ImageDataGenerator().flow(np.zeros((2, 4, 4, 0))), ValueError,
+     P + r"x.shape=\(2, 4, 4, 0\)"),
+    ("flow y scalar", lambda: ImageDataGenerator().flow(X, 3), TypeError, P + "y=3"),
+    ("flow y string", lambda: ImageDataGenerator().flow(X[:6], "abcdef"), TypeError, P + "y='abcdef'"),
+    ("flow weights scalar", lambda: ImageDataGenerator().flow(X, Y, sample_weight=1.0), TypeError,
+     P + "sample_weight=1.0"),
+    ("flow weights complex", lambda: ImageDataGenerator().flow(X, Y, sample_weight=Y + 1j), TypeError,
+     P + "sample_weight.dtype=complex128"),
+    ("flow weights nan", lambda: ImageDataGenerator().flow(X, Y, sample_weight=Y * NAN), ValueError,
+     "sample_weight must be finite"),
+    ("flow shuffle str", lambda: ImageDataGenerator().flow(X, shuffle="no"), TypeError, P + "shuffle='no'"),
+    ("flow as_jax int", lambda: ImageDataGenerator().flow(X, as_jax=1), TypeError, P + "as_jax=1"),
+    ("flow ignore_class_split None", lambda: ImageDataGenerator().flow(X, ignore_class_split=None), TypeError,
+     P + "ignore_class_split=None"),
+    ("flow seed 2**64", lambda: ImageDataGenerator().flow(X, seed=2**64), ValueError, P + "seed=18446744073709551616"),
+    ("flow seed float", lambda: ImageDataGenerator().flow(X, seed=1.0), TypeError, P + "seed=1.0"),
+    ("flow save_format", lambda: ImageDataGenerator().flow(X, save_format="xyz"), ValueError,
+     P + "save_format='xyz'"),
+    ("flow save_format None", lambda: ImageDataGenerator().flow(X, save_format=None), ValueError,
+     P + "save_format=None"),
+    ("flow save_prefix int", lambda: ImageDataGenerator().flow(X, save_prefix=3), ValueError, P + "save_prefix=3"),
+    ("flow save_prefix path", lambda: ImageDataGenerator().flow(X, save_prefix="a/b"), ValueError,
+     P + "save_prefix='a/b'"),
+    ("flow save_to_dir file", lambda: ImageDataGenerator().flow(X, save_to_dir=__file__), ValueError,
+     "save_to_dir must be a folder; it is a file"),
+    ("flow save_to_dir int", lambda: ImageDataGenerator().flow(X, save_to_dir=3), TypeError, P + "save_to_dir=3"),
+    ("flow subset array", lambda: ImageDataGenerator(validation_split=0.2).flow(X, subset=np.ones(2)), ValueError,
+     "subset=<array"),
+    ("flow float64 as_jax", lambda: ImageDataGenerator(dtype="float64").flow(X, as_jax=True), ValueError,
+     P + "dtype=float64"),
+    # fit and standardize
+    ("fit complex", lambda: ImageDataGenerator(featurewise_center=True).fit(X.astype(np.complex64)), TypeError,
+     P + "x.dtype=complex64"),
+    ("fit strings", lambda: ImageDataGenerator(featurewise_center=True).fit(X.astype(str)), TypeError,
+     P + "x.dtype=<U"),
+    ("fit empty", lambda: ImageDataGenerator(featurewise_center=True).fit(X[:0]), ValueError,
+     P + r"x.shape=\(0, 12, 12, 3\)"),
+    ("fit augment str", lambda: ImageDataGenerator(featurewise_center=True).fit(X, augment="yes"), TypeError,
+     P + "augment='yes'"),
+    ("fit seed unused", lambda: ImageDataGenerator(featurewise_center=True).fit(X, seed=-1), ValueError,
+     P + "seed=-1"),
+    ("fit rounds huge", lambda: ImageDataGenerator(featurewise_center=True).fit(X, augment=True, rounds=10**9),
+     ValueError, P + "rounds=1000000000"),
+    ("standardize complex", lambda: ImageDataGenerator(samplewise_center=True).standardize(SQUARE + 1j), TypeError,
+     P + "x.dtype=complex"),
+    ("standardize rank 2", lambda: ImageDataGenerator(samplewise_center=True).standardize(SQUARE[0]), ValueError,
+     P + r"x.shape=\(16, 3\)"),
+    ("mean set to nan", lambda: setattr(g := _fitted(featurewise_center=True), "mean", g.mean * NAN)
+     or g.standardize(SQUARE), ValueError, "mean must be finite"),
+    ("mean set to str", lambda: setattr(g := _fitted(featurewise_center=True), "mean", "abc")
+     or g.standardize(SQUARE), TypeError, P + "mean='abc'"),
+    # single-image API: strings and bools are not numbers
+    ("theta str", lambda: ImageDataGenerator().apply_transform(SQUARE, {"theta": "20"}), TypeError,
+     P + r"transform_parameters\['theta'\]='20'"),
+    ("theta bool", lambda: ImageDataGenerator().apply_transform(SQUARE, {"theta": True}), TypeError,
+     P + r"transform_parameters\['theta'\]=True"),
+    ("theta nan", lambda: ImageDataGenerator().apply_transform(SQUARE, {"theta": NAN}), ValueError,
+     P + r"transform_parameters\['theta'\]=nan"),
+    ("theta 1e39", lambda: ImageDataGenerator().apply_transform(SQUARE, {"theta": 1e39}), ValueError,
+     r"transform_parameters\['theta'\]=1e\+39"),
+    ("theta None", lambda: ImageDataGenerator().apply_transform(SQUARE, {"theta": None}), TypeError,
+     P + r"transform_parameters\['theta'\]=None"),
+    ("tx str", lambda: ImageDataGenerator().apply_transform(SQUARE, {"tx": "1"}), TypeError,
+     P + r"transform_parameters\['tx'\]='1'"),
+    ("zx list", lambda: ImageDataGenerator().apply_transform(SQUARE, {"zx": [1, 2]}), TypeError,
+     P + r"transform_parameters\['zx'\]=\[1, 2\]"),
+    ("zy inf", lambda: ImageDataGenerator().apply_transform(SQUARE, {"zy": INF}), ValueError,
+     P + r"transform_parameters\['zy'\]=inf"),
+    ("shear complex", lambda: ImageDataGenerator().apply_transform(SQUARE, {"shear": 1j}), TypeError,
+     P + r"transform_parameters\['shear'\]=1j"),
+    ("flip str", lambda: ImageDataGenerator().apply_transform(SQUARE, {"flip_horizontal": "no"}), TypeError,
+     P + r"transform_parameters\['flip_horizontal'\]='no'"),
+    ("flip 2", lambda: ImageDataGenerator().apply_transform(SQUARE, {"flip_vertical": 2}), TypeError,
+     P + r"transform_parameters\['flip_vertical'\]=2"),
+    ("brightness str", lambda: ImageDataGenerator().apply_transform(SQUARE, {"brightness": "1.2"}), TypeError,
+     P + r"transform_parameters\['brightness'\]='1.2'"),
+    ("channel shift nan", lambda: ImageDataGenerator().apply_transform(SQUARE, {"channel_shift_intensity": NAN}),
+     ValueError, P + r"transform_parameters\['channel_shift_intensity'\]=nan"),
+    ("extra wrong type", lambda: ImageDataGenerator(gaussian_noise=0.1).apply_transform(SQUARE, {"gaussian_noise": 3}),
+     ValueError, r"transform_parameters\['gaussian_noise'\] must be what get_random_transform gives.*"
+                 r"float32\[16, 16, 3\]"),
+    ("extra wrong keys", lambda: ImageDataGenerator(hsv_contrast_range=(0.5, 2)).apply_transform(
+        SQUARE, {"hsv_contrast": {"x": 1.0}}), ValueError, r"transform_parameters\['hsv_contrast'\].*value_exponent"),
+    ("extra nan", lambda: ImageDataGenerator(gaussian_noise=0.1).apply_transform(
+        SQUARE, {"gaussian_noise": {"noise": np.full((16, 16, 3), NAN, np.float32)}}), ValueError,
+     r"transform_parameters\['gaussian_noise'\] must be finite"),
+    ("apply complex image", lambda: ImageDataGenerator().apply_transform(SQUARE + 1j, {}), TypeError,
+     P + "x.dtype=complex"),
+    ("apply string image", lambda: ImageDataGenerator().apply_transform(SQUARE.astype(str), {}), TypeError,
+     P + "x.dtype=<U"),
+    ("img_shape str", lambda: ImageDataGenerator().get_random_transform("8,8,3"), TypeError, P + "img_shape='8,8,3'"),
+    ("img_shape floats", lambda: ImageDataGenerator().get_random_transform((8.5, 8, 3)), TypeError,
+     P + r"img_shape=\(8.5, 8, 3\)"),
+    ("img_shape bools", lambda: ImageDataGenerator().get_random_transform((True, 8, 3)), TypeError,
+     P + r"img_shape=\(True, 8, 3\)"),
+    ("img_shape None", lambda: ImageDataGenerator().get_random_transform(None), TypeError, P + "img_shape=None"),
+    ("img_shape huge", lambda: ImageDataGenerator(gaussian_noise=0.1).get_random_transform((10**6, 10**6, 3)),
+     ValueError, "too large.*" + P + r"img_shape=\(1000000, 1000000, 3\)"),
+    ("draw seed 2**32", lambda: ImageDataGenerator().get_random_transform((8, 8, 3), seed=2**32), ValueError,
+     P + "seed=4294967296"),
+    # iterators
+    ("batch index str", lambda: ImageDataGenerator().flow(X)["1"], TypeError, P + "idx='1'"),
+    ("batch index float", lambda: ImageDataGenerator().flow(X)[1.5], TypeError, P + "idx=1.5"),
+    ("generator None", lambda: __import__("jaxaug.keras").keras.NumpyArrayIterator(X, None, None), TypeError,
+     P + "image_data_generator=None"),
+]
+
+
+@pytest.mark.parametrize("call, error, message", [c[1:] for c in BAD_CALLS], ids=[c[0] for c in BAD_CALLS])
+def test_bad_input_gets_one_clear_error_naming_the_argument_and_value(call, error, message):
+    with pytest.raises(error, match=message) as info:
+        call()
+    assert "\n" not in str(info.value)
+
+
+def test_a_missing_save_to_dir_is_a_file_not_found_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="save_to_dir does not exist") as info:
+        ImageDataGenerator().flow(X, save_to_dir=str(tmp_path / "nope"))
+    assert isinstance(info.value, ValueError)  # as before
+
+
+def test_an_unwritable_save_to_dir_fails_before_any_batch(tmp_path, monkeypatch):
+    real_open = os.open
+
+    def read_only(path, *args, **kwargs):
+        if os.fspath(path).startswith(str(tmp_path)):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", read_only)
+    with pytest.raises(ValueError, match="save_to_dir cannot be written: Permission denied.*save_to_dir="):
+        ImageDataGenerator().flow(X, save_to_dir=str(tmp_path))
+
+
+def test_keras_own_transform_dicts_apply():
+    # Keras' get_random_transform gives its flips as 0/1 ints: they are accepted, other ints are not.
+    np.random.seed(0)
+    params = K.ImageDataGenerator(rotation_range=30, horizontal_flip=True, vertical_flip=True).get_random_transform(
+        SQUARE.shape)
+    assert params["flip_horizontal"] in (0, 1)
+    ours = ImageDataGenerator().apply_transform(SQUARE, params)
+    np.testing.assert_allclose(ours, keras_apply(SQUARE, params), atol=1e-3)
 
 
 def test_unusual_channel_counts_warn_like_keras():
@@ -432,6 +670,71 @@ def test_unreadable_files_name_the_file_or_are_skipped(image_dir, tmp_path):
     with pytest.warns(UserWarning, match="truncated.png"):
         images, labels = skip[0]
     assert len(images) == len(labels) == 2
+
+
+@pytest.mark.parametrize("target_size, match", [
+    ("32", "target_size='32'"),  # was read as (3, 2)
+    (("8", "8"), r"target_size=\('8', '8'\)"),
+    ((True, True), r"target_size=\(True, True\)"),
+    ((8.5, 8), r"target_size=\(8.5, 8\)"),
+    (None, "target_size=None"),
+    ((10**6, 10**6), "too large"),
+])
+def test_target_size_is_a_pair_of_positive_integers(image_dir, target_size, match, capsys):
+    with pytest.raises(ValueError, match=match):
+        ImageDataGenerator().flow_from_directory(str(image_dir), target_size=target_size)
+    assert "Found" not in capsys.readouterr().out  # refused before listing the folder
+    it = ImageDataGenerator().flow_from_directory(str(image_dir), target_size=(np.int64(5), np.int32(4)))
+    assert it.target_size == (5, 4) and next(it)[0].shape[1:] == (5, 4, 3)
+
+
+@pytest.mark.parametrize("option, value", [("color_mode", np.ones(2)), ("keep_aspect_ratio", "yes"),
+                                           ("follow_links", 1), ("on_error", "ignore"), ("class_mode", ["sparse"]),
+                                           ("shuffle", None), ("save_format", "xyz"), ("interpolation", 0)])
+def test_flow_from_directory_checks_every_option_first(image_dir, option, value, capsys):
+    with pytest.raises((TypeError, ValueError), match=f"{option}="):
+        ImageDataGenerator().flow_from_directory(str(image_dir), target_size=(8, 8), **{option: value})
+
+
+def test_empty_folders_and_frames_fail_when_the_iterator_is_made(tmp_path, image_dir):
+    (tmp_path / "empty" / "a").mkdir(parents=True)
+    (tmp_path / "empty" / "b").mkdir()
+    (tmp_path / "empty" / "b" / "notes.txt").write_text("not an image")
+    with pytest.raises(ValueError, match=r"Found no images in the class folders \['a', 'b'\] of directory.*"
+                                         r"Received: directory=.*empty"):
+        ImageDataGenerator().flow_from_directory(str(tmp_path / "empty"))
+    with pytest.raises(ValueError, match="for subset='validation'"):
+        ImageDataGenerator(validation_split=0.1).flow_from_directory(str(image_dir), subset="validation")
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"filename": ["missing.png"], "class": ["a"]})
+    with pytest.warns(UserWarning, match="invalid image filename"), \
+            pytest.raises(ValueError, match="Found no images in dataframe: none of its 1 rows"):
+        ImageDataGenerator().flow_from_dataframe(frame, str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="directory does not exist"):
+        ImageDataGenerator().flow_from_dataframe(frame, str(tmp_path / "nope"))
+
+
+@pytest.mark.parametrize("name, cut, problem", [
+    ("a/cut.png", 0.75, "the image data is truncated"),
+    ("a/cut.jpg", 0.75, "the image data is truncated"),
+    ("a/empty.png", 0.0, "the file is empty"),
+    ("a/text.jpg", None, "not an image file Pillow recognises"),
+])
+def test_corrupt_images_in_class_folders_name_the_file_and_the_problem(image_dir, tmp_path, name, cut, problem):
+    path = tmp_path / name
+    path.parent.mkdir()
+    if cut is None:
+        path.write_text("hello")
+    else:
+        Image.fromarray(RNG.integers(0, 256, (48, 64, 3), dtype=np.uint8)).save(path)
+        data = path.read_bytes()
+        path.write_bytes(data[: int(len(data) * cut)])
+    it = ImageDataGenerator().flow_from_directory(str(tmp_path), target_size=(8, 8))
+    with pytest.raises(ValueError) as info:
+        next(it)
+    message = str(info.value)
+    assert message.startswith(f"Could not read an image from file {str(path)!r}: ") and problem in message
+    assert "\n" not in message
 
 
 @pytest.mark.parametrize("class_mode, y_col", [("categorical", "class"), ("sparse", "class"), ("raw", "score"),

@@ -1,3 +1,6 @@
+import os
+import re
+
 import jax
 import numpy as np
 import pytest
@@ -46,6 +49,7 @@ def test_errors_name_the_problem(tmp_path, capsys):
     assert "zoom_range" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         preview.main(["--grid", "3by3"])
+    assert "argument --grid: must look like ROWSxCOLS, e.g. 3x3. Received: '3by3'" in capsys.readouterr().err
     with pytest.raises(ValueError, match="rows"):
         preview.preview_grid(jax.random.key(0), jaxaug.sample_image(16), rows=0)
 
@@ -59,3 +63,98 @@ def test_sample_image_is_deterministic_and_asymmetric():
     assert not np.array_equal(a, a[:, ::-1]) and not np.array_equal(a, a[::-1])
     with pytest.raises(ValueError, match="size"):
         jaxaug.sample_image(8)
+
+
+def test_the_extension_of_o_picks_the_format(tmp_path):
+    for name, fmt in [("p.jpg", "JPEG"), ("p.JPEG", "JPEG"), ("p.bmp", "BMP"), ("p.tif", "TIFF"), ("p.png", "PNG")]:
+        assert preview.main(["--grid", "1x2", "-o", str(tmp_path / name)]) == 0
+        assert Image.open(tmp_path / name).format == fmt
+    assert (tmp_path / "p.jpg").read_bytes()[:3] == b"\xff\xd8\xff"  # JPEG bytes, not PNG ones
+
+
+@pytest.fixture
+def no_work(monkeypatch):
+    """Every refused command must fail before any augmentation."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("preview_grid ran for a refused command")
+
+    monkeypatch.setattr(preview, "preview_grid", refuse)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--grid", "300x300"], r"--grid 300x300 of 128x128 cells at --scale 1 makes a picture of 1520844004 pixels, "
+                            r"more than 67108864 \(8192 x 8192\).*Received: --grid=300x300"),
+    (["--scale", "100"], r"--grid 3x3 .* at --scale 100 makes a picture .*Received: --grid=3x3, --scale=100"),
+    (["-o", "{tmp}/p.txt"], "extension of -o/--output=.*p.txt"),
+    (["-o", "{tmp}/p"], "extension of -o/--output=.*/p'"),
+    (["-o", "{tmp}/no/such/p.png"], "the folder of -o/--output does not exist: .*no/such'"),
+    (["-o", "{tmp}"], "-o/--output is a folder, not a file name"),
+    (["-o", ""], "-o/--output must be a file name"),
+    (["--cval", "300"], r"--cval must be in \[0, 255\].*Received: --cval=300.0"),
+    (["{tmp}/missing.png"], "image '.*missing.png' does not exist"),
+    (["{tmp}/empty.png"], "cannot read image '.*empty.png': not a picture Pillow recognises"),
+    (["{tmp}/cut.png"], "cannot read image '.*cut.png': "),
+    (["{tmp}"], "image '.*' is a folder, not a picture"),
+])
+def test_refused_commands_print_one_line_naming_the_flag_before_any_work(tmp_path, capsys, no_work, args, message):
+    (tmp_path / "empty.png").write_bytes(b"")
+    Image.fromarray(jaxaug.sample_image(64)).save(tmp_path / "whole.png")
+    data = (tmp_path / "whole.png").read_bytes()
+    (tmp_path / "cut.png").write_bytes(data[: len(data) // 2])
+    args = [a.format(tmp=tmp_path) for a in args]
+    if "-o" not in args:
+        args += ["-o", str(tmp_path / "out.png")]
+    assert preview.main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ") and re.search(message, err), err
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_an_unwritable_output_folder_is_refused_before_any_work(tmp_path, capsys, no_work, monkeypatch):
+    real_open = os.open
+
+    def read_only(path, *args, **kwargs):
+        if os.fspath(path).startswith(str(tmp_path)):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", read_only)
+    assert preview.main(["-o", str(tmp_path / "p.png")]) == 2
+    err = capsys.readouterr().err
+    assert re.fullmatch(r"error: -o/--output cannot be written: Permission denied in folder .*\n", err)
+
+
+@pytest.mark.parametrize("flag, value, message", [
+    ("--rotation-range", "nan", "must be finite"),
+    ("--rotation-range", "inf", "must be finite"),
+    ("--rotation-range", "1e39", "must be finite"),  # finite in Python, inf in float32: all-zero cells before
+    ("--rotation-range", "-5", "must be >= 0"),
+    ("--width-shift-range", "abc", "must be a number"),
+    ("--zoom-range", "-0.1", "must be >= 0"),
+    ("--cval", "1e39", "must be finite"),
+    ("--seed", "-1", r"must be in \[0, 2\*\*32\)"),
+    ("--seed", str(2**64), r"must be in \[0, 2\*\*32\)"),
+    ("--seed", "1.5", "must be an integer"),
+    ("--scale", "0", r"must be in \[1, 8192\]"),
+    ("--scale", "100000", r"must be in \[1, 8192\]"),
+    ("--grid", "0x3", "needs sizes >= 1"),
+    ("--grid", "3x3x3", "must look like ROWSxCOLS"),
+    ("--grid", "100000x100000", "has more cells than pixels allowed"),
+])
+def test_bad_flag_values_are_refused_by_the_parser_naming_the_flag(capsys, no_work, flag, value, message):
+    with pytest.raises(SystemExit) as info:
+        preview.main([flag, value, "-o", "unused.png"])
+    assert info.value.code == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert f"argument {flag}: " in last and re.search(message, last) and f"Received: {value!r}" in last
+
+
+def test_preview_grid_and_sample_image_bound_their_size():
+    with pytest.raises(ValueError, match=r"more than 67108864 \(8192 x 8192\). Received: rows=1000, cols=1000"):
+        preview.preview_grid(jax.random.key(0), jaxaug.sample_image(16), rows=1000, cols=1000)
+    with pytest.raises(ValueError, match="Received: rows=2, cols=2, pad=100000"):
+        preview.preview_grid(jax.random.key(0), jaxaug.sample_image(16), rows=2, cols=2, pad=100000)
+    with pytest.raises(ValueError, match=r"image.shape=\(16, 16, 0\)"):
+        preview.preview_grid(jax.random.key(0), np.zeros((16, 16, 0), np.uint8))
+    with pytest.raises(ValueError, match="size must be <= 8192. Received: size=100000"):
+        jaxaug.sample_image(100000)
