@@ -15,8 +15,16 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 def host_env(device_count: int) -> dict:
-    """This environment with CPU jax and `device_count` forced host devices."""
-    return dict(os.environ, JAX_PLATFORMS="cpu", XLA_FLAGS=f"--xla_force_host_platform_device_count={device_count}")
+    """This environment with CPU jax and `device_count` forced host devices.
+
+    Other XLA flags of this environment pass on (minus a device count of their own), so that the
+    subprocesses run under the CPU configuration the suite is checked under, e.g.
+    `XLA_FLAGS="--xla_cpu_max_isa=SSE4_2" pytest tests/test_example_devices.py`.
+    """
+    flags = [flag for flag in os.environ.get("XLA_FLAGS", "").split()
+             if not flag.startswith("--xla_force_host_platform_device_count")]
+    flags.append(f"--xla_force_host_platform_device_count={device_count}")
+    return dict(os.environ, JAX_PLATFORMS="cpu", XLA_FLAGS=" ".join(flags))
 
 
 def free_port() -> int:
