@@ -41,7 +41,7 @@ def check_key(key, name: str = "key") -> None:
 
 
 def check_choice(value, name: str, choices: Sequence) -> None:
-    if isinstance(value, bool) or value not in choices:
+    if not (isinstance(value, str) or value is None) or value not in choices:
         raise ValueError(
                 f"{name} must be one of {tuple(choices)}. Received: {name}={short_repr(value)}"
         )
@@ -88,11 +88,12 @@ def static_float(value, name: str) -> float:
     return out
 
 
-def real_scalar(value, name: str):
+def real_scalar(value, name: str, *, minimum: float | None = None, maximum: float | None = None,
+                positive: bool = False):
     """A float32 scalar parameter that may be traced (an angle, a shift, a factor).
 
     A traced value is checked statically (real dtype, rank 0); a concrete one as
-    `static_float` (a real number, finite in float32).
+    `static_float` (a real number, finite in float32) and against the bounds given.
     """
     if is_traced(value):
         if not _real_dtype(value.dtype) or value.ndim != 0:
@@ -101,7 +102,11 @@ def real_scalar(value, name: str):
         return jnp.asarray(value, jnp.float32)
     if np.ndim(value) != 0 and not isinstance(value, (str, bytes)):
         raise ValueError(f"{name} must be a scalar. Received: {name}.shape={tuple(np.shape(value))}")
-    return jnp.asarray(static_float(value, name), jnp.float32)
+    out = static_float(value, name)
+    if (positive and out <= 0) or (minimum is not None and out < minimum) or (maximum is not None and out > maximum):
+        bounds = "> 0" if positive else (f"in [{minimum}, {maximum}]" if maximum is not None else f">= {minimum}")
+        raise ValueError(f"{name} must be {bounds}. Received: {name}={value!r}")
+    return jnp.asarray(out, jnp.float32)
 
 
 def flag(value, name: str):
@@ -132,6 +137,12 @@ def real_array(value, name: str, *, allow_bool: bool = False):
     if not (_real_dtype(value.dtype) or (allow_bool and value.dtype == np.bool_)):
         raise TypeError(f"{name} must hold real numbers{' or bools' if allow_bool else ''}. "
                         f"Received: {name}.dtype={value.dtype}")
+    if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "iu" and value.size:
+        # jax keeps 32-bit integers: 2**40 would silently wrap to 0.
+        lo, hi = int(value.min()), int(value.max())
+        if lo < -2**31 or hi >= 2**31:
+            raise ValueError(f"{name} must fit in 32-bit integers. Received: {name} containing "
+                             f"{lo if lo < -2**31 else hi}")
     return jnp.asarray(value)
 
 
@@ -175,10 +186,17 @@ def integer_indices(value, name: str, n: int, upper: int, what: str, dtype=jnp.i
     return jnp.asarray(value).astype(dtype)
 
 
-def check_int(value, name: str, minimum: int) -> None:
-    """Checks that `value` is a Python or numpy integer (not a bool) >= `minimum`."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}. Received: {name}={short_repr(value)}")
+# Pixel counts (paddings, box sides, shift tables) are exact in float32 up to here, and
+# a larger one sizes no useful work: a cap keeps 2**40 from asking XLA for terabytes.
+MAX_PIXELS = 2**24
+
+
+def check_int(value, name: str, minimum: int, maximum: int | None = None) -> None:
+    """Checks that `value` is a Python or numpy integer (not a bool) in [minimum, maximum]."""
+    if (isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum
+            or (maximum is not None and value > maximum)):
+        bounds = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
+        raise ValueError(f"{name} must be an integer {bounds}. Received: {name}={short_repr(value)}")
 
 
 def nonnegative_float(value, name: str) -> float:

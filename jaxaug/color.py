@@ -85,7 +85,7 @@ def _clipped(image, out, lo, hi):
 
 
 def _triples(x, name: str):
-    x = jnp.asarray(x)
+    x = _checks.real_array(x, name)
     if x.ndim == 0 or x.shape[-1] != 3:
         raise ValueError(f"{name} must have shape (..., 3). Received: {name}.shape={tuple(x.shape)}")
     return x.astype(jnp.promote_types(x.dtype, jnp.float32))
@@ -193,7 +193,7 @@ def adjust_brightness(image, factor, *, value_range=None):
     """
     image = _images.check_image(image)
     lo, hi = _images.value_range(image.dtype, value_range)
-    out = lo + (image.astype(jnp.float32) - lo) * _checks.real_scalar(factor, "factor")
+    out = lo + (image.astype(jnp.float32) - lo) * _checks.real_scalar(factor, "factor", minimum=0.0)
     return _clipped(image, out, lo, hi)
 
 
@@ -312,7 +312,7 @@ def adjust_contrast(image, factor, *, value_range=None):
     lo, hi = _images.value_range(image.dtype, value_range)
     x = image.astype(jnp.float32)
     mean = jnp.mean(x, axis=(0, 1), keepdims=True)
-    return _clipped(image, (x - mean) * _checks.real_scalar(factor, "factor") + mean, lo, hi)
+    return _clipped(image, (x - mean) * _checks.real_scalar(factor, "factor", minimum=0.0) + mean, lo, hi)
 
 
 def sample_contrast(key, contrast_range):
@@ -351,7 +351,7 @@ def adjust_saturation(image, factor, *, value_range=None):
     Example:
       >>> vivid = adjust_saturation(image_uint8, 1.5)
     """
-    factor = _checks.real_scalar(factor, "factor")
+    factor = _checks.real_scalar(factor, "factor", minimum=0.0)
     return _in_hsv(image, value_range, lambda h, s, v: (h, jnp.clip(s * factor, 0.0, 1.0), v))
 
 
@@ -439,8 +439,8 @@ def adjust_hsv_contrast(image, saturation_exponent, value_exponent, *, value_ran
     Example:
       >>> out = adjust_hsv_contrast(image_uint8, 0.5, 2.0)
     """
-    se = _checks.real_scalar(saturation_exponent, "saturation_exponent")
-    ve = _checks.real_scalar(value_exponent, "value_exponent")
+    se = _checks.real_scalar(saturation_exponent, "saturation_exponent", positive=True)
+    ve = _checks.real_scalar(value_exponent, "value_exponent", positive=True)
     return _in_hsv(image, value_range, lambda h, s, v: (h, s**se, v**ve))
 
 
@@ -524,7 +524,7 @@ def blend_grayscale(image, weight, *, value_range=None):
     """
     image = _rgb_image(image)
     _images.value_range(image.dtype, value_range)
-    weight = _checks.real_scalar(weight, "weight")
+    weight = _checks.real_scalar(weight, "weight", minimum=0.0, maximum=1.0)
     x = image.astype(jnp.float32)
     return _images.restore((1.0 - weight) * x + weight * _luma(x), image.dtype)
 

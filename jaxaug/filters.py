@@ -187,7 +187,7 @@ def sample_gaussian_blur(key, sigma_range):
       >>> sample_gaussian_blur(jax.random.key(0), (0.0, 2.0))["sigma"]
     """
     _checks.check_key(key)
-    lo, hi = _checks.fixed_or_range(sigma_range, "sigma_range")
+    lo, hi = _checks.fixed_or_range(sigma_range, "sigma_range", maximum=MAX_RADIUS)
     return {"sigma": jax.random.uniform(key, (), jnp.float32, lo, hi)}
 
 
@@ -198,5 +198,5 @@ def random_gaussian_blur(key, image, sigma_range, *, truncate=4.0, value_range=N
       >>> out = random_gaussian_blur(jax.random.key(0), image_uint8, (0.0, 2.0))
     """
     params = sample_gaussian_blur(key, sigma_range)
-    max_sigma = _checks.fixed_or_range(sigma_range, "sigma_range")[1]
+    max_sigma = _checks.fixed_or_range(sigma_range, "sigma_range", maximum=MAX_RADIUS)[1]
     return gaussian_blur(image, **params, truncate=truncate, max_sigma=max_sigma, value_range=value_range)

@@ -23,6 +23,8 @@ Angles are in degrees, shifts in pixels, zooms are scale factors with Keras' mea
 
 from __future__ import annotations
 
+import math
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -69,6 +71,19 @@ def _cos_sin_degrees(angle):
     return cos, sin
 
 
+def _angle(angle, name: str):
+    """A checked angle in degrees; a concrete one beyond a full turn is reduced in float64 first.
+
+    float32 cannot hold 2**40 + 16 degrees to the unit: reduced first, it is 16 degrees as it
+    should be. Angles within a turn are passed on bit for bit. Traced angles are data.
+    """
+    if not _checks.is_traced(angle) and np.ndim(angle) == 0 and not isinstance(angle, (str, bytes)):
+        value = _checks.static_float(angle, name)
+        if abs(value) > 360.0:
+            angle = math.fmod(value, 360.0)
+    return _checks.real_scalar(angle, name)
+
+
 def identity_matrix():
     """The (3, 3) float32 identity: every output pixel reads the same input pixel."""
     return jnp.eye(3, dtype=jnp.float32)
@@ -88,7 +103,7 @@ def rotation_matrix(angle):
     Example:
       >>> m = centered(rotation_matrix(90.0), (32, 32))
     """
-    cos, sin = _cos_sin_degrees(_checks.real_scalar(angle, "angle"))
+    cos, sin = _cos_sin_degrees(_angle(angle, "angle"))
     return _matrix(cos, sin, 0.0, -sin, cos, 0.0)
 
 
@@ -104,7 +119,7 @@ def shear_matrix(angle):
     rows below the origin slide right for a positive angle, exactly the matrix Keras'
     ImageDataGenerator builds for `shear_range` (after its (x, y) -> (row, col) swap).
     """
-    cos, sin = _cos_sin_degrees(_checks.real_scalar(angle, "angle"))
+    cos, sin = _cos_sin_degrees(_angle(angle, "angle"))
     return _matrix(cos, 0.0, 0.0, -sin, 1.0, 0.0)
 
 
@@ -114,7 +129,8 @@ def zoom_matrix(zy, zx):
     A factor above 1 shows more of the input (the content shrinks); below 1 it
     magnifies. This is the meaning of Keras' `zoom_range` values.
     """
-    return _matrix(_checks.real_scalar(zy, "zy"), 0.0, 0.0, 0.0, _checks.real_scalar(zx, "zx"), 0.0)
+    zy, zx = _checks.real_scalar(zy, "zy", positive=True), _checks.real_scalar(zx, "zx", positive=True)
+    return _matrix(zy, 0.0, 0.0, 0.0, zx, 0.0)
 
 
 def flip_matrix(horizontal=False, vertical=False):
@@ -211,6 +227,12 @@ def affine_matrix(
     """
     dy, dx = _pair(shift, "shift")
     zy, zx = _pair(zoom, "zoom")
+    rotation, shear = _angle(rotation, "rotation"), _angle(shear, "shear")
+    dy, dx = _checks.real_scalar(dy, "shift[0]"), _checks.real_scalar(dx, "shift[1]")
+    zy = _checks.real_scalar(zy, "zoom[0]", positive=True)
+    zx = _checks.real_scalar(zx, "zoom[1]", positive=True)
+    horizontal_flip = _checks.flag(horizontal_flip, "horizontal_flip")
+    vertical_flip = _checks.flag(vertical_flip, "vertical_flip")
     m = compose(
         rotation_matrix(rotation),
         shift_matrix(dy, dx),
@@ -262,7 +284,16 @@ def _shift_sampler(value, name: str):
             raise ValueError(f"{name} must be >= 0. Received: {name}={value!r}")
         if value == 0:
             return None
-        table, fraction = jnp.arange(int(value), dtype=jnp.float32), False
+        # The table 0, 1, ..., n - 1 would take n floats: 2**40 asked XLA for 4 TB.
+        if value > _checks.MAX_PIXELS:
+            raise ValueError(f"{name} must be <= {_checks.MAX_PIXELS} pixels. Received: {name}={value!r}")
+        count = int(value)
+
+        def pick_integer(u, u_sign, size):  # table[pick] for the table 0, 1, ..., n - 1
+            pick = jnp.minimum(jnp.floor(u * count), count - 1)
+            return pick * jnp.where(u_sign < 0.5, -1.0, 1.0)
+
+        return pick_integer
     else:
         r = _checks.nonnegative_float(value, name)
         if r == 0:

@@ -24,6 +24,9 @@ from jaxaug.occlusion import _box_mask, _check_box, _uniform_index
 __all__ = ["cutmix", "mix", "mixup", "paste", "sample_cutmix", "sample_mixup"]
 
 
+MAX_CLASSES = 2**20
+
+
 def _alpha(value) -> float:
     out = _checks.static_float(value, "alpha")
     if out <= 0:
@@ -58,7 +61,8 @@ def _check_batch(images, labels, num_classes):
             f"images.shape={tuple(images.shape)}. Received: labels.shape={tuple(labels.shape)}"
         )
     if num_classes is not None:
-        _checks.check_int(num_classes, "num_classes", 1)
+        # num_classes sizes the (N, num_classes) label array: 2**40 made XLA abort.
+        _checks.check_int(num_classes, "num_classes", 1, MAX_CLASSES)
     if labels.ndim == 2:
         if num_classes is not None and labels.shape[1] != num_classes:
             raise ValueError(

@@ -65,6 +65,7 @@ def add_noise(image, noise, *, value_range=None):
     image = _images.check_image(image)
     lo, hi = _images.value_range(image.dtype, value_range)
     noise = _check_broadcasts(noise, image, "noise").astype(jnp.float32)
+    _checks.finite_if_concrete(noise, "noise")
     out = image.astype(jnp.float32) + noise * (hi - lo)
     return _images.restore(jnp.clip(out, lo, hi), image.dtype)
 
@@ -170,8 +171,10 @@ def apply_salt_and_pepper(image, salt, pepper, *, value_range=None):
     """
     image = _images.check_image(image)
     lo, hi = _images.value_range(image.dtype, value_range)
-    salt = _check_broadcasts(salt, image, "salt", allow_bool=True).astype(bool)
-    pepper = _check_broadcasts(pepper, image, "pepper", allow_bool=True).astype(bool)
+    salt, pepper = (_check_broadcasts(m, image, name, allow_bool=True) for m, name in ((salt, "salt"), (pepper, "pepper")))
+    for mask, name in ((salt, "salt"), (pepper, "pepper")):
+        if mask.dtype != jnp.bool_:  # a number as a mask (nan, -1) would turn every pixel white
+            raise TypeError(f"{name} must be a bool mask. Received: {name}.dtype={mask.dtype}")
     out = jnp.where(salt, hi, jnp.where(pepper, lo, image.astype(jnp.float32)))
     return _images.restore(out, image.dtype)
 

@@ -158,6 +158,8 @@ def _needed(statistics, field: str, option: str, shape: tuple):
         )
     value = _checks.real_array(value, f"statistics.{field}").astype(jnp.float32)
     _checks.finite_if_concrete(value, f"statistics.{field}")
+    if field == "std" and not _checks.is_traced(value) and bool(jnp.any(value < 0)):
+        raise ValueError(f"statistics.std must be >= 0. Received: statistics.std={_checks.short_repr(value)}")
     if field == "principal_components":
         d = math.prod(shape[-3:])
         ok = value.shape == (d, d)

@@ -115,12 +115,12 @@ def _uniform_index(u, n):
 def _square_side(size, short_side: int) -> int:
     """Cutout's side in pixels: an int is pixels, a float in (0, 1] a fraction of the short side."""
     if not isinstance(size, (bool, np.bool_)):
-        if isinstance(size, (int, np.integer)) and size >= 1:
+        if isinstance(size, (int, np.integer)) and 1 <= size <= _checks.MAX_PIXELS:
             return int(size)
         if isinstance(size, (float, np.floating)) and 0.0 < size <= 1.0:
             return max(1, round(size * short_side))
     raise ValueError(
-        f"size must be an int >= 1 (pixels) or a float in (0, 1] (fraction of min(H, W)). "
+        f"size must be an int in [1, {_checks.MAX_PIXELS}] (pixels) or a float in (0, 1] (fraction of min(H, W)). "
         f"Received: size={_checks.short_repr(size)}"
     )
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import inspect
 import difflib
 import warnings
 from collections.abc import Callable
@@ -257,7 +258,7 @@ def blur(sigma_range, *, truncate=4.0) -> Augmentation:
 
     The kernel has 2 * int(truncate * max_sigma + 0.5) + 1 taps per axis; see `jaxaug.gaussian_blur`.
     """
-    max_sigma = _checks.fixed_or_range(sigma_range, "sigma_range")[1]
+    max_sigma = _checks.fixed_or_range(sigma_range, "sigma_range", maximum=filters.MAX_RADIUS)[1]
     return _pixel(lambda key, shape: filters.sample_gaussian_blur(key, sigma_range), filters.gaussian_blur,
                   max_sigma=max_sigma, truncate=truncate)
 
@@ -330,6 +331,11 @@ class Augmenter:
         if not isinstance(self.augmentation, Augmentation):
             raise TypeError(f"augmentation must be an Augmentation (e.g. from chain). "
                             f"Received: augmentation={_checks.short_repr(self.augmentation)}")
+        for field in ("sample", "matrix", "apply"):
+            fn = getattr(self.augmentation, field)
+            if not callable(fn) and not (field != "sample" and fn is None):
+                raise TypeError(f"augmentation.{field} must be a function{' or None' if field != 'sample' else ''}. "
+                                f"Received: augmentation.{field}={_checks.short_repr(fn)}")
         warp.check_options(self.order, self.fill_mode, self.cval)
         # jax.jit hashes the Augmenter: keep every field a hashable Python value.
         object.__setattr__(self, "cval", _checks.static_float(self.cval, "cval"))
@@ -337,6 +343,9 @@ class Augmenter:
         if self.value_range is not None:
             object.__setattr__(self, "value_range", _images.value_range(jnp.float32, self.value_range))
         if self.dtype is not None:
+            if not isinstance(self.dtype, (str, type, np.dtype)):
+                raise TypeError(f"dtype must be a dtype or its name, e.g. 'float32'. "
+                                f"Received: dtype={_checks.short_repr(self.dtype)}")
             try:
                 dtype = jnp.dtype(self.dtype)
             except TypeError as err:
@@ -363,9 +372,13 @@ class Augmenter:
         """
         images = _images.check_image(images, "images", ndims=(4,))
         expected = jax.eval_shape(self.sample, jax.random.key(0), images)
-        got = jax.tree.map(lambda x: jax.ShapeDtypeStruct(jnp.shape(x), jnp.result_type(x)), params)
-        if jax.tree.structure(got) != jax.tree.structure(expected) or any(
-                a.shape != b.shape for a, b in zip(jax.tree.leaves(got), jax.tree.leaves(expected), strict=True)):
+        want, want_tree = jax.tree.flatten(expected)
+        leaves, tree = jax.tree.flatten(params)
+        try:
+            shapes = [_checks.real_array(x, "params", allow_bool=True).shape for x in leaves]
+        except TypeError:
+            shapes = None
+        if tree != want_tree or shapes != [w.shape for w in want]:
             raise ValueError(f"params must be what this Augmenter's sample() returns for these images: "
                              f"{_checks.short_repr(jax.tree.map(lambda a: a.shape, expected), 300)}. "
                              f"Received: params={_checks.short_repr(jax.tree.map(jnp.shape, params), 300)}")
@@ -505,11 +518,27 @@ _SLOTS = {
 }
 
 
-def _is_off(value) -> bool:
+def _is_off(name: str, value) -> bool:
+    """Whether option `name` is off: at its default's kind of "off" (False, None or a numeric 0).
+
+    Only that kind counts: `horizontal_flip=0` or `rotation_range=None` is a mistake, which
+    the option's own check then names, not a silent "off".
+    """
     if _checks.is_traced(value):
-        raise TypeError(f"augmenter options must be static Python values, not traced ones. "
-                        f"Received: {_checks.short_repr(value)}")
-    return value is None or value is False or (np.ndim(value) == 0 and not isinstance(value, str) and value == 0)
+        raise TypeError(f"augmenter option {name} must be a static Python value, not a traced one. "
+                        f"Received: {name}={_checks.short_repr(value)}")
+    default = _DEFAULTS[name]
+    if isinstance(default, bool):
+        with _naming(name):
+            _checks.check_bool(value, name)
+        return not value
+    if value is None:
+        return default is None or name == "rescale"
+    if isinstance(value, (bool, np.bool_, str, bytes)) or np.ndim(value) != 0:
+        return False
+    if default is None and name != "rescale":  # a (lo, hi) option is off only at None; rescale=0 is Keras' "none"
+        return False
+    return value == 0
 
 
 def _check_companions(*, isotropic_zoom, salt_vs_pepper, cutout_probability) -> None:
@@ -633,7 +662,10 @@ def augmenter(
                                 featurewise_center=featurewise_center,
                                 featurewise_std_normalization=featurewise_std_normalization,
                                 zca_whitening=zca_whitening)
-    if not all(_is_off(v) for v in norm.values()):
+    if statistics is not None and not isinstance(statistics, normalize.Statistics):
+        raise TypeError(f"augmenter option statistics must be a jaxaug.Statistics (from jaxaug.fit) or None. "
+                        f"Received: statistics={_checks.short_repr(statistics)}")
+    if not all([_is_off(name, v) for name, v in norm.items()]):
         with _naming("statistics (from jaxaug.fit) or the normalisation options"):
             pieces["standardize"] = standardize(statistics, **norm)
         dtype = jnp.float32 if dtype is None else dtype
@@ -659,7 +691,7 @@ def _pieces(*, rotation_range=0.0, width_shift_range=0.0, height_shift_range=0.0
     geometric = dict(rotation_range=rotation_range, width_shift_range=width_shift_range,
                      height_shift_range=height_shift_range, shear_range=shear_range, zoom_range=zoom_range,
                      horizontal_flip=horizontal_flip, vertical_flip=vertical_flip)
-    if not all(_is_off(v) for v in geometric.values()):
+    if not all([_is_off(name, v) for name, v in geometric.items()]):
         with _naming("rotation_range, width_shift_range, height_shift_range, shear_range, zoom_range, "
                      "horizontal_flip, vertical_flip or isotropic_zoom"):
             pieces["affine"] = affine(**geometric, isotropic_zoom=isotropic_zoom)
@@ -685,7 +717,7 @@ def _pieces(*, rotation_range=0.0, width_shift_range=0.0, height_shift_range=0.0
         "random_erasing": (random_erasing_probability, lambda p: random_erasing(probability=p)),
     }
     for name, (value, make) in optional.items():
-        if not _is_off(value):
+        if not _is_off(options[name].split(" or ")[0], value):
             with _naming(options[name]):
                 pieces[name] = make(value)
     return pieces
@@ -714,6 +746,9 @@ def _keras_normalisation(**flags):
         ("samplewise_std_normalization", "samplewise_center", True,
          "samplewise_std_normalization needs samplewise_center: turning it on"),
     ]
+    for name, value in flags.items():
+        if name != "rescale":
+            _is_off(name, value)  # checks the flag is a bool
     for cause, flag, value, message in rules:
         if flags[cause] and flags[flag] != value:
             warnings.warn(f"augmenter: {message}, as Keras' ImageDataGenerator does.", stacklevel=3)
@@ -722,3 +757,4 @@ def _keras_normalisation(**flags):
 
 
 _OPTION_NAMES = tuple(augmenter.__code__.co_varnames[: augmenter.__code__.co_kwonlyargcount])
+_DEFAULTS = {name: p.default for name, p in inspect.signature(augmenter).parameters.items() if name != "unknown"}

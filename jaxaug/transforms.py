@@ -160,7 +160,7 @@ def sample_crop(key, padding):
     random crop of the original size" (pad-and-crop), done in the one warp.
     """
     _checks.check_key(key)
-    _checks.check_int(padding, "padding", 0)
+    _checks.check_int(padding, "padding", 0, _checks.MAX_PIXELS)
     d = jax.random.randint(key, (2,), -padding, padding + 1).astype(jnp.float32)
     return {"dy": d[0], "dx": d[1]}
 
@@ -224,7 +224,8 @@ def random_rotation(key, image, max_degrees, *, order=1, fill_mode="nearest", cv
 def random_shift(key, image, *, height_shift_range=0.0, width_shift_range=0.0, order=1, fill_mode="nearest",
                  cval=0.0):
     """Translates `image` with Keras' shift-range rules (see `sample_shift`)."""
-    params = sample_shift(key, jnp.shape(image)[-3:], height_shift_range=height_shift_range,
+    image = _images.check_image(image, ndims=(3, 4))
+    params = sample_shift(key, image.shape[-3:], height_shift_range=height_shift_range,
                           width_shift_range=width_shift_range)
     return translate(image, **params, order=order, fill_mode=fill_mode, cval=cval)
 

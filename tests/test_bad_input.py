@@ -98,6 +98,48 @@ CASES = {
                            ["max_degrees", "static"]),
     "apply wrong params": (lambda: jaxaug.augmenter(horizontal_flip=True).apply({"brightness": 1.0}, IMGS),
                            ValueError, ["params", "sample()"]),
+    "apply string params": (lambda: jaxaug.augmenter(horizontal_flip=True).apply("abc", IMGS), ValueError,
+                            ["params"]),
+    # the second probe: Python ints beyond int32 must not wrap to small values
+    "erase top 2**40": (lambda: jaxaug.erase(IMG, 2**40, 0, 2, 2), ValueError, ["top", "32-bit"]),
+    "erase value 2**40": (lambda: jaxaug.erase(IMG, 0, 0, 2, 2, value=2**40), ValueError, ["value"]),
+    "noise 2**40": (lambda: noise.add_noise(IMG, 2**40), ValueError, ["noise"]),
+    "lam 2**40": (lambda: mixing.mix(IMGS, CLASSES, CLASSES, 2**40, num_classes=4), ValueError, ["lam"]),
+    "mean 2**40": (lambda: normalize.standardize(IMG, normalize.Statistics(mean=2**40), featurewise_center=True),
+                   ValueError, ["statistics.mean"]),
+    "shift range 2**40": (lambda: geometry.sample_affine(KEY, (8, 8), width_shift_range=2**40), ValueError,
+                          ["width_shift_range", str(2**40)]),
+    "padding 2**40": (lambda: transforms.sample_crop(KEY, 2**40), ValueError, ["padding"]),
+    "cutout 2**40": (lambda: jp.cutout(2**40), ValueError, ["size"]),
+    "num_classes 2**40": (lambda: mixing.mixup(KEY, IMGS, CLASSES, num_classes=2**40), ValueError, ["num_classes"]),
+    "blur range 2**40": (lambda: filters.random_gaussian_blur(KEY, IMG, 2**40), ValueError, ["sigma_range"]),
+    # documented ranges of values that may be traced, checked when concrete
+    "brightness -1": (lambda: jaxaug.adjust_brightness(IMG, -1.0), ValueError, ["factor", "-1.0"]),
+    "grayscale weight 8.5": (lambda: jaxaug.blend_grayscale(IMG, 8.5), ValueError, ["weight", "8.5"]),
+    "hsv exponent 0": (lambda: jaxaug.adjust_hsv_contrast(IMG, 0.0, 1.0), ValueError, ["saturation_exponent"]),
+    "noise nan": (lambda: noise.add_noise(IMG, NAN), ValueError, ["noise", "finite"]),
+    "zoom 0": (lambda: transforms.zoom(IMG, 0.0), ValueError, ["zy", "> 0"]),
+    "affine zoom 0": (lambda: geometry.affine_matrix((8, 8), zoom=np.zeros(2)), ValueError, ["zoom[0]"]),
+    "std -1": (lambda: normalize.standardize(IMG, normalize.Statistics(std=-1.0),
+                                             featurewise_std_normalization=True), ValueError, ["statistics.std"]),
+    "salt number": (lambda: noise.apply_salt_and_pepper(IMG, -1.0, False), TypeError, ["salt", "bool"]),
+    # options that were silently "off" or named another argument
+    "statistics string": (lambda: jaxaug.augmenter(statistics="abc"), TypeError, ["statistics", "'abc'"]),
+    "flip 0": (lambda: jaxaug.augmenter(horizontal_flip=0), TypeError, ["horizontal_flip", "0"]),
+    "rotation None": (lambda: jaxaug.augmenter(rotation_range=None), TypeError, ["rotation_range", "None"]),
+    "normalisation flag array": (lambda: jaxaug.augmenter(zca_whitening=np.zeros(2)), TypeError, ["zca_whitening"]),
+    "dtype number": (lambda: jaxaug.Augmenter(jp.flip(), dtype=np.float64(1e39)), TypeError, ["dtype"]),
+    "fill_mode array": (lambda: jaxaug.affine_warp(IMG, EYE, fill_mode=np.zeros(2)), ValueError, ["fill_mode"]),
+    "piece not callable": (lambda: jaxaug.Augmenter(jp.Augmentation(sample="x")), TypeError,
+                           ["augmentation.sample"]),
+    "random_shift image": (lambda: transforms.random_shift(KEY, None, width_shift_range=0.1), TypeError,
+                           ["image", "None"]),
+    "affine rotation string": (lambda: geometry.affine_matrix((8, 8), rotation="x"), TypeError, ["rotation"]),
+    "affine flip string": (lambda: geometry.affine_matrix((8, 8), horizontal_flip="x"), TypeError,
+                           ["horizontal_flip"]),
+    "traced option named": (lambda: jax.jit(lambda r: jaxaug.augmenter(shear_range=r))(10.0), TypeError,
+                            ["shear_range"]),
+    "rgb_to_hsv None": (lambda: jaxaug.rgb_to_hsv(None), TypeError, ["rgb", "None"]),
 }
 
 
@@ -109,6 +151,13 @@ def test_bad_input_names_the_argument_and_value(case):
     message = str(info.value)
     for word in words:
         assert word in message, f"{word!r} not in {message!r}"
+
+
+def test_angles_beyond_a_turn_are_reduced_before_float32():
+    # 2**40 degrees is 16 degrees past a whole number of turns, but float32 rounds it to a multiple
+    # of 2**17, which rotated by nothing; reduced in float64 first, it turns by 16 degrees.
+    np.testing.assert_array_equal(geometry.rotation_matrix(2**40), geometry.rotation_matrix(16.0))
+    np.testing.assert_array_equal(geometry.rotation_matrix(-(2**31) - 16), geometry.rotation_matrix(-144.0))
 
 
 def test_traced_values_are_checked_for_dtype_not_value():
