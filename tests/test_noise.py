@@ -159,6 +159,22 @@ def test_gaussian_sigma_is_uniform_per_image_and_noise_is_normal():
     np.testing.assert_allclose(np.sqrt(np.mean(fixed**2, axis=(1, 2, 3))), 0.1, rtol=0.06)
 
 
+def test_hashed_pixel_normals_are_normal_and_uncorrelated_across_pixels_and_images():
+    # The per-pixel numbers come from a hash keyed per image (not threefry): check the law on
+    # 1.5 million values, and correlation between neighbouring pixels, channels and images whose
+    # keys differ in one fold_in index (the pipeline's per-example keys). With n samples an
+    # independent pair has |r| ~ 1/sqrt(n): 5 of those is the bound (a 5-sigma event).
+    keys = jax.vmap(jax.random.fold_in, in_axes=(None, 0))(jax.random.key(7), jnp.arange(500))
+    z = np.asarray(jax.jit(jax.vmap(lambda k: noise.sample_gaussian_noise(k, BIG, 1.0)["noise"]))(keys))
+    flat = z.reshape(len(keys), -1)
+    assert scipy.stats.kstest(flat.ravel(), "norm").pvalue > 1e-3
+    assert abs(flat.mean()) < 5 / np.sqrt(flat.size) and abs(flat.std() - 1) < 5 / np.sqrt(2 * flat.size)
+    for a, b in ((flat[:, :-1], flat[:, 1:]), (z[..., 0], z[..., 1]), (flat[:-1], flat[1:])):
+        assert abs(np.corrcoef(a.ravel(), b.ravel())[0, 1]) < 5 / np.sqrt(a.size)
+    # The same key gives the same bits (integer hashing): bitwise reproducible.
+    np.testing.assert_array_equal(noise.sample_gaussian_noise(keys[3], BIG, 1.0)["noise"], z[3])
+
+
 @pytest.mark.parametrize("amount, salt_vs_pepper", [(0.3, 0.5), (0.1, 0.8), (1.0, 0.25)])
 def test_salt_and_pepper_fractions(amount, salt_vs_pepper):
     h, w = 64, 64

@@ -1,0 +1,185 @@
+"""The speed floors of jaxaug, measured in one run: ratio, floor, pass or fail.
+
+Every line compares systems timed in the same interleaved rounds (median img/s), so a
+noisy machine slows them alike. CPU figures move between machines: the report names the
+CPU, the jax version and the commit. About 2-3 minutes on 2 CPU cores.
+
+    python benchmarks/check.py                      # prints the table
+    python benchmarks/check.py --out benchmarks/results/check-cpu.json
+
+Floors (issue 16):
+* warp: `affine_warp` >= 1.0x the faster of `map_coordinates` (vmapped over channels)
+  and a plain four-`take` warp, at 128x32x32x3 and 32x224x224x3, float32 and uint8;
+* warp: >= 1.0x OpenCV `warpAffine` (one call per image, same threads) at 32x224x224x3 uint8;
+* pipeline: `augmenter` with every colour, noise and blur op <= 3x the bare warp,
+  the full ImageDataGenerator option set <= 1.2x;
+* memory: compiled temp memory of the every-op `augmenter` <= 3x the batch in float32.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import platform
+import statistics
+import subprocess
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from bench_augment import EVERY_OP, FULL_IDG, bare_warp
+from bench_warp import map_coordinates_vmap, random_matrices
+from common import Call, time_calls, time_systems
+
+import jaxaug
+
+SHAPES = ((128, 32, 32, 3), (32, 224, 224, 3))
+
+
+def cpu() -> dict:
+    """Model name and family from /proc/cpuinfo (what `lscpu` shows), where there is one."""
+    info = {}
+    path = pathlib.Path("/proc/cpuinfo")
+    for line in path.read_text().splitlines() if path.exists() else []:
+        key, _, value = line.partition(":")
+        if key.strip() in ("model name", "cpu family", "model") and key.strip() not in info:
+            info[key.strip()] = value.strip()
+    return info or {"processor": platform.processor()}
+
+
+def commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def four_take_warp(key, images):
+    """The plainest sound warp: coordinates materialised, clamped, four `jnp.take`s of (H*W, C) rows."""
+    n, h, w, c = images.shape
+    ms = random_matrices(key, n, (h, w))
+
+    def one(image, m):
+        rows = jnp.arange(h, dtype=jnp.float32)[:, None]
+        cols = jnp.arange(w, dtype=jnp.float32)[None, :]
+        y, x = jax.lax.optimization_barrier((m[0, 0] * rows + m[0, 1] * cols + m[0, 2],
+                                             m[1, 0] * rows + m[1, 1] * cols + m[1, 2]))
+        y, x = jnp.clip(y, 0, h - 1), jnp.clip(x, 0, w - 1)
+        y0, x0 = jnp.floor(y), jnp.floor(x)
+        fy, fx = (y - y0)[..., None], (x - x0)[..., None]
+        iy0, ix0 = y0.astype(jnp.int32), x0.astype(jnp.int32)
+        iy1, ix1 = jnp.minimum(iy0 + 1, h - 1), jnp.minimum(ix0 + 1, w - 1)
+        flat = image.reshape(h * w, c)
+        take = lambda iy, ix: jnp.take(flat, iy * w + ix, axis=0).astype(jnp.float32)  # noqa: E731
+        top = take(iy0, ix0) * (1 - fx) + take(iy0, ix1) * fx
+        bottom = take(iy1, ix0) * (1 - fx) + take(iy1, ix1) * fx
+        return top * (1 - fy) + bottom * fy
+
+    out = jax.vmap(one)(images, ms)
+    return jnp.round(out).astype(images.dtype) if images.dtype == jnp.uint8 else out
+
+
+def jaxaug_warp(key, images):
+    return jaxaug.affine_warp(images, random_matrices(key, images.shape[0], images.shape[1:3]))
+
+
+def batch(shape, dtype):
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, shape).astype(np.uint8) if dtype == "uint8" else rng.random(shape, np.float32)
+    return jnp.asarray(x)
+
+
+def floor_line(name, ratio, floor, higher_is_better=True):
+    ok = ratio >= floor if higher_is_better else ratio <= floor
+    sign = ">=" if higher_is_better else "<="
+    return {"check": name, "ratio": round(ratio, 3), "floor": f"{sign} {floor}", "pass": bool(ok)}
+
+
+def warp_checks(rounds, min_time):
+    lines = []
+    for shape in SHAPES:
+        for dtype in ("float32", "uint8"):
+            images = batch(shape, dtype)
+            systems = {"jaxaug": jaxaug_warp, "map_coordinates": map_coordinates_vmap, "four take": four_take_warp}
+            _, rates = time_systems(systems, images, rounds, min_time)
+            med = {k: statistics.median(v) for k, v in rates.items()}
+            best = max(med["map_coordinates"], med["four take"])
+            label = f"warp {'x'.join(map(str, shape))} {dtype}: vs faster of map_coordinates / four take"
+            lines.append(floor_line(label, med["jaxaug"] / best, 1.0) | {"img_per_s": med})
+    return lines
+
+
+def opencv_check(rounds, min_time):
+    try:
+        import cv2
+    except ImportError:
+        return [{"check": "warp vs OpenCV warpAffine", "skipped": "opencv-python-headless is not installed"}]
+    shape = SHAPES[1]
+    images = batch(shape, "uint8")
+    host = np.asarray(images)
+    ms = np.asarray(random_matrices(jax.random.key(0), shape[0], shape[1:3]))
+    # cv2 takes the pull map in (x, y) order with WARP_INVERSE_MAP: swap rows and columns.
+    cv_ms = [m[[1, 0]][:, [1, 0, 2]] for m in ms]
+    warp = jax.jit(lambda x, m: jaxaug.affine_warp(x, m))
+    jms = jnp.asarray(ms)
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    size = (shape[2], shape[1])
+
+    def opencv(_):
+        return [cv2.warpAffine(img, m, size, flags=flags, borderMode=cv2.BORDER_REPLICATE)
+                for img, m in zip(host, cv_ms, strict=True)]
+
+    calls = {"jaxaug": Call(lambda _: warp(images, jms), jax.block_until_ready), "opencv": Call(opencv)}
+    # The same work: OpenCV's fixed-point bilinear weights agree with ours to a few levels.
+    diff = np.abs(np.asarray(calls["jaxaug"].run(0), np.int16) - np.asarray(calls["opencv"].run(0), np.int16))
+    assert diff.max() <= 3, f"OpenCV and jaxaug disagree by {diff.max()} levels: not the same warp"
+    _, rates = time_calls(calls, shape[0], rounds, min_time)
+    med = {k: statistics.median(v) for k, v in rates.items()}
+    return [floor_line(f"warp {'x'.join(map(str, shape))} uint8: vs OpenCV warpAffine ({cv2.getNumThreads()} threads)",
+                       med["jaxaug"] / med["opencv"], 1.0) | {"img_per_s": med}]
+
+
+def pipeline_checks(rounds, min_time):
+    lines = []
+    for shape in SHAPES:
+        images = batch(shape, "uint8")
+        systems = {"bare": bare_warp, "full IDG": jaxaug.augmenter(**FULL_IDG),
+                   "every op": jaxaug.augmenter(**EVERY_OP)}
+        _, rates = time_systems(systems, images, rounds, min_time)
+        med = {k: statistics.median(v) for k, v in rates.items()}
+        name = "x".join(map(str, shape))
+        lines.append(floor_line(f"augmenter {name} uint8: full IDG time / bare warp", med["bare"] / med["full IDG"],
+                                1.2, higher_is_better=False) | {"img_per_s": med})
+        lines.append(floor_line(f"augmenter {name} uint8: every op time / bare warp", med["bare"] / med["every op"],
+                                3.0, higher_is_better=False))
+        temp = jax.jit(jaxaug.augmenter(**EVERY_OP)).lower(jax.random.key(0), images).compile().memory_analysis()
+        lines.append(floor_line(f"memory {name}: every-op temp bytes / batch float32 bytes",
+                                temp.temp_size_in_bytes / (np.prod(shape) * 4), 3.0, higher_is_better=False))
+    return lines
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--rounds", type=int, default=7)
+    p.add_argument("--min-time", type=float, default=0.15, help="seconds per system per round")
+    p.add_argument("--out", default=None, help="also write the report as JSON here")
+    args = p.parse_args()
+    lines = warp_checks(args.rounds, args.min_time)
+    lines += opencv_check(args.rounds, args.min_time)
+    lines += pipeline_checks(args.rounds, args.min_time)
+    report = {"cpu": cpu(), "jax": jax.__version__, "backend": jax.default_backend(), "commit": commit(),
+              "rounds": args.rounds, "checks": lines}
+    print(f"{report['cpu']} | jax {report['jax']} ({report['backend']}) | commit {report['commit']}")
+    for line in lines:
+        verdict = "skipped: " + line["skipped"] if "skipped" in line else (
+            f"{line['ratio']:>7.3f}  {line['floor']:<7}  {'pass' if line['pass'] else 'FAIL'}")
+        print(f"{line['check']:<78} {verdict}")
+    if args.out:
+        pathlib.Path(args.out).write_text(json.dumps(report, indent=1))
+        print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
