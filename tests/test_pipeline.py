@@ -266,3 +266,25 @@ def test_bad_key_and_pieces():
         jp.augmenter(**IDG)(0, batch(2))
     with pytest.raises(TypeError, match="pieces"):
         jp.chain(jp.rotation(3), "flip")
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_consecutive_hsv_ops_share_one_round_trip_and_match_the_ops_one_by_one(dtype):
+    # saturation, hue and HSV contrast are consecutive in augmenter's order: one RGB -> HSV -> RGB.
+    options = dict(saturation_range=(0.5, 1.5), hue_range=0.2, hsv_contrast_range=(0.25, 4.0))
+    augment = jp.augmenter(**options)
+    x, key = batch(6, (12, 12), dtype), jax.random.key(9)
+    params = augment.sample(key, x)
+    out = np.asarray(jax.jit(augment)(key, x), np.float64)
+    vr = (0.0, 255.0) if dtype == np.uint8 else (0.0, 1.0)
+    one_by_one = x.astype(np.float32)
+    for name, op in (("saturation", color.adjust_saturation), ("hue", color.adjust_hue),
+                     ("hsv_contrast", color.adjust_hsv_contrast)):
+        one_by_one = jax.vmap(lambda img, p, op=op: op(img, **p, value_range=vr))(one_by_one, params[name])
+    expected = np.asarray(one_by_one, np.float64)
+    # The skipped HSV -> RGB -> HSV trips are identities up to float32 rounding (a few ulps of
+    # values in [0, 1], amplified by exponents up to 4): 1e-4 of the range; uint8 rounds either way.
+    if dtype == np.uint8:
+        assert np.abs(out - np.clip(np.round(expected), 0, 255)).max() <= 1
+    else:
+        np.testing.assert_allclose(out, expected, atol=1e-4)
