@@ -56,7 +56,8 @@ def _fold(v, size: int, mode: str):
 def _tap_index(i, size: int, mode: str):
     """Integer tap in [-1, size] -> valid index; the edge taps follow the fill mode."""
     if mode == "wrap":
-        return jnp.where(i >= size, i - size, jnp.where(i < 0, i + size, i))
+        # The clip only matters for a NaN coordinate, whose integer is arbitrary: keep it in range.
+        return jnp.clip(jnp.where(i >= size, i - size, jnp.where(i < 0, i + size, i)), 0, size - 1)
     # reflect repeats the edge pixel; for the other modes a tap beyond the edge has
     # weight zero, so any valid index will do.
     return jnp.clip(i, 0, size - 1)
@@ -85,8 +86,8 @@ def _warp_one(image, matrix, cval, order: int, mode: str):
     flat = image.reshape(h * w, image.shape[-1])
 
     def gather(row_index, col_index):
-        # Indices are in range by construction; "clip" also keeps a NaN coordinate's index in it.
-        return flat.at[row_index * w + col_index].get(mode="clip").astype(jnp.float32)
+        # `_tap_index` puts every index in range, a NaN coordinate's too: no bounds check needed.
+        return flat.at[row_index * w + col_index].get(mode="promise_in_bounds").astype(jnp.float32)
 
     if order == 0:
         iy = _tap_index(jnp.floor(y + 0.5).astype(jnp.int32), h, mode)

@@ -233,3 +233,16 @@ def test_any_options_give_a_valid_batch_or_a_named_error(options, shape, dtype, 
     # Pixels stay in the value range, or take the fill value under fill_mode="constant".
     cval = float(options.get("cval") or 0.0)
     assert min(0.0, cval) <= out.min() and out.max() <= max(high, cval)
+
+
+@pytest.mark.parametrize("fill_mode", jaxaug.FILL_MODES)
+@pytest.mark.parametrize("order", [0, 1])
+def test_a_traced_nan_matrix_stays_in_bounds_and_leaves_the_other_images_alone(fill_mode, order):
+    # The warp gathers with indices it promises are in range; a NaN coordinate's integer is
+    # arbitrary, so _tap_index must bring it into range too (else the gather reads out of bounds).
+    images = np.random.default_rng(2).integers(0, 256, (3, 8, 8, 3)).astype(np.uint8)
+    ms = np.stack([np.full((3, 3), np.nan, np.float32), EYE, np.asarray(geometry.rotation_matrix(30.0))])
+    warp = jax.jit(lambda x, m: jaxaug.affine_warp(x, m, order=order, fill_mode=fill_mode))
+    out = np.asarray(warp(images, ms))
+    for i in (1, 2):
+        np.testing.assert_array_equal(out[i], np.asarray(warp(images[i:i + 1], ms[i:i + 1]))[0])
