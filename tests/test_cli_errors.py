@@ -12,12 +12,12 @@ import shutil
 import subprocess
 import sys
 import tarfile
-import tempfile
 import zipfile
 
 import numpy as np
 import pytest
 import test_example
+from _unwritable import deny_mkstemp
 from PIL import Image
 
 from jaxaug.data import cifar10
@@ -119,18 +119,6 @@ def _flags(fake_cifar, tmp_path, *extra):
             "--out", str(tmp_path / "out"), *extra]
 
 
-def _unwritable(monkeypatch, folder):
-    """No file can be created in `folder` (chmod does not stop root, which runs these tests on some machines)."""
-    real = tempfile.mkstemp
-
-    def mkstemp(*args, dir=None, **kwargs):
-        if dir is not None and os.path.abspath(dir) == os.path.abspath(folder):
-            raise PermissionError(13, "Permission denied", os.path.join(dir, "probe"))
-        return real(*args, dir=dir, **kwargs)
-
-    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
-
-
 # --- examples/cifar_flax.py: flags -----------------------------------------------------------------------
 
 BAD_FLAGS = [  # (flags, what the error line must say: the flag and the value)
@@ -190,7 +178,7 @@ def test_output_folders_are_checked_before_any_work(flag, where, example, fake_c
         "unwritable": (locked, f"no file can be created in {locked} (Permission denied)"),
         "inside unwritable": (locked / "new" / "run", f"no file can be created in {locked} (Permission denied)"),
     }[where]
-    _unwritable(monkeypatch, locked)
+    deny_mkstemp(monkeypatch, locked)
     flags = _flags(fake_cifar, tmp_path)
     flags[flags.index(flag) + 1] = str(path)
     with pytest.raises(SystemExit) as info:
@@ -228,7 +216,7 @@ def test_the_default_out_is_checked_too(example, fake_cifar, tmp_path, capsys, m
 
 def test_a_read_only_data_dir_holding_prepared_data_is_accepted(example, fake_cifar, tmp_path, monkeypatch):
     cifar10.prepare(fake_cifar / "cifar10", data_dir=tmp_path / "tfds")
-    _unwritable(monkeypatch, tmp_path / "tfds")
+    deny_mkstemp(monkeypatch, tmp_path / "tfds")
     args = example.parse_args(_flags(fake_cifar, tmp_path))
     assert len(example.load_data(example.make_config(args)).train_rows) == 64
 
@@ -302,7 +290,7 @@ def test_data_command_line_bad_paths(where, fake_cifar, tmp_path, capsys, monkey
         data_dir = str(tmp_path / "file") + ("/tfds" if where == "under a file" else "")
         message = f"{tmp_path / 'file'} is not a folder"
     elif where == "unwritable":
-        _unwritable(monkeypatch, tmp_path)
+        deny_mkstemp(monkeypatch, tmp_path)
         message = f"no file can be created in {tmp_path} (Permission denied)"
     else:
         data_dir, message = "", "data_dir must be a folder's path, not empty"

@@ -14,12 +14,12 @@ import pickle
 import re
 import shutil
 import tarfile
-import tempfile
 import zipfile
 
 import numpy as np
 import pytest
 import tensorflow_datasets as tfds
+from _unwritable import deny_mkstemp
 from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
@@ -354,18 +354,6 @@ def _fail_to_read(monkeypatch):
     monkeypatch.setattr(cifar10.sources, "open_source", never)
 
 
-def _read_only(monkeypatch, folder):
-    """Files cannot be created in `folder` (chmod does not stop root, which runs these tests on some machines)."""
-    real = tempfile.mkstemp
-
-    def mkstemp(*args, dir=None, **kwargs):
-        if dir is not None and os.path.abspath(dir) == os.path.abspath(folder):
-            raise PermissionError(13, "Permission denied", os.path.join(dir, "probe"))
-        return real(*args, dir=dir, **kwargs)
-
-    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
-
-
 @pytest.mark.parametrize("where", ["a file", "under a file", "read-only", "inside read-only"])
 def test_data_dir_must_be_writable_before_anything_is_read(where, sources, tmp_path, monkeypatch):
     (tmp_path / "file").write_text("x")
@@ -375,7 +363,7 @@ def test_data_dir_must_be_writable_before_anything_is_read(where, sources, tmp_p
         "read-only": (tmp_path, PermissionError, f"no file can be created in {tmp_path} .Permission denied"),
         "inside read-only": (tmp_path / "new" / "tfds", PermissionError, f"created in {tmp_path} "),
     }[where]
-    _read_only(monkeypatch, tmp_path)
+    deny_mkstemp(monkeypatch, tmp_path)
     _fail_to_read(monkeypatch)
     for check in (lambda: cifar10.load(sources["zip-with-root"], data_dir=data_dir),
                   lambda: cifar10.check_data_dir(data_dir)):
@@ -386,7 +374,7 @@ def test_data_dir_must_be_writable_before_anything_is_read(where, sources, tmp_p
 
 def test_a_read_only_data_dir_with_the_prepared_copy_is_fine(sources, tmp_path, monkeypatch):
     cifar10.prepare(sources["folder"], data_dir=tmp_path)
-    _read_only(monkeypatch, tmp_path)
+    deny_mkstemp(monkeypatch, tmp_path)
     assert cifar10.check_data_dir(tmp_path) == str(tmp_path)
     assert len(cifar10.load(sources["folder"], data_dir=tmp_path).train_images) == 30
     _fail_to_read(monkeypatch)

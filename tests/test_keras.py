@@ -8,6 +8,7 @@ import warnings
 import jax
 import numpy as np
 import pytest
+from _unwritable import deny_os_open
 from PIL import Image
 from scipy import stats
 
@@ -560,14 +561,7 @@ def test_a_missing_save_to_dir_is_a_file_not_found_error(tmp_path):
 
 
 def test_an_unwritable_save_to_dir_fails_before_any_batch(tmp_path, monkeypatch):
-    real_open = os.open
-
-    def read_only(path, *args, **kwargs):
-        if os.fspath(path).startswith(str(tmp_path)):
-            raise PermissionError(13, "Permission denied")
-        return real_open(path, *args, **kwargs)
-
-    monkeypatch.setattr(os, "open", read_only)
+    deny_os_open(monkeypatch, tmp_path)
     with pytest.raises(ValueError, match="save_to_dir cannot be written: Permission denied.*save_to_dir="):
         ImageDataGenerator().flow(X, save_to_dir=str(tmp_path))
 

@@ -1,9 +1,9 @@
-import os
 import re
 
 import jax
 import numpy as np
 import pytest
+from _unwritable import deny_os_open
 from PIL import Image
 
 import jaxaug
@@ -111,14 +111,7 @@ def test_refused_commands_print_one_line_naming_the_flag_before_any_work(tmp_pat
 
 
 def test_an_unwritable_output_folder_is_refused_before_any_work(tmp_path, capsys, no_work, monkeypatch):
-    real_open = os.open
-
-    def read_only(path, *args, **kwargs):
-        if os.fspath(path).startswith(str(tmp_path)):
-            raise PermissionError(13, "Permission denied")
-        return real_open(path, *args, **kwargs)
-
-    monkeypatch.setattr(os, "open", read_only)
+    deny_os_open(monkeypatch, tmp_path)
     assert preview.main(["-o", str(tmp_path / "p.png")]) == 2
     err = capsys.readouterr().err
     assert re.fullmatch(r"error: -o/--output cannot be written: Permission denied in folder .*\n", err)
