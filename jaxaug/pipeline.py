@@ -330,7 +330,8 @@ class Augmenter:
       order: resampling order of the one warp, 0 (nearest) or 1 (bilinear).
       fill_mode, cval: how the warp fills points outside the image (see `affine_warp`).
       mask_cval: the fill value of masks under `fill_mode="constant"` (e.g. an
-        "ignore" label); masks are always resampled with order 0.
+        "ignore" label); masks are always resampled with order 0, in float32, so integer
+        labels must lie within +-2**24 (checked for masks given as numpy arrays or lists).
       value_range: (lo, hi) of the pixel values for the pixel pieces; default (0, 255)
         for uint8 images, (0, 1) for floating ones.
       dtype: output dtype; default: the images' dtype (uint8 is rounded and clipped).
@@ -471,14 +472,14 @@ def _mask_array(masks):
     """Masks as a jax array; integer labels given on the host must survive float32 (and int32) exactly.
 
     A numpy int64 label of 2**40 + 3 would otherwise come back as 3. Labels already on the
-    device are data and are not read back; the same limit applies to them (see `Augmenter`).
+    device (or traced) are data and are not read back; the same limit applies to them.
     """
-    if isinstance(masks, jax.Array):
-        return _checks.real_array(masks, "masks", allow_bool=True)
-    if not hasattr(masks, "dtype") or jnp.ndim(masks) == 0:
-        masks = np.asarray(_checks.real_array(masks, "masks", allow_bool=True))
-    if isinstance(masks, np.ndarray) and masks.dtype.kind in "iu" and masks.size:
-        lo, hi = int(masks.min()), int(masks.max())
+    try:  # anything numpy cannot read as an array is left for real_array to name
+        host = None if isinstance(masks, (jax.Array, str, bytes)) else np.asarray(masks)
+    except (TypeError, ValueError):
+        host = None
+    if host is not None and host.dtype.kind in "iu" and host.size:
+        lo, hi = int(host.min()), int(host.max())
         if max(-lo, hi) > _MASK_LIMIT:
             raise ValueError(f"masks must hold labels of magnitude <= 2**24 (resampled exactly in float32). "
                              f"Received: masks containing {hi if hi > _MASK_LIMIT else lo}")
