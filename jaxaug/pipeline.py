@@ -554,7 +554,7 @@ def _is_off(name: str, value) -> bool:
             _checks.check_bool(value, name)
         return not value
     if value is None:
-        return default is None or name == "rescale"
+        return default is None
     if isinstance(value, (bool, np.bool_, str, bytes)) or np.ndim(value) != 0:
         return False
     if default is None and name != "rescale":  # a (lo, hi) option is off only at None; rescale=0 is Keras' "none"
