@@ -229,7 +229,11 @@ def image_hw(shape, name: str = "shape") -> tuple[int, int]:
 
 def static_range(value, name: str, *, minimum: float | None = None, positive: bool = False) -> tuple[float, float]:
     """Checks a static (lo, hi) pair with lo <= hi (and lo >= minimum / lo > 0); returns floats."""
-    if isinstance(value, (str, bytes)) or np.ndim(value) != 1 or len(value) != 2:
+    try:  # np.ndim raises on ragged nests such as (1, (2, 3))
+        pair = not isinstance(value, (str, bytes)) and np.ndim(value) == 1 and len(value) == 2
+    except (TypeError, ValueError):
+        pair = False
+    if not pair:
         raise ValueError(f"{name} must be a pair (lo, hi). Received: {name}={short_repr(value)}")
     lo, hi = (static_float(v, name) for v in value)
     if lo > hi:

@@ -73,7 +73,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxaug import _checks, _image_files, normalize, pipeline
+from jaxaug import _checks, _image_files, _images, normalize, pipeline
 
 __all__ = ["ImageDataGenerator", "Iterator", "NumpyArrayIterator", "DirectoryIterator", "DataFrameIterator"]
 
@@ -108,12 +108,6 @@ def _check_seed(seed, name: str = "seed"):
     if not 0 <= seed < _SEED_LIMIT:
         raise ValueError(f"{name} must be in [0, 2**32) (numpy's seed range). Received: {name}={seed!r}")
     return int(seed)
-
-
-def _choice(value, name: str, choices) -> None:
-    """`value` is one of `choices` (strings, or None where listed); never compares arrays."""
-    if not (value is None or isinstance(value, str)) or value not in choices:
-        raise ValueError(f"{name} must be one of {tuple(choices)}. Received: {name}={_SHORT(value)}")
 
 
 def _not_bool(value, name: str) -> None:
@@ -193,17 +187,6 @@ def _ndim(value) -> int:
         return -1
 
 
-def _value_range(value_range) -> tuple:
-    """`tuple(value_range)` after checking it is (lo, hi), real numbers finite in float32, lo < hi."""
-    if isinstance(value_range, (str, bytes)) or _ndim(value_range) != 1 or len(value_range) != 2:
-        raise ValueError(f"value_range must be a pair (lo, hi) such as (0, 255). "
-                         f"Received: value_range={_SHORT(value_range)}")
-    lo, hi = (_checks.static_float(v, "value_range") for v in value_range)
-    if not lo < hi:
-        raise ValueError(f"value_range must have lo < hi. Received: value_range={_SHORT(value_range)}")
-    return tuple(value_range)
-
-
 def _statistic(value, name: str):
     """A fitted (or user-set) statistic: None, or real numbers finite in float32."""
     if value is None:
@@ -277,8 +260,8 @@ class ImageDataGenerator:
             raise TypeError(f"ImageDataGenerator got an unknown option {unknown[0]!r}; jaxaug's extras are "
                             f"{', '.join(_EXTRAS)}. Received: {unknown[0]}={extras[unknown[0]]!r}")
         data_format = "channels_last" if data_format is None else data_format
-        _choice(data_format, "data_format", _DATA_FORMATS)
-        _choice(fill_mode, "fill_mode", _KERAS_FILL_MODES + ("mirror",))
+        _checks.check_choice(data_format, "data_format", _DATA_FORMATS)
+        _checks.check_choice(fill_mode, "fill_mode", _KERAS_FILL_MODES + ("mirror",))
         if (isinstance(interpolation_order, (bool, np.bool_)) or not isinstance(interpolation_order, (int, np.integer))
                 or interpolation_order not in (0, 1)):
             raise ValueError(f"interpolation_order must be 0 (nearest) or 1 (bilinear); jaxaug has no higher "
@@ -306,7 +289,9 @@ class ImageDataGenerator:
         _checks.static_float(cval, "cval")
         if rescale is not None:
             _checks.static_float(rescale, "rescale")
-        value_range = _value_range(value_range)
+        _checks.static_range(value_range, "value_range")  # a pair of float32-finite numbers (None is none)
+        _images.value_range(jnp.float32, value_range)  # and lo < hi
+        value_range = tuple(value_range)
         seed = _check_seed(seed)
         self.rotation_range, self.shear_range = rotation_range, shear_range
         self.width_shift_range, self.height_shift_range = width_shift_range, height_shift_range
@@ -873,7 +858,7 @@ def _check_output(image_data_generator, data_format, save_to_dir, save_prefix, s
     if not isinstance(image_data_generator, ImageDataGenerator):
         raise TypeError(f"image_data_generator must be a jaxaug.keras.ImageDataGenerator. "
                         f"Received: image_data_generator={_SHORT(image_data_generator)}")
-    _choice(data_format, "data_format", _DATA_FORMATS)
+    _checks.check_choice(data_format, "data_format", _DATA_FORMATS)
     dtype = _float_dtype(image_data_generator.dtype if dtype is None else dtype)
     _checks.check_bool(as_jax, "as_jax")
     if as_jax and jax.dtypes.canonicalize_dtype(dtype) != dtype:
@@ -917,7 +902,7 @@ def _keras_compatible(cls):
 def _check_subset(subset, generator):
     if subset is None:
         return None
-    _choice(subset, "subset", ("training", "validation"))
+    _checks.check_choice(subset, "subset", ("training", "validation"))
     if not generator._validation_split:
         raise ValueError(f"subset={subset!r} needs an ImageDataGenerator with a validation_split > 0. "
                          f"Received: validation_split={generator._validation_split}")
@@ -1008,9 +993,9 @@ class _FilesIterator(Iterator):
     @staticmethod
     def _check_files(target_size, color_mode, interpolation, keep_aspect_ratio, on_error):
         """The reading options, checked before the listing: target_size is a pair of positive ints."""
-        _choice(color_mode, "color_mode", _image_files.COLOR_MODES)
-        _choice(interpolation, "interpolation", _image_files.INTERPOLATIONS)
-        _choice(on_error, "on_error", ("raise", "skip"))
+        _checks.check_choice(color_mode, "color_mode", _image_files.COLOR_MODES)
+        _checks.check_choice(interpolation, "interpolation", _image_files.INTERPOLATIONS)
+        _checks.check_choice(on_error, "on_error", ("raise", "skip"))
         _checks.check_bool(keep_aspect_ratio, "keep_aspect_ratio")
         _image_files.check_target_size(target_size, allow_none=False)
 
@@ -1081,7 +1066,7 @@ class DirectoryIterator(_FilesIterator):
                  class_mode="categorical", batch_size=32, shuffle=True, seed=None, data_format="channels_last",
                  save_to_dir=None, save_prefix="", save_format="png", follow_links=False, subset=None,
                  interpolation="nearest", keep_aspect_ratio=False, dtype=None, as_jax=False, on_error="raise"):
-        _choice(class_mode, "class_mode", sorted(self.allowed_class_modes, key=str))
+        _checks.check_choice(class_mode, "class_mode", sorted(self.allowed_class_modes, key=str))
         _check_iteration(batch_size, shuffle, seed)
         _check_output(image_data_generator, data_format, save_to_dir, save_prefix, save_format, dtype, as_jax)
         self._check_files(target_size, color_mode, interpolation, keep_aspect_ratio, on_error)
@@ -1120,7 +1105,7 @@ class DataFrameIterator(_FilesIterator):
             warnings.warn('`class_mode="other"` is deprecated, please use `class_mode="raw"`.', DeprecationWarning,
                           stacklevel=2)
             class_mode = "raw"
-        _choice(class_mode, "class_mode", sorted(self.allowed_class_modes, key=str))
+        _checks.check_choice(class_mode, "class_mode", sorted(self.allowed_class_modes, key=str))
         image_data_generator = ImageDataGenerator() if image_data_generator is None else image_data_generator
         _check_iteration(batch_size, shuffle, seed)
         _check_output(image_data_generator, data_format, save_to_dir, save_prefix, save_format, dtype, as_jax)
