@@ -81,7 +81,9 @@ from jaxaug.occlusion import (
     sample_cutout,
     sample_random_erasing,
 )
-from jaxaug.pipeline import Augmentation, Augmented, Augmenter, augmenter, chain
+from jaxaug.ops import augmenter
+from jaxaug.pipeline import Augmentation, chain
+from jaxaug.runner import Augmented, Augmenter
 from jaxaug.sample import sample_image
 from jaxaug.sharding import batch_sharding, process_slice, replicated, shard_batch
 from jaxaug.transforms import (

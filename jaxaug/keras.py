@@ -73,7 +73,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxaug import _checks, _image_files, _images, normalize, pipeline
+from jaxaug import _checks, _image_files, _images, normalize, ops, pipeline, runner
 
 __all__ = ["ImageDataGenerator", "Iterator", "NumpyArrayIterator", "DirectoryIterator", "DataFrameIterator"]
 
@@ -83,9 +83,7 @@ _AUGMENT, _SHUFFLE, _SAVE, _DRAWS = 0, 1, 2, 3
 _KERAS_FILL_MODES = ("constant", "nearest", "reflect", "wrap")
 _DATA_FORMATS = ("channels_last", "channels_first")
 _GEOMETRY_KEYS = ("theta", "tx", "ty", "shear", "zx", "zy", "flip_horizontal", "flip_vertical")
-_EXTRAS = ("isotropic_zoom", "crop_padding", "contrast_range", "saturation_range", "hue_range", "hsv_contrast_range",
-           "grayscale_probability", "blur_sigma_range", "gaussian_noise", "salt_and_pepper", "salt_vs_pepper",
-           "cutout_size", "cutout_probability", "random_erasing_probability")
+_EXTRAS = ops.EXTRAS
 
 
 # Seeds are numpy's 32-bit seeds: with jax_enable_x64 off, jax.random.key(2**32 + s) is key(s).
@@ -307,7 +305,7 @@ class ImageDataGenerator:
         self.extras = dict(extras)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # re-warned below with Keras' wording
-            flags = pipeline._keras_normalisation(
+            flags = ops.keras_normalisation(
                 rescale=rescale, samplewise_center=samplewise_center,
                 samplewise_std_normalization=samplewise_std_normalization, featurewise_center=featurewise_center,
                 featurewise_std_normalization=featurewise_std_normalization, zca_whitening=zca_whitening)
@@ -323,7 +321,7 @@ class ImageDataGenerator:
         self.mean = self.std = self.zca_whitening_matrix = None
         self._draws = 0
         self._lock = threading.Lock()
-        self._pieces = pipeline._pieces(**self._augment_options())  # checks every option now
+        self._pieces = ops.pieces(self._augment_options())  # checks every option now
         self._augmenter = self._make_augmenter(tuple(self._pieces))
 
     # --- the augmentation ---------------------------------------------------------------
@@ -337,7 +335,7 @@ class ImageDataGenerator:
                     channel_shift_range=self.channel_shift_range, brightness_range=self.brightness_range,
                     **self.extras)
 
-    def _make_augmenter(self, names: tuple) -> pipeline.Augmenter:
+    def _make_augmenter(self, names: tuple) -> runner.Augmenter:
         # Shared by generators with equal options: the jitted paths are keyed on the
         # Augmenter, so equal generators reuse each other's compiled code.
         key = (_hashable(self._augment_options()), names, self.interpolation_order, self.fill_mode,
@@ -346,16 +344,15 @@ class ImageDataGenerator:
             _AUGMENTERS[key] = self._build_augmenter(names)
         return _AUGMENTERS[key]
 
-    def _build_augmenter(self, names: tuple) -> pipeline.Augmenter:
+    def _build_augmenter(self, names: tuple) -> runner.Augmenter:
         # A Keras dict may carry a transform this generator does not draw (e.g. explicit theta
         # with rotation_range=0): its piece's sampler is never used, only its matrix / apply.
         defaults = {"affine": pipeline.affine, "channel_shift": lambda: pipeline.channel_shift(0.0),
                     "brightness": lambda: pipeline.brightness((1.0, 1.0))}
         pieces = {name: self._pieces[name] if name in self._pieces else defaults[name]() for name in names}
-        combined = pipeline._combine(tuple(pieces.values()), tuple(pipeline._SLOTS[k] for k in pieces),
-                                     names=tuple(pieces))
-        return pipeline.Augmenter(combined, order=self.interpolation_order, fill_mode=self.fill_mode,
-                                  cval=self.cval, value_range=self.value_range, dtype=jnp.float32)
+        combined = pipeline.combine(tuple(pieces.values()), tuple(ops.SLOTS[k] for k in pieces), names=tuple(pieces))
+        return runner.Augmenter(combined, order=self.interpolation_order, fill_mode=self.fill_mode,
+                                cval=self.cval, value_range=self.value_range, dtype=jnp.float32)
 
     def _augment_batch(self, key, images, indices, positions=None):
         """Augmented float32 images in data_format; with `positions`, of `images[positions]`."""
@@ -710,7 +707,7 @@ def _from_keras(transform: dict, pieces: dict):
     if transform.get("brightness") is not None:
         params["brightness"] = {"factor": number("brightness", None)}
     params.update({k: v for k, v in transform.items() if k in pieces and k not in params})
-    names = tuple(sorted(params, key=pipeline._SLOTS.__getitem__))
+    names = tuple(sorted(params, key=ops.SLOTS.__getitem__))
     return {k: params[k] for k in names}, names
 
 

@@ -9,10 +9,9 @@ different draw -- another angle, another noise field, another op order -- change
 the values, far beyond these bounds.
 """
 
+import behaviour
 import numpy as np
 import pytest
-
-import behaviour
 
 RECORDED = dict(np.load(behaviour.DATA))
 

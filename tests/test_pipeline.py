@@ -28,7 +28,7 @@ SOME = dict(IDG, hsv_contrast_range=(0.5, 2.0), gaussian_noise=0.02, cutout_size
 
 
 def test_same_key_same_output_under_jit_eager_and_vmap():
-    augment = jp.augmenter(**SOME)
+    augment = jaxaug.augmenter(**SOME)
     x, key = batch(4, (16, 16)), jax.random.key(0)
     jitted = jax.jit(augment)(key, x)
     np.testing.assert_array_equal(jitted, jax.jit(augment)(key, x))
@@ -43,7 +43,7 @@ def test_same_key_same_output_under_jit_eager_and_vmap():
 
 @pytest.mark.parametrize("size", [1, 7, 128])
 def test_an_example_does_not_depend_on_its_batch(size):
-    augment = jax.jit(jp.augmenter(**EVERYTHING))
+    augment = jax.jit(jaxaug.augmenter(**EVERYTHING))
     pool = batch(130, (12, 12), seed=1)
     key = jax.random.key(3)
     reference = np.asarray(augment(key, pool[5:6], indices=jnp.array([5])))[0]
@@ -54,14 +54,14 @@ def test_an_example_does_not_depend_on_its_batch(size):
 
 
 def test_default_indices_are_positions_and_single_image_is_example_zero():
-    augment = jax.jit(jp.augmenter(**IDG))
+    augment = jax.jit(jaxaug.augmenter(**IDG))
     x, key = batch(4), jax.random.key(2)
     np.testing.assert_array_equal(augment(key, x), augment(key, x, indices=jnp.arange(4)))
     np.testing.assert_array_equal(augment(key, x[0]), augment(key, x[:1])[0])
 
 
 def test_sample_then_apply_replays_the_call():
-    augment = jp.augmenter(**EVERYTHING)
+    augment = jaxaug.augmenter(**EVERYTHING)
     x, key = batch(), jax.random.key(4)
     params = jax.jit(augment.sample)(key, x)
     assert set(params) >= {"affine", "brightness", "channel_shift", "cutout"}
@@ -73,7 +73,7 @@ def test_chain_composes_geometry_into_one_warp_then_pixel_ops():
     x = batch(3, (20, 20), np.float32)
     piece = jp.chain(jp.rotation(30.0), jp.brightness((0.5, 1.5)),
                      jp.shift(height_shift_range=0.1, width_shift_range=0.2), jp.zoom(0.3))
-    augment = jp.Augmenter(piece, order=1, fill_mode="reflect")
+    augment = jaxaug.Augmenter(piece, order=1, fill_mode="reflect")
     key = jax.random.key(7)
     params = augment.sample(key, x)
     out = jax.jit(augment.apply)(params, x)
@@ -93,15 +93,15 @@ def test_chain_composes_geometry_into_one_warp_then_pixel_ops():
 
 def test_switching_an_option_does_not_change_the_other_draws():
     x, key = batch(), jax.random.key(5)
-    plain = jp.augmenter(**IDG).sample(key, x)
-    more = jp.augmenter(**EVERYTHING).sample(key, x)
+    plain = jaxaug.augmenter(**IDG).sample(key, x)
+    more = jaxaug.augmenter(**EVERYTHING).sample(key, x)
     for name in ("affine", "brightness", "channel_shift"):
         jax.tree.map(np.testing.assert_array_equal, plain[name], more[name])
 
 
 def test_geometry_matches_random_affine_per_example():
     x, key = batch(5, (16, 16)), jax.random.key(9)
-    out = jax.jit(jp.augmenter(rotation_range=20, width_shift_range=0.2, height_shift_range=0.2, zoom_range=0.2,
+    out = jax.jit(jaxaug.augmenter(rotation_range=20, width_shift_range=0.2, height_shift_range=0.2, zoom_range=0.2,
                                order=0))(key, x)
     for i in range(5):
         m = jaxaug.random_affine(jax.random.fold_in(jax.random.fold_in(key, i), 0), (16, 16), rotation_range=20,
@@ -110,7 +110,7 @@ def test_geometry_matches_random_affine_per_example():
 
 
 def test_parameters_cover_their_ranges_and_are_independent():
-    augment = jp.augmenter(rotation_range=30, width_shift_range=0.25, height_shift_range=0.125, shear_range=15,
+    augment = jaxaug.augmenter(rotation_range=30, width_shift_range=0.25, height_shift_range=0.125, shear_range=15,
                            zoom_range=(0.7, 1.4), horizontal_flip=True, vertical_flip=True, crop_padding=3,
                            brightness_range=(0.5, 1.5), channel_shift_range=20.0, contrast_range=(0.6, 1.2),
                            saturation_range=(0.2, 1.8), hue_range=0.2, hsv_contrast_range=(0.25, 4.0),
@@ -150,7 +150,7 @@ def test_parameters_cover_their_ranges_and_are_independent():
 
 
 def test_jitted_augment_compiles_once():
-    augment = jp.augmenter(**IDG)
+    augment = jaxaug.augmenter(**IDG)
     traces = []
 
     def counted(key, images):
@@ -167,7 +167,7 @@ def test_jitted_augment_compiles_once():
 def test_masks_get_the_geometry_with_order_zero_and_their_own_fill():
     labels = np.random.default_rng(0).integers(0, 5, (4, 20, 20)).astype(np.int32)
     images = jnp.asarray(labels[..., None].repeat(3, -1) * 10, jnp.float32)
-    augment = jp.augmenter(rotation_range=40, zoom_range=0.3, brightness_range=(0.5, 1.5), fill_mode="constant",
+    augment = jaxaug.augmenter(rotation_range=40, zoom_range=0.3, brightness_range=(0.5, 1.5), fill_mode="constant",
                            cval=0.0, mask_cval=255, order=1)
     out = jax.jit(augment)(jax.random.key(1), images, masks=labels)
     bools = augment(jax.random.key(1), images, masks=labels > 2).masks
@@ -177,7 +177,7 @@ def test_masks_get_the_geometry_with_order_zero_and_their_own_fill():
     np.testing.assert_array_equal(stacked[..., 1], out.masks)
     assert out.masks.dtype == np.int32 and out.masks.shape == labels.shape
     assert set(np.unique(out.masks)) <= {0, 1, 2, 3, 4, 255}
-    geometry_only = jp.augmenter(rotation_range=40, zoom_range=0.3, fill_mode="constant", order=0)
+    geometry_only = jaxaug.augmenter(rotation_range=40, zoom_range=0.3, fill_mode="constant", order=0)
     plain = jax.jit(geometry_only)(jax.random.key(1), images)
     inside = np.asarray(out.masks) != 255
     np.testing.assert_array_equal(np.asarray(plain)[..., 0][inside], np.asarray(out.masks)[inside] * 10)
@@ -193,7 +193,7 @@ def sampled_matrices(augment, key, x):
 def test_keypoints_follow_the_geometry_and_ignore_colour():
     x = jnp.zeros((3, 16, 16, 3), jnp.float32)
     points = jnp.tile(jnp.array([[[3.0, 4.0], [15.0, 15.0]]]), (3, 1, 1))
-    augment = jp.augmenter(rotation_range=90, width_shift_range=0.3, brightness_range=(0.5, 1.5))
+    augment = jaxaug.augmenter(rotation_range=90, width_shift_range=0.3, brightness_range=(0.5, 1.5))
     key = jax.random.key(2)
     out = augment(key, x, keypoints=points)
     for i, m in enumerate(sampled_matrices(augment, key, x)):
@@ -206,7 +206,7 @@ def test_keypoints_follow_the_geometry_and_ignore_colour():
 def test_boxes_follow_the_geometry_like_warp_boxes():
     x = jnp.zeros((3, 16, 20, 3), jnp.uint8)
     boxes = jnp.tile(jnp.array([[[2.0, 3.0, 8.0, 12.0], [0.0, 0.0, 16.0, 20.0]]]), (3, 1, 1))
-    augment = jp.augmenter(rotation_range=30, zoom_range=0.2, horizontal_flip=True, brightness_range=(0.5, 1.5))
+    augment = jaxaug.augmenter(rotation_range=30, zoom_range=0.2, horizontal_flip=True, brightness_range=(0.5, 1.5))
     key = jax.random.key(4)
     out = jax.jit(augment)(key, x, boxes=boxes)
     for i, m in enumerate(sampled_matrices(augment, key, x)):
@@ -223,8 +223,8 @@ def test_boxes_follow_the_geometry_like_warp_boxes():
 
 def test_float_images_keep_dtype_and_normalisation_gives_float32():
     x = batch(4, dtype=np.float32)
-    assert jp.augmenter(**IDG, value_range=(0, 1))(jax.random.key(0), x).dtype == jnp.float32
-    out = jp.augmenter(rotation_range=10, rescale=1 / 255.0, samplewise_center=True)(jax.random.key(0), batch(4))
+    assert jaxaug.augmenter(**IDG, value_range=(0, 1))(jax.random.key(0), x).dtype == jnp.float32
+    out = jaxaug.augmenter(rotation_range=10, rescale=1 / 255.0, samplewise_center=True)(jax.random.key(0), batch(4))
     assert out.dtype == jnp.float32
     np.testing.assert_allclose(np.asarray(out).mean(axis=(1, 2, 3)), 0.0, atol=1e-5)
 
@@ -248,7 +248,7 @@ def test_float_images_keep_dtype_and_normalisation_gives_float32():
 ])
 def test_bad_options_fail_when_the_augmenter_is_built(kwargs, match):
     with pytest.raises((ValueError, TypeError), match=match):
-        jp.augmenter(**kwargs)
+        jaxaug.augmenter(**kwargs)
 
 
 @pytest.mark.parametrize("kwargs,match", [
@@ -258,12 +258,12 @@ def test_bad_options_fail_when_the_augmenter_is_built(kwargs, match):
 ])
 def test_bad_call_arguments_name_the_argument(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        jp.augmenter(**IDG)(jax.random.key(0), batch(4), **kwargs)
+        jaxaug.augmenter(**IDG)(jax.random.key(0), batch(4), **kwargs)
 
 
 def test_bad_key_and_pieces():
     with pytest.raises(TypeError, match="key"):
-        jp.augmenter(**IDG)(0, batch(2))
+        jaxaug.augmenter(**IDG)(0, batch(2))
     with pytest.raises(TypeError, match="pieces"):
         jp.chain(jp.rotation(3), "flip")
 
@@ -272,7 +272,7 @@ def test_bad_key_and_pieces():
 def test_consecutive_hsv_ops_share_one_round_trip_and_match_the_ops_one_by_one(dtype):
     # saturation, hue and HSV contrast are consecutive in augmenter's order: one RGB -> HSV -> RGB.
     options = dict(saturation_range=(0.5, 1.5), hue_range=0.2, hsv_contrast_range=(0.25, 4.0))
-    augment = jp.augmenter(**options)
+    augment = jaxaug.augmenter(**options)
     x, key = batch(6, (12, 12), dtype), jax.random.key(9)
     params = augment.sample(key, x)
     out = np.asarray(jax.jit(augment)(key, x), np.float64)

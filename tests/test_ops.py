@@ -1,0 +1,69 @@
+"""The one table of operations (jaxaug.ops.OPS) and what derives from it."""
+
+import inspect
+import pathlib
+
+import jax
+import jax.numpy as jnp
+import pytest
+
+import jaxaug
+from jaxaug import keras as jk
+from jaxaug import ops, pipeline
+
+DOCS = pathlib.Path(__file__).resolve().parents[1] / "docs"
+
+
+def test_docs_table_is_the_generated_one():
+    # Regenerate with: python -c "import jaxaug.ops as o; print(o.operations_table(), end='')"
+    assert ops.operations_table() in (DOCS / "operations.md").read_text()
+
+
+def test_augmenter_signature_is_the_table():
+    params = inspect.signature(jaxaug.augmenter).parameters
+    assert list(params) == [o.name for op in ops.OPS for o in op.options] + [o.name for o in ops.RUN_OPTIONS]
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params.values())
+    assert {name: p.default for name, p in params.items()} == ops.DEFAULTS
+    for name in params:
+        assert f"      {name}: " in jaxaug.augmenter.__doc__
+
+
+def test_slots_are_unique_and_names_are_pieces():
+    slots = [op.slot for op in ops.OPS if op.slot is not None]
+    assert len(slots) == len(set(slots))
+    assert len({op.name for op in ops.OPS}) == len(ops.OPS)
+    for op in ops.OPS:
+        if op.piece is not None:
+            assert getattr(pipeline, op.name) is op.piece, op.name
+            assert op.name in pipeline.__all__
+
+
+def test_option_names_are_unique_and_every_option_feeds_its_piece():
+    names = [o.name for op in ops.OPS for o in op.options] + [o.name for o in ops.RUN_OPTIONS]
+    assert len(names) == len(set(names))
+    for op in ops.AUGMENTATIONS:
+        accepted = inspect.signature(op.piece).parameters
+        for o in op.options:
+            assert (o.arg or o.name) in accepted, (op.name, o.name)
+
+
+def test_keras_extras_are_the_options_keras_lacks():
+    assert jk._EXTRAS == ops.EXTRAS
+    keras_args = set(inspect.signature(jk.ImageDataGenerator.__init__).parameters)
+    for op in ops.AUGMENTATIONS:
+        for o in op.options:
+            assert (o.name in keras_args) == o.keras, o.name
+
+
+@pytest.mark.parametrize("op", list(ops.AUGMENTATIONS), ids=lambda op: op.name)
+def test_each_option_alone_builds_its_piece_in_its_slot(op):
+    switch = next(o for o in op.options if o.switch)
+    value = {bool: True, int: 2, float: 0.1}.get(type(switch.default), (0.8, 1.2))
+    augment = jaxaug.augmenter(**{switch.name: value})
+    params = augment.sample(jax.random.key(0), jnp.zeros((1, 8, 8, 3)))
+    assert list(params) == [op.name]
+    # Example 0 draws from fold_in(key, 0); its op from fold_in(example key, slot).
+    alone = op.piece(**{switch.arg or switch.name: value})
+    want = alone.sample(jax.random.fold_in(jax.random.fold_in(jax.random.key(0), 0), op.slot), (8, 8, 3))
+    for got, expected in zip(jax.tree.leaves(params[op.name]), jax.tree.leaves(want), strict=True):
+        assert (got[0] == expected).all()
