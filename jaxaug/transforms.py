@@ -21,11 +21,10 @@ import jax.numpy as jnp
 
 from jaxaug import _checks, _images
 from jaxaug.geometry import (
-    _shift_sampler,
-    _zoom_bounds,
     centered,
     flip_matrix,
     rotation_matrix,
+    sample_affine,
     shear_matrix,
     shift_matrix,
     zoom_matrix,
@@ -94,63 +93,73 @@ crop_matrix = shift_matrix_centered
 # --- samplers: one image's parameters as data ---------------------------------------
 
 
+# Each sampler is `sample_affine` restricted to its parameters, so a piece draws exactly what
+# the `augmenter` option of the same name draws from the same key: one sampler per idea.
+_ANY_SHAPE = (1, 1)  # the parameters that do not depend on the image size
+
+
 def sample_rotation(key, max_degrees):
-    """{"angle": uniform in [-max_degrees, max_degrees]} (degrees)."""
-    _checks.check_key(key)
+    """{"angle": uniform in [-max_degrees, max_degrees]} (degrees), as `sample_affine`'s rotation.
+
+    Example:
+      >>> sample_rotation(jax.random.key(0), 20.0)["angle"]
+    """
     m = _checks.nonnegative_float(max_degrees, "max_degrees")
-    return {"angle": jax.random.uniform(key, (), minval=-m, maxval=m)}
+    return {"angle": sample_affine(key, _ANY_SHAPE, rotation_range=m)["rotation"]}
 
 
 def sample_shift(key, shape, *, height_shift_range=0.0, width_shift_range=0.0):
-    """{"dy", "dx"} in pixels, with Keras ImageDataGenerator's shift-range rules.
+    """{"dy", "dx"} in pixels, with Keras ImageDataGenerator's shift-range rules (`sample_affine`'s shift).
 
     The ranges are keyword-only: Keras' own `random_shift(x, wrg, hrg)` takes the width
     first, so positional arguments would be easy to swap.
-
     A float r < 1 is a fraction of the size (uniform in [-r, r) times H or W), a
     float r >= 1 is pixels, an int n picks an integer in {0, ..., n - 1} with a
     random sign, a sequence picks one of its values with a random sign (see
     `jaxaug.random_affine`).
+
+    Example:
+      >>> sample_shift(jax.random.key(0), (32, 32), width_shift_range=0.2)["dx"]
     """
-    _checks.check_key(key)
-    h, w = _checks.image_hw(shape)
-    out = {}
-    for name, value, size, subkey in (("dy", height_shift_range, h, 0), ("dx", width_shift_range, w, 1)):
-        sampler = _shift_sampler(value, "height_shift_range" if name == "dy" else "width_shift_range")
-        if sampler is None:
-            out[name] = jnp.zeros((), jnp.float32)
-            continue
-        lo, hi = getattr(sampler, "bounds", (0.0, 1.0))
-        u, u_sign = jax.random.uniform(jax.random.fold_in(key, subkey), (2,), minval=jnp.array([lo, 0.0]),
-                                       maxval=jnp.array([hi, 1.0]))
-        out[name] = jnp.asarray(sampler(u, u_sign, size), jnp.float32)
-    return out
+    shift = sample_affine(key, shape, height_shift_range=height_shift_range,
+                          width_shift_range=width_shift_range)["shift"]
+    return {"dy": shift[0], "dx": shift[1]}
 
 
 def sample_shear(key, max_degrees):
-    """{"angle": uniform in [-max_degrees, max_degrees]} (degrees, Keras' shear)."""
-    return sample_rotation(key, max_degrees)
+    """{"angle": uniform in [-max_degrees, max_degrees]} (degrees, Keras' shear), as `sample_affine`'s shear.
+
+    Example:
+      >>> sample_shear(jax.random.key(0), 10.0)["angle"]
+    """
+    m = _checks.nonnegative_float(max_degrees, "max_degrees")
+    return {"angle": sample_affine(key, _ANY_SHAPE, shear_range=m)["shear"]}
 
 
 def sample_zoom(key, zoom_range, *, isotropic=False):
     """{"zy", "zx"}: Keras zoom factors, uniform in [1 - z, 1 + z] (float z) or [lo, hi].
 
-    The two factors are independent (as Keras) unless `isotropic`, when zx = zy.
+    The two factors are independent (as Keras) unless `isotropic`, when zx = zy; drawn
+    as `sample_affine`'s zoom.
+
+    Example:
+      >>> sample_zoom(jax.random.key(0), 0.2)["zy"]
     """
-    _checks.check_key(key)
     _checks.check_bool(isotropic, "isotropic")
-    lo, hi = _zoom_bounds(zoom_range)
-    z = jax.random.uniform(key, (2,), minval=lo, maxval=hi)
-    return {"zy": z[0], "zx": z[0] if isotropic else z[1]}
+    zoom = sample_affine(key, _ANY_SHAPE, zoom_range=zoom_range, isotropic_zoom=isotropic)["zoom"]
+    return {"zy": zoom[0], "zx": zoom[1]}
 
 
 def sample_flip(key, horizontal=True, vertical=False):
-    """{"horizontal", "vertical"}: each enabled flip happens with probability 1/2."""
-    _checks.check_key(key)
+    """{"horizontal", "vertical"}: each enabled flip happens with probability 1/2, as `sample_affine`'s flips.
+
+    Example:
+      >>> sample_flip(jax.random.key(0))["horizontal"]
+    """
     for name, flag in (("horizontal", horizontal), ("vertical", vertical)):
         _checks.check_bool(flag, name)
-    u = jax.random.uniform(key, (2,))
-    return {"horizontal": horizontal & (u[0] < 0.5), "vertical": vertical & (u[1] < 0.5)}
+    params = sample_affine(key, _ANY_SHAPE, horizontal_flip=horizontal, vertical_flip=vertical)
+    return {"horizontal": params["horizontal_flip"], "vertical": params["vertical_flip"]}
 
 
 def sample_crop(key, padding):

@@ -1,4 +1,4 @@
-"""Bad input to the command lines: `examples/cifar_flax.py` and `python -m jaxaug.data.cifar10`.
+"""Bad input to the command lines: `examples/cifar10/train.py` and `python -m jaxaug.data.cifar10`.
 
 Every bad flag is an argparse error (exit 2, one line naming the flag and the value) raised
 before any data is read; a damaged source on disk is one line naming the file (exit 2), with
@@ -119,7 +119,7 @@ def _flags(fake_cifar, tmp_path, *extra):
             "--out", str(tmp_path / "out"), *extra]
 
 
-# --- examples/cifar_flax.py: flags -----------------------------------------------------------------------
+# --- examples/cifar10/train.py: flags --------------------------------------------------------------------
 
 BAD_FLAGS = [  # (flags, what the error line must say: the flag and the value)
     (["--lr", "inf"], "--lr must be > 0 and finite in float32 (below 3.4e38). Received: --lr=inf"),
@@ -221,7 +221,7 @@ def test_a_read_only_data_dir_holding_prepared_data_is_accepted(example, fake_ci
     assert len(example.load_data(example.make_config(args)).train_rows) == 64
 
 
-# --- examples/cifar_flax.py: data on disk, and a diverging run ----------------------------------------------
+# --- examples/cifar10/train.py: data on disk, and a diverging run -------------------------------------------
 
 DAMAGE = ["truncated zip", "truncated tar.gz", "truncated tar", "empty file", "empty folder", "three classes",
           "truncated png", "truncated jpeg", "corrupt zip member"]
@@ -306,11 +306,11 @@ def test_data_command_line_bad_paths(where, fake_cifar, tmp_path, capsys, monkey
 
 def test_command_lines_print_one_line_and_no_traceback(damaged, tmp_path):
     env = {**os.environ, "JAX_PLATFORMS": "cpu"}
-    example = subprocess.run([sys.executable, str(ROOT / "examples" / "cifar_flax.py"), "--lr", "inf",
+    example = subprocess.run([sys.executable, str(ROOT / "examples" / "cifar10" / "train.py"), "--lr", "inf",
                               "--data-dir", str(tmp_path / "tfds")], capture_output=True, text=True, env=env)
     assert example.returncode == 2 and example.stdout == ""
     assert example.stderr.splitlines()[-1] == (
-        "cifar_flax.py: error: --lr must be > 0 and finite in float32 (below 3.4e38). Received: --lr=inf")
+        "train.py: error: --lr must be > 0 and finite in float32 (below 3.4e38). Received: --lr=inf")
     assert example.stderr.startswith("usage: ") and "Traceback" not in example.stderr
     data = subprocess.run([sys.executable, "-m", "jaxaug.data.cifar10", "--data", str(damaged["truncated zip"][0]),
                            "--data-dir", str(tmp_path / "tfds")], capture_output=True, text=True, env=env, cwd=ROOT)

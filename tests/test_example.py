@@ -1,4 +1,4 @@
-"""examples/cifar_flax.py: deterministic end to end, the model equals the tutorial's Keras model."""
+"""examples/cifar10/train.py: deterministic end to end, the model equals the tutorial's Keras model."""
 
 import importlib.util
 import json
@@ -21,7 +21,7 @@ TIMING = ("seconds", "images_per_second")  # wall-clock fields: the only ones al
 
 
 def load_example():
-    spec = importlib.util.spec_from_file_location("cifar_flax", ROOT / "examples" / "cifar_flax.py")
+    spec = importlib.util.spec_from_file_location("train", ROOT / "examples" / "cifar10" / "train.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up by name
     spec.loader.exec_module(module)

@@ -1,4 +1,4 @@
-"""examples/cifar_flax.py on several devices and processes: data parallelism changes no result beyond rounding.
+"""examples/cifar10/train.py on several devices and processes: data parallelism changes no result beyond rounding.
 
 The device count of a process is fixed when jax starts, so these checks run in subprocesses
 (this file run as a script) and the tests compare what they wrote:

@@ -5,6 +5,7 @@ import pathlib
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import pytest
 
 import jaxaug
@@ -67,3 +68,41 @@ def test_each_option_alone_builds_its_piece_in_its_slot(op):
     want = alone.sample(jax.random.fold_in(jax.random.fold_in(jax.random.key(0), 0), op.slot), (8, 8, 3))
     for got, expected in zip(jax.tree.leaves(params[op.name]), jax.tree.leaves(want), strict=True):
         assert (got[0] == expected).all()
+
+
+# The geometric pieces and the augmenter options of the same idea: (piece, its sampler's
+# params -> affine params, augmenter options).
+SAME_IDEA = {
+    "rotation": (jaxaug.pipeline.rotation(25.0), lambda p: {"rotation": p["angle"]}, dict(rotation_range=25.0)),
+    "shift": (jaxaug.pipeline.shift(height_shift_range=3, width_shift_range=0.25),
+              lambda p: {"shift": jnp.stack([p["dy"], p["dx"]])}, dict(height_shift_range=3, width_shift_range=0.25)),
+    "shear": (jaxaug.pipeline.shear(12.0), lambda p: {"shear": p["angle"]}, dict(shear_range=12.0)),
+    "zoom": (jaxaug.pipeline.zoom((0.7, 1.2)), lambda p: {"zoom": jnp.stack([p["zy"], p["zx"]])},
+             dict(zoom_range=(0.7, 1.2))),
+    "flip": (jaxaug.pipeline.flip(True, True),
+             lambda p: {"horizontal_flip": p["horizontal"], "vertical_flip": p["vertical"]},
+             dict(horizontal_flip=True, vertical_flip=True)),
+}
+
+
+def test_every_piece_drawn_by_affine_is_listed():
+    assert sorted(SAME_IDEA) == sorted(op.name for op in ops.OPS if op.drawn_by)
+    for name, (_, _, options) in SAME_IDEA.items():
+        assert set(options) <= set(ops.BY_NAME[name].drawn_by)
+
+
+@pytest.mark.parametrize("name", sorted(SAME_IDEA))
+@pytest.mark.parametrize("seed", [0, 1, 7])
+def test_a_piece_draws_what_its_augmenter_option_draws(name, seed):
+    piece, as_affine, options = SAME_IDEA[name]
+    shape = (24, 40, 3)
+    key = jax.random.key(seed)
+    alone = as_affine(piece.sample(key, shape))
+    affine = ops.BY_NAME["affine"].piece(**options).sample(key, shape)
+    for field, value in alone.items():
+        np.testing.assert_array_equal(np.asarray(value), np.asarray(affine[field]), err_msg=field)
+    # augmenter's affine piece is that piece, in slot 0 of the example's key.
+    within = jaxaug.augmenter(**options).augmentation.sample(key, shape)["affine"]
+    slotted = ops.BY_NAME["affine"].piece(**options).sample(jax.random.fold_in(key, 0), shape)
+    for field in affine:
+        np.testing.assert_array_equal(np.asarray(within[field]), np.asarray(slotted[field]), err_msg=field)

@@ -25,7 +25,7 @@ def test_ci_runs_the_readme_test_command():
 
 def test_readme_main_command_runs_the_main_job():
     main_cmd, _ = readme_commands()
-    assert "pip install" in main_cmd and "examples/cifar_flax.py" in main_cmd and "--data" in main_cmd
+    assert "pip install" in main_cmd and "examples/cifar10/train.py" in main_cmd and "--data" in main_cmd
 
 
 def test_public_names_are_exported():
