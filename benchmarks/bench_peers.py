@@ -26,7 +26,7 @@ How it stays fair:
   the device, numpy on the host), show how far each system is from the physical limit.
 * Keras 3 layers run twice: as a pure function under `jax.jit` (`stateless_call`, seed
   state threaded through) and called eagerly as layers, op by op.
-* Training: bench_train.py's step of examples/cifar_flax.py with and without the
+* Training: bench_train.py's step of examples/cifar10/train.py with and without the
   tutorial's augmentation (there the import-time GPU determinism flag has no effect).
 
     python benchmarks/bench_peers.py                 # the full run: ~11 min on 2 shared CPU cores

@@ -8,7 +8,7 @@ its output is bitwise the same for every count (checked here by hash). On GPUs t
 same script uses the first 1, 2, 4, 8 real devices (counts above the machine's
 device count are skipped).
 
-The training step is `examples/cifar_flax.py`'s (batch 128 gathered from 1,024 uint8 images
+The training step is `examples/cifar10/train.py`'s (batch 128 gathered from 1,024 uint8 images
 on the devices, the article's IDG augmentation inside the step, the tutorial CNN, Adam),
 data-parallel on `--devices N`: parameters replicated, batch sharded, gradients all-reduced.
 Its first-step loss is recorded per count (equal up to the reduction order).

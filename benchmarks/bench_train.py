@@ -1,6 +1,6 @@
 """What augmentation costs inside training: the tutorial's CNN step with and without it.
 
-Both steps are `make_train_step` of examples/cifar_flax.py (one jitted optimiser step on a
+Both steps are `make_train_step` of examples/cifar10/train.py (one jitted optimiser step on a
 batch gathered from uint8 images kept on the device), once with no augmentation and once
 with the article's `TUTORIAL_IDG` (rotation 20, shifts 0.2, zoom 0.2, nearest fill, order 0)
 run inside the same jitted step. Each gets its own model and optimiser, identically
@@ -22,21 +22,21 @@ import sys
 import types
 from pathlib import Path
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "cifar_flax.py"
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "cifar10" / "train.py"
 POOL = 1024  # training images on the device; each step gathers `batch` of them
 
 
 def load_example():
-    """examples/cifar_flax.py as a module (examples/ is not a package)."""
+    """examples/cifar10/train.py as a module (examples/ is not a package; train.py finds its sibling modules)."""
     try:
         import jaxaug.data.cifar10  # noqa: F401
     except ImportError as err:
         # The example imports its data loader (tensorflow-datasets) at the top; the step needs none of it.
         print(f"note: loading the example without jaxaug.data.cifar10 ({err})")
         sys.modules["jaxaug.data.cifar10"] = types.ModuleType("jaxaug.data.cifar10")
-    spec = importlib.util.spec_from_file_location("cifar_flax", EXAMPLE)
+    spec = importlib.util.spec_from_file_location("train", EXAMPLE)
     module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up while being defined
+    sys.modules[spec.name] = module  # as an import would: code that looks a module up by name finds it
     spec.loader.exec_module(module)
     return module
 
@@ -86,7 +86,7 @@ def bench_train(rounds: int, min_time: float, batch: int = 128) -> dict:
 
 def summary(result: dict) -> str:
     s = result["step_s"]
-    return (f"\ntraining step, batch {result['batch']} (examples/cifar_flax.py): "
+    return (f"\ntraining step, batch {result['batch']} (examples/cifar10/train.py): "
             f"{s['no augmentation'] * 1e3:.1f} ms without augmentation, "
             f"{s['tutorial IDG augmentation'] * 1e3:.1f} ms with TUTORIAL_IDG: "
             f"x{result['step_time_ratio']:.3f} ({100 * (result['step_time_ratio'] - 1):+.1f} %)")

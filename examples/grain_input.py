@@ -1,6 +1,6 @@
 """Streaming CIFAR-10 input with grain, for training sets larger than memory, augmented on the device by jaxaug.
 
-`examples/cifar_flax.py` keeps its training images on the device, or with `--stream` (and with
+`examples/cifar10/train.py` keeps its training images on the device, or with `--stream` (and with
 several processes) reads each step's rows from the prepared copy in one background thread.
 For a pipeline with many reader threads, prefetching and a checkpointable position, use grain:
 it reads the prepared tfds `array_record` copy (`jaxaug.data.cifar10`) record by record on the
@@ -48,8 +48,8 @@ from jax.sharding import PartitionSpec as P
 import jaxaug
 from jaxaug.data import cifar10
 
-AUGMENT = 1  # key stream of the augmentation, as in cifar_flax.py
-# The `best` recipe of cifar_flax.py, geometry only, so that this example stays about input.
+AUGMENT = 1  # key stream of the augmentation, as in examples/cifar10/config.py
+# The `best` recipe of examples/cifar10/config.py, geometry only, so that this example stays about input.
 AUGMENTATION = dict(horizontal_flip=True, crop_padding=4, fill_mode="reflect", order=0)
 
 

@@ -23,7 +23,7 @@ TIMING = ("seconds", "images_per_second")  # wall-clock fields: the only ones al
 def load_example():
     spec = importlib.util.spec_from_file_location("train", ROOT / "examples" / "cifar10" / "train.py")
     module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up by name
+    sys.modules[spec.name] = module  # as an import would: code that looks a module up by name finds it
     spec.loader.exec_module(module)
     return module
 
