@@ -1,44 +1,30 @@
 """jaxaug: image augmentation as pure, jit/vmap-compiled functions of explicit PRNG keys.
 
 Geometry is data (3x3 pull matrices, see `jaxaug.geometry`), composed by matrix
-product and applied by one resampling pass (`affine_warp`). Every random op
-`random_<op>(key, image, ...)` has a deterministic twin with explicit parameters and a
-`sample_<op>` that returns the parameters as data; `jaxaug.pipeline` chains them and
-`augmenter(...)` builds a per-example batch augmenter with Keras ImageDataGenerator's
-option names.
+product and applied by one resampling pass (`affine_warp`). `augmenter(...)` builds a
+per-example batch augmenter with Keras ImageDataGenerator's option names;
+`jaxaug.pipeline` chains pieces into your own.
+
+The top level holds what most programs need. Every operation is in its module, as
+`sample_<op>` (parameters as data), a deterministic twin and `random_<op>`:
+`jaxaug.transforms` (rotate, translate, shear, zoom, flip, crop), `jaxaug.color`,
+`jaxaug.noise`, `jaxaug.filters`, `jaxaug.occlusion`, `jaxaug.mixing`; `jaxaug.ops`
+lists them all (`docs/operations.md`).
 """
 
-from jaxaug import pipeline
-from jaxaug.color import (
-    adjust_brightness,
-    adjust_contrast,
-    adjust_hsv_contrast,
-    adjust_hue,
-    adjust_saturation,
-    blend_grayscale,
-    hsv_to_rgb,
-    random_brightness,
-    random_channel_shift,
-    random_contrast,
-    random_grayscale,
-    random_hsv_contrast,
-    random_hue,
-    random_saturation,
-    rgb_to_hsv,
-    sample_brightness,
-    sample_channel_shift,
-    sample_contrast,
-    sample_grayscale,
-    sample_hsv_contrast,
-    sample_hue,
-    sample_saturation,
-    shift_channels,
-    to_grayscale,
-)
-from jaxaug.filters import (
-    gaussian_blur,
-    random_gaussian_blur,
-    sample_gaussian_blur,
+# The op modules, so that `import jaxaug` is enough to reach `jaxaug.color.random_hue` and the rest.
+from jaxaug import (  # noqa: F401
+    color,
+    filters,
+    geometry,
+    mixing,
+    noise,
+    normalize,
+    occlusion,
+    ops,
+    pipeline,
+    sharding,
+    transforms,
 )
 from jaxaug.geometry import (
     affine_matrix,
@@ -53,168 +39,53 @@ from jaxaug.geometry import (
     shift_matrix,
     zoom_matrix,
 )
-from jaxaug.mixing import (
-    cutmix,
-    mix,
-    mixup,
-    paste,
-    sample_cutmix,
-    sample_mixup,
-)
-from jaxaug.noise import (
-    add_noise,
-    apply_salt_and_pepper,
-    random_gaussian_noise,
-    random_salt_and_pepper,
-    sample_gaussian_noise,
-    sample_salt_and_pepper,
-)
-from jaxaug.normalize import (
-    Statistics,
-    fit,
-    standardize,
-)
-from jaxaug.occlusion import (
-    erase,
-    random_cutout,
-    random_erasing,
-    sample_cutout,
-    sample_random_erasing,
-)
+from jaxaug.mixing import cutmix, mixup
+from jaxaug.normalize import Statistics, fit, standardize
 from jaxaug.ops import augmenter
 from jaxaug.pipeline import Augmentation, chain
 from jaxaug.runner import Augmented, Augmenter
-from jaxaug.sample import sample_image
+from jaxaug.sample import example_image
 from jaxaug.sharding import batch_sharding, process_slice, replicated, shard_batch
-from jaxaug.transforms import (
-    crop_matrix,
-    flip,
-    flip_matrix_centered,
-    random_crop,
-    random_flip,
-    random_rotation,
-    random_shear,
-    random_shift,
-    random_zoom,
-    rotate,
-    rotation_matrix_centered,
-    sample_crop,
-    sample_flip,
-    sample_rotation,
-    sample_shear,
-    sample_shift,
-    sample_zoom,
-    shear,
-    shear_matrix_centered,
-    shift_matrix_centered,
-    translate,
-    zoom,
-    zoom_matrix_centered,
-)
-from jaxaug.warp import (
-    FILL_MODES,
-    affine_warp,
-    warp_boxes,
-    warp_keypoints,
-)
+from jaxaug.warp import FILL_MODES, affine_warp, warp_boxes, warp_keypoints
 
 __version__ = "0.1.0"
 
+# Modules (color, filters, ...) are reached as attributes and are not listed here.
 __all__ = [
+    # the one resampler, and what moves with the pixels
+    "FILL_MODES",
+    "affine_warp",
+    "warp_boxes",
+    "warp_keypoints",
+    # matrices: builders, composition, IDG's random transform
+    "affine_matrix",
+    "centered",
+    "compose",
+    "flip_matrix",
+    "identity_matrix",
+    "random_affine",
+    "rotation_matrix",
+    "sample_affine",
+    "shear_matrix",
+    "shift_matrix",
+    "zoom_matrix",
+    # pipelines
     "Augmentation",
     "Augmented",
     "Augmenter",
-    "FILL_MODES",
-    "Statistics",
-    "add_noise",
-    "adjust_brightness",
-    "adjust_contrast",
-    "adjust_hsv_contrast",
-    "adjust_hue",
-    "adjust_saturation",
-    "affine_matrix",
-    "affine_warp",
-    "apply_salt_and_pepper",
     "augmenter",
-    "blend_grayscale",
-    "centered",
     "chain",
-    "compose",
-    "crop_matrix",
-    "cutmix",
-    "erase",
-    "fit",
-    "flip",
-    "flip_matrix",
-    "flip_matrix_centered",
-    "gaussian_blur",
-    "hsv_to_rgb",
-    "identity_matrix",
-    "mix",
-    "mixup",
-    "paste",
     "pipeline",
-    "random_affine",
-    "random_brightness",
-    "random_channel_shift",
-    "random_contrast",
-    "random_crop",
-    "random_cutout",
-    "random_erasing",
-    "random_flip",
-    "random_gaussian_blur",
-    "random_gaussian_noise",
-    "random_grayscale",
-    "random_hsv_contrast",
-    "random_hue",
-    "random_rotation",
-    "random_salt_and_pepper",
-    "random_saturation",
-    "random_shear",
-    "random_shift",
-    "random_zoom",
-    "rgb_to_hsv",
-    "rotate",
-    "rotation_matrix",
-    "rotation_matrix_centered",
-    "sample_affine",
-    "sample_brightness",
-    "sample_channel_shift",
-    "sample_contrast",
-    "sample_crop",
-    "sample_cutmix",
-    "sample_cutout",
-    "sample_flip",
-    "sample_gaussian_blur",
-    "sample_gaussian_noise",
-    "sample_grayscale",
-    "sample_hsv_contrast",
-    "sample_hue",
-    "sample_image",
+    # batch mixing, normalisation, sharding
+    "Statistics",
+    "cutmix",
+    "fit",
+    "mixup",
+    "standardize",
     "batch_sharding",
     "process_slice",
     "replicated",
     "shard_batch",
-    "sample_mixup",
-    "sample_random_erasing",
-    "sample_rotation",
-    "sample_salt_and_pepper",
-    "sample_saturation",
-    "sample_shear",
-    "sample_shift",
-    "sample_zoom",
-    "shear",
-    "shear_matrix",
-    "shear_matrix_centered",
-    "shift_channels",
-    "shift_matrix",
-    "shift_matrix_centered",
-    "standardize",
-    "to_grayscale",
-    "translate",
-    "warp_boxes",
-    "warp_keypoints",
-    "zoom",
-    "zoom_matrix",
-    "zoom_matrix_centered",
+    # a built-in picture
+    "example_image",
 ]

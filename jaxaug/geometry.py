@@ -23,6 +23,7 @@ Angles are in degrees, shifts in pixels, zooms are scale factors with Keras' mea
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import jax
@@ -351,6 +352,10 @@ def sample_affine(
       dict with `rotation` (degrees), `shift` ((dy, dx) pixels), `shear` (degrees),
       `zoom` ((zy, zx)), `horizontal_flip` and `vertical_flip` (bools): exactly the
       keyword arguments of `affine_matrix`.
+
+    Example:
+      >>> params = sample_affine(jax.random.key(0), (32, 32), rotation_range=20, zoom_range=0.2)
+      >>> m = affine_matrix((32, 32), **params)
     """
     _checks.check_key(key)
     h, w = _checks.image_hw(shape)
@@ -384,19 +389,7 @@ def sample_affine(
     }
 
 
-def random_affine(
-    key,
-    shape,
-    *,
-    rotation_range=0.0,
-    width_shift_range=0.0,
-    height_shift_range=0.0,
-    shear_range=0.0,
-    zoom_range=0.0,
-    horizontal_flip=False,
-    vertical_flip=False,
-    isotropic_zoom=False,
-):
+def random_affine(key, shape, **options):
     """Draws one centred affine matrix with Keras ImageDataGenerator's distributions.
 
     Each parameter has its own slot of one uniform draw from `key`, so switching one
@@ -433,8 +426,8 @@ def random_affine(
       >>> keys = jax.random.split(jax.random.key(0), 8)
       >>> ms = jax.vmap(lambda k: random_affine(k, (32, 32), rotation_range=20))(keys)
     """
-    params = sample_affine(
-        key, shape, rotation_range=rotation_range, width_shift_range=width_shift_range,
-        height_shift_range=height_shift_range, shear_range=shear_range, zoom_range=zoom_range,
-        horizontal_flip=horizontal_flip, vertical_flip=vertical_flip, isotropic_zoom=isotropic_zoom)
-    return affine_matrix(_checks.image_hw(shape), **params)
+    return affine_matrix(_checks.image_hw(shape), **sample_affine(key, shape, **options))
+
+
+# The options are sample_affine's, declared there once; help() and IDEs show them here too.
+random_affine.__signature__ = inspect.signature(sample_affine)

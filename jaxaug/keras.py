@@ -707,7 +707,7 @@ def _from_keras(transform: dict, pieces: dict):
     if transform.get("brightness") is not None:
         params["brightness"] = {"factor": number("brightness", None)}
     params.update({k: v for k, v in transform.items() if k in pieces and k not in params})
-    names = tuple(sorted(params, key=ops.SLOTS.__getitem__))
+    names = tuple(sorted(params, key=ops.ORDER.__getitem__))  # pipeline order
     return {k: params[k] for k in names}, names
 
 

@@ -22,7 +22,7 @@ from jax import lax
 
 from jaxaug import _checks, _images
 
-__all__ = ["erase", "random_cutout", "random_erasing", "sample_cutout", "sample_random_erasing"]
+__all__ = ["erase", "random_cutout", "random_erasing", "sample_cutout", "sample_erasing"]
 
 # torchvision's RandomErasing draws up to 10 rectangles and keeps the first that fits.
 _ERASING_TRIES = 10
@@ -181,7 +181,7 @@ def random_cutout(key, image, size, *, probability=1.0, value=0.0, value_range=N
     return erase(image, **params, value=value, value_range=value_range)
 
 
-def sample_random_erasing(key, shape, *, probability=0.5, area_range=(0.02, 0.33), aspect_range=(0.3, 3.3)):
+def sample_erasing(key, shape, *, probability=0.5, area_range=(0.02, 0.33), aspect_range=(0.3, 3.3)):
     """Draws Random Erasing's rectangle for one image, as torchvision's `RandomErasing`.
 
     With chance `probability`, tries 10 rectangles at once: area = H * W * U(area_range),
@@ -202,7 +202,7 @@ def sample_random_erasing(key, shape, *, probability=0.5, area_range=(0.02, 0.33
       is erased.
 
     Example:
-      >>> params = sample_random_erasing(jax.random.key(0), (32, 32, 3), probability=1.0)
+      >>> params = sample_erasing(jax.random.key(0), (32, 32, 3), probability=1.0)
     """
     _checks.check_key(key)
     h, w = _checks.image_hw(shape)
@@ -242,7 +242,7 @@ def random_erasing(
 ):
     """Random Erasing (Zhong et al., 2017) with torchvision's `RandomErasing` sampling.
 
-    See `sample_random_erasing` for how the rectangle is drawn. Differences from
+    See `sample_erasing` for how the rectangle is drawn. Differences from
     torchvision: images are channels-last and in their own units (torchvision usually
     erases normalised tensors), `value` is a scalar or per-channel fill only (no
     `value="random"` noise), and there is no `inplace`.
@@ -264,7 +264,7 @@ def random_erasing(
     """
     image = _images.check_image(image)
     _fill_value(value, image.shape[-1])  # a bad fill fails before any sampling
-    params = sample_random_erasing(
+    params = sample_erasing(
         key, image.shape, probability=probability, area_range=area_range, aspect_range=aspect_range
     )
     return erase(image, **params, value=value, value_range=value_range)

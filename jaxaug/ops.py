@@ -174,7 +174,7 @@ OPS: tuple[Op, ...] = (
                 Option("cutout_probability", 1.0, "how often cutout is applied.", "probability", switch=False,
                        check=_fraction))),
     Op("random_erasing", "random erasing", "pixel", 13, pipeline.random_erasing,
-       (occlusion.sample_random_erasing, occlusion.erase, occlusion.random_erasing),
+       (occlusion.sample_erasing, occlusion.erase, occlusion.random_erasing),
        "Zhong et al.: area 2–33 %, aspect 0.3–3.3",
        options=(Option("random_erasing_probability", 0.0, "probability of random erasing (Zhong et al., 2017).",
                        "probability"),)),
@@ -212,8 +212,10 @@ RUN_OPTIONS: tuple[Option, ...] = (
 
 BY_NAME = {op.name: op for op in OPS}
 SLOTS = {op.name: op.slot for op in OPS if op.slot is not None}
-AUGMENTATIONS = tuple(sorted((op for op in OPS if op.slot is not None and op.kind != "normalization"),
-                             key=lambda op: op.slot))
+# Pipeline order is the table's order; a slot only names the key stream, so a new op can go
+# anywhere in the pipeline with a new slot, and no existing draw moves.
+AUGMENTATIONS = tuple(op for op in OPS if op.slot is not None and op.kind != "normalization")
+ORDER = {op.name: i for i, op in enumerate(OPS)}
 OPTIONS = {o.name: o for op in OPS for o in op.options}
 DEFAULTS = {name: o.default for name, o in {**OPTIONS, **{o.name: o for o in RUN_OPTIONS}}.items()}
 # The augmenter options Keras' ImageDataGenerator lacks: jaxaug.keras takes them as extras.

@@ -213,7 +213,7 @@ def crop(padding) -> Augmentation:
 
 
 def brightness(brightness_range) -> Augmentation:
-    """Keras' multiplicative brightness: factor uniform in `brightness_range` (see `jaxaug.adjust_brightness`)."""
+    """Keras' multiplicative brightness: factor uniform in `brightness_range` (see `jaxaug.color.adjust_brightness`)."""
     return _pixel(lambda key, shape: color.sample_brightness(key, brightness_range), color.adjust_brightness)
 
 
@@ -252,7 +252,7 @@ def grayscale(probability) -> Augmentation:
 def blur(sigma_range, *, truncate=4.0) -> Augmentation:
     """Gaussian blur (scale space) with sigma in pixels, fixed (scalar) or uniform in (lo, hi).
 
-    The kernel has 2 * int(truncate * max_sigma + 0.5) + 1 taps per axis; see `jaxaug.gaussian_blur`.
+    The kernel has 2 * int(truncate * max_sigma + 0.5) + 1 taps per axis; see `jaxaug.filters.gaussian_blur`.
     """
     max_sigma = _checks.fixed_or_range(sigma_range, "sigma_range", maximum=filters.MAX_RADIUS)[1]
     return _pixel(lambda key, shape: filters.sample_gaussian_blur(key, sigma_range), filters.gaussian_blur,
@@ -271,14 +271,14 @@ def salt_and_pepper(amount, salt_vs_pepper=0.5) -> Augmentation:
 
 
 def cutout(size, *, probability=1.0, value=0.0) -> Augmentation:
-    """Cutout (DeVries & Taylor, 2017): a size x size square set to `value`; see `jaxaug.random_cutout`."""
+    """Cutout (DeVries & Taylor, 2017): a size x size square set to `value`; see `jaxaug.occlusion.random_cutout`."""
     return _pixel(lambda key, shape: occlusion.sample_cutout(key, shape, size, probability=probability),
                   occlusion.erase, value=value)
 
 
 def random_erasing(*, probability=0.5, area_range=(0.02, 0.33), aspect_range=(0.3, 3.3), value=0.0) -> Augmentation:
-    """Random erasing (Zhong et al., 2017); see `jaxaug.random_erasing`."""
-    return _pixel(lambda key, shape: occlusion.sample_random_erasing(
+    """Random erasing (Zhong et al., 2017); see `jaxaug.occlusion.random_erasing`."""
+    return _pixel(lambda key, shape: occlusion.sample_erasing(
         key, shape, probability=probability, area_range=area_range, aspect_range=aspect_range),
         occlusion.erase, value=value)
 

@@ -5,7 +5,7 @@ Command line::
     python -m jaxaug.preview [IMAGE] --rotation-range 90 --width-shift-range 0.2 \\
         --height-shift-range 0.2 --zoom-range 0.3 --grid 3x3 --seed 0 -o preview.png
 
-Without IMAGE the built-in `jaxaug.sample_image()` is used. The same arguments and
+Without IMAGE the built-in `jaxaug.example_image()` is used. The same arguments and
 seed always give the same PNG bytes. The extension of `-o` picks the format (.png,
 .jpg, .bmp, .tif, .webp, ...; others are refused). Every argument and the output
 place are checked before any work, and errors are one line naming the flag; the
@@ -23,7 +23,7 @@ import numpy as np
 
 from jaxaug import _checks, _image_files
 from jaxaug.geometry import random_affine
-from jaxaug.sample import sample_image
+from jaxaug.sample import example_image
 from jaxaug.warp import FILL_MODES, affine_warp
 
 __all__ = ["preview_grid", "main", "MAX_PIXELS"]
@@ -177,7 +177,7 @@ def main(argv=None) -> int:
         output, file_format = _image_files.check_output_file(args.output, "-o/--output")
     except (TypeError, ValueError) as err:
         return _fail(str(err))
-    image = sample_image() if args.image is None else _read_image(args.image)
+    image = example_image() if args.image is None else _read_image(args.image)
     if isinstance(image, str):
         return _fail(image)
     rows, cols = args.grid

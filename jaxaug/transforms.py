@@ -167,6 +167,9 @@ def sample_crop(key, padding):
 
     Translating by these with a fill mode is the classic "pad by `padding` and take a
     random crop of the original size" (pad-and-crop), done in the one warp.
+
+    Example:
+      >>> sample_crop(jax.random.key(0), 4)["dy"]
     """
     _checks.check_key(key)
     _checks.check_int(padding, "padding", 0, _checks.MAX_PIXELS)
@@ -194,7 +197,7 @@ def rotate(image, angle, *, order=1, fill_mode="nearest", cval=0.0):
       The rotated image, same shape and dtype.
 
     Example:
-      >>> out = jaxaug.rotate(jnp.ones((32, 32, 3)), 15.0, fill_mode="constant")
+      >>> out = jaxaug.transforms.rotate(jnp.ones((32, 32, 3)), 15.0, fill_mode="constant")
     """
     return _warp(image, rotation_matrix_centered, {"angle": angle}, order, fill_mode, cval)
 
@@ -225,14 +228,18 @@ def random_rotation(key, image, max_degrees, *, order=1, fill_mode="nearest", cv
     """Rotates `image` by an angle uniform in [-max_degrees, max_degrees] degrees.
 
     Example:
-      >>> out = jaxaug.random_rotation(jax.random.key(0), image, 20.0)
+      >>> out = jaxaug.transforms.random_rotation(jax.random.key(0), image, 20.0)
     """
     return rotate(image, **sample_rotation(key, max_degrees), order=order, fill_mode=fill_mode, cval=cval)
 
 
 def random_shift(key, image, *, height_shift_range=0.0, width_shift_range=0.0, order=1, fill_mode="nearest",
                  cval=0.0):
-    """Translates `image` with Keras' shift-range rules (see `sample_shift`)."""
+    """Translates `image` with Keras' shift-range rules (see `sample_shift`).
+
+    Example:
+      >>> out = jaxaug.transforms.random_shift(jax.random.key(0), image, width_shift_range=0.2)
+    """
     image = _images.check_image(image, ndims=(3, 4))
     params = sample_shift(key, image.shape[-3:], height_shift_range=height_shift_range,
                           width_shift_range=width_shift_range)
@@ -240,18 +247,30 @@ def random_shift(key, image, *, height_shift_range=0.0, width_shift_range=0.0, o
 
 
 def random_shear(key, image, max_degrees, *, order=1, fill_mode="nearest", cval=0.0):
-    """Shears `image` by an angle uniform in [-max_degrees, max_degrees] degrees (Keras' shear)."""
+    """Shears `image` by an angle uniform in [-max_degrees, max_degrees] degrees (Keras' shear).
+
+    Example:
+      >>> out = jaxaug.transforms.random_shear(jax.random.key(0), image, 10.0)
+    """
     return shear(image, **sample_shear(key, max_degrees), order=order, fill_mode=fill_mode, cval=cval)
 
 
 def random_zoom(key, image, zoom_range, *, isotropic=False, order=1, fill_mode="nearest", cval=0.0):
-    """Zooms `image` by factors drawn as `sample_zoom` (Keras' `zoom_range`)."""
+    """Zooms `image` by factors drawn as `sample_zoom` (Keras' `zoom_range`).
+
+    Example:
+      >>> out = jaxaug.transforms.random_zoom(jax.random.key(0), image, 0.2)
+    """
     params = sample_zoom(key, zoom_range, isotropic=isotropic)
     return zoom(image, **params, order=order, fill_mode=fill_mode, cval=cval)
 
 
 def random_flip(key, image, horizontal=True, vertical=False):
-    """Mirrors `image` left-right (and/or top-bottom) with probability 1/2 each."""
+    """Mirrors `image` left-right (and/or top-bottom) with probability 1/2 each.
+
+    Example:
+      >>> out = jaxaug.transforms.random_flip(jax.random.key(0), image)
+    """
     return flip(image, **sample_flip(key, horizontal, vertical))
 
 
@@ -260,6 +279,9 @@ def random_crop(key, image, padding, *, fill_mode="constant", cval=0.0):
 
     Equivalent to padding `padding` pixels on every side (with `fill_mode`) and cropping
     a random window of the original size, as in the usual CIFAR recipe (padding 4).
+
+    Example:
+      >>> out = jaxaug.transforms.random_crop(jax.random.key(0), image, 4)
     """
     params = sample_crop(key, padding)
     return translate(image, **params, order=0, fill_mode=fill_mode, cval=cval)

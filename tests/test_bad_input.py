@@ -49,7 +49,7 @@ CASES = {
     "rotation_matrix complex": (lambda: geometry.rotation_matrix(1 + 2j), TypeError, ["angle"]),
     "rotation_matrix vector": (lambda: geometry.rotation_matrix(np.zeros(2)), ValueError, ["angle", "(2,)"]),
     "shift string": (lambda: geometry.shift_matrix("1", 0), TypeError, ["dy"]),
-    "brightness string": (lambda: jaxaug.adjust_brightness(IMG, "2"), TypeError, ["factor"]),
+    "brightness string": (lambda: jaxaug.color.adjust_brightness(IMG, "2"), TypeError, ["factor"]),
     "flip int": (lambda: transforms.flip(IMG, horizontal=2), TypeError, ["horizontal", "2"]),
     "flip_matrix string": (lambda: geometry.flip_matrix("yes"), TypeError, ["horizontal"]),
     "isotropic string": (lambda: transforms.sample_zoom(KEY, 0.2, isotropic="no"), TypeError, ["isotropic", "'no'"]),
@@ -73,8 +73,8 @@ CASES = {
     "fit complex": (lambda: normalize.fit(IMGS.astype(np.complex64), featurewise_center=True), TypeError,
                     ["images"]),
     "image strings": (lambda: jaxaug.affine_warp(np.full((8, 8, 3), "a"), EYE), TypeError, ["images"]),
-    "image objects": (lambda: jaxaug.rotate(np.full((8, 8, 3), None), 1.0), TypeError, ["image"]),
-    "image None": (lambda: jaxaug.rotate(None, 1.0), TypeError, ["image", "None"]),
+    "image objects": (lambda: jaxaug.transforms.rotate(np.full((8, 8, 3), None), 1.0), TypeError, ["image"]),
+    "image None": (lambda: jaxaug.transforms.rotate(None, 1.0), TypeError, ["image", "None"]),
     "augmenter dtype int8": (lambda: jaxaug.Augmenter(jp.flip(), dtype="int8"), TypeError, ["dtype", "int8"]),
     "augmenter dtype bool": (lambda: jaxaug.Augmenter(jp.flip(), dtype=bool), TypeError, ["dtype"]),
     # indices, partners and labels do not wrap or clamp
@@ -101,8 +101,8 @@ CASES = {
     "apply string params": (lambda: jaxaug.augmenter(horizontal_flip=True).apply("abc", IMGS), ValueError,
                             ["params"]),
     # the second probe: Python ints beyond int32 must not wrap to small values
-    "erase top 2**40": (lambda: jaxaug.erase(IMG, 2**40, 0, 2, 2), ValueError, ["top", "32-bit"]),
-    "erase value 2**40": (lambda: jaxaug.erase(IMG, 0, 0, 2, 2, value=2**40), ValueError, ["value"]),
+    "erase top 2**40": (lambda: jaxaug.occlusion.erase(IMG, 2**40, 0, 2, 2), ValueError, ["top", "32-bit"]),
+    "erase value 2**40": (lambda: jaxaug.occlusion.erase(IMG, 0, 0, 2, 2, value=2**40), ValueError, ["value"]),
     "noise 2**40": (lambda: noise.add_noise(IMG, 2**40), ValueError, ["noise"]),
     "lam 2**40": (lambda: mixing.mix(IMGS, CLASSES, CLASSES, 2**40, num_classes=4), ValueError, ["lam"]),
     "mean 2**40": (lambda: normalize.standardize(IMG, normalize.Statistics(mean=2**40), featurewise_center=True),
@@ -114,9 +114,9 @@ CASES = {
     "num_classes 2**40": (lambda: mixing.mixup(KEY, IMGS, CLASSES, num_classes=2**40), ValueError, ["num_classes"]),
     "blur range 2**40": (lambda: filters.random_gaussian_blur(KEY, IMG, 2**40), ValueError, ["sigma_range"]),
     # documented ranges of values that may be traced, checked when concrete
-    "brightness -1": (lambda: jaxaug.adjust_brightness(IMG, -1.0), ValueError, ["factor", "-1.0"]),
-    "grayscale weight 8.5": (lambda: jaxaug.blend_grayscale(IMG, 8.5), ValueError, ["weight", "8.5"]),
-    "hsv exponent 0": (lambda: jaxaug.adjust_hsv_contrast(IMG, 0.0, 1.0), ValueError, ["saturation_exponent"]),
+    "brightness -1": (lambda: jaxaug.color.adjust_brightness(IMG, -1.0), ValueError, ["factor", "-1.0"]),
+    "grayscale weight 8.5": (lambda: jaxaug.color.blend_grayscale(IMG, 8.5), ValueError, ["weight", "8.5"]),
+    "hsv exponent 0": (lambda: jaxaug.color.adjust_hsv_contrast(IMG, 0.0, 1.0), ValueError, ["saturation_exponent"]),
     "noise nan": (lambda: noise.add_noise(IMG, NAN), ValueError, ["noise", "finite"]),
     "zoom 0": (lambda: transforms.zoom(IMG, 0.0), ValueError, ["zy", "> 0"]),
     "affine zoom 0": (lambda: geometry.affine_matrix((8, 8), zoom=np.zeros(2)), ValueError, ["zoom[0]"]),
@@ -139,7 +139,7 @@ CASES = {
                            ["horizontal_flip"]),
     "traced option named": (lambda: jax.jit(lambda r: jaxaug.augmenter(shear_range=r))(10.0), TypeError,
                             ["shear_range"]),
-    "rgb_to_hsv None": (lambda: jaxaug.rgb_to_hsv(None), TypeError, ["rgb", "None"]),
+    "rgb_to_hsv None": (lambda: jaxaug.color.rgb_to_hsv(None), TypeError, ["rgb", "None"]),
 }
 
 

@@ -143,7 +143,7 @@ BIG = (20000, 30000)
 
 def test_random_erasing_area_is_uniform_and_aspect_log_uniform():
     # With these ranges every try fits, so the first try is always the one kept.
-    p = draws(occlusion.sample_random_erasing, shape=BIG, probability=1.0, area_range=(0.05, 0.4),
+    p = draws(occlusion.sample_erasing, shape=BIG, probability=1.0, area_range=(0.05, 0.4),
               aspect_range=(0.5, 2.0))
     h, w = p["height"].astype(float), p["width"].astype(float)
     area = h * w / (BIG[0] * BIG[1])
@@ -161,7 +161,7 @@ def test_random_erasing_area_is_uniform_and_aspect_log_uniform():
 
 def test_random_erasing_keeps_the_first_of_ten_tries_that_fits():
     # aspect 4: height = 2 sqrt(area) H fits iff area < 1/4, so each try fits with chance 1/4.
-    p = draws(occlusion.sample_random_erasing, shape=(4000, 4000), probability=1.0, area_range=(0.0, 1.0),
+    p = draws(occlusion.sample_erasing, shape=(4000, 4000), probability=1.0, area_range=(0.0, 1.0),
               aspect_range=(4.0, 4.0))
     erased = p["height"] > 0
     assert scipy.stats.binomtest(int((~erased).sum()), erased.size, 0.75**10).pvalue > 1e-4
@@ -171,14 +171,14 @@ def test_random_erasing_keeps_the_first_of_ten_tries_that_fits():
 
 
 def test_random_erasing_probability_is_the_erasing_rate():
-    p = draws(occlusion.sample_random_erasing, shape=(50, 50, 3), probability=0.5, area_range=(0.1, 0.2),
+    p = draws(occlusion.sample_erasing, shape=(50, 50, 3), probability=0.5, area_range=(0.1, 0.2),
               aspect_range=(1.0, 1.0))
     assert scipy.stats.binomtest(int((p["height"] > 0).sum()), N, 0.5).pvalue > 1e-4
 
 
 def test_random_erasing_that_never_fits_is_a_no_op():
     # area 1 and aspect 1 give height == H: torchvision requires height < H.
-    p = draws(occlusion.sample_random_erasing, shape=(6, 6, 3), probability=1.0, area_range=(1.0, 1.0),
+    p = draws(occlusion.sample_erasing, shape=(6, 6, 3), probability=1.0, area_range=(1.0, 1.0),
               aspect_range=(1.0, 1.0))
     for name in BOX:
         assert (p[name] == 0).all(), name
@@ -192,7 +192,7 @@ def test_random_erasing_that_never_fits_is_a_no_op():
 )
 def test_random_erasing_rectangle_is_inside_and_within_ranges(seed, hw, area, aspect):
     (h, w), tol = hw, 1e-3
-    p = draws(occlusion.sample_random_erasing, seed=seed, shape=hw, probability=1.0, area_range=area,
+    p = draws(occlusion.sample_erasing, seed=seed, shape=hw, probability=1.0, area_range=area,
               aspect_range=aspect)
     top, left, hh, ww = (p[name].astype(float) for name in BOX)
     assert (top >= 0).all() and (top + hh <= h).all() and (hh < h).all()
@@ -209,7 +209,7 @@ def test_random_erasing_rectangle_is_inside_and_within_ranges(seed, hw, area, as
 
 def test_random_erasing_is_erase_of_sampled_params_under_jit_with_raw_keys():
     x = image((16, 12, 3), dtype=jnp.bfloat16)
-    p = draws(occlusion.sample_random_erasing, seed=5, shape=x.shape, probability=1.0)
+    p = draws(occlusion.sample_erasing, seed=5, shape=x.shape, probability=1.0)
     assert (p["height"] > 0).mean() > 0.9
     raw_keys = jax.random.key_data(jax.random.split(jax.random.key(5), N))  # uint32 (N, 2): the same streams
     f = jax.jit(lambda k: occlusion.random_erasing(k, x, probability=1.0, value=0.5))
@@ -237,13 +237,13 @@ def test_random_erasing_is_erase_of_sampled_params_under_jit_with_raw_keys():
         (lambda: occlusion.sample_cutout(0, (8, 8), 2), TypeError, ["key", "0"]),
         (lambda: occlusion.random_cutout(jax.random.split(jax.random.key(0)), image((8, 8, 1)), 2), TypeError,
          ["key"]),
-        (lambda: occlusion.sample_random_erasing(jax.random.key(0), (8, 8), probability=-0.1), ValueError,
+        (lambda: occlusion.sample_erasing(jax.random.key(0), (8, 8), probability=-0.1), ValueError,
          ["probability", "-0.1"]),
-        (lambda: occlusion.sample_random_erasing(jax.random.key(0), (8, 8), area_range=(0.5, 0.2)), ValueError,
+        (lambda: occlusion.sample_erasing(jax.random.key(0), (8, 8), area_range=(0.5, 0.2)), ValueError,
          ["area_range", "(0.5, 0.2)"]),
-        (lambda: occlusion.sample_random_erasing(jax.random.key(0), (8, 8), area_range=(0.5, 2.0)), ValueError,
+        (lambda: occlusion.sample_erasing(jax.random.key(0), (8, 8), area_range=(0.5, 2.0)), ValueError,
          ["area_range", "2.0"]),
-        (lambda: occlusion.sample_random_erasing(jax.random.key(0), (8, 8), aspect_range=(0.0, 2.0)), ValueError,
+        (lambda: occlusion.sample_erasing(jax.random.key(0), (8, 8), aspect_range=(0.0, 2.0)), ValueError,
          ["aspect_range", "0.0"]),
         (lambda: occlusion.random_erasing(jax.random.key(0), image((8, 8, 3)), value=[1, 2]), ValueError,
          ["value", "(2,)"]),

@@ -1,0 +1,64 @@
+"""The public API: a small top level, and one naming rule for every op (like dm_pix's API test).
+
+The rule: in each op module, `random_<op>(key, ...)` has a sampler `sample_<op>(key, ...)`
+that returns the parameters as a dict, and applying the op's twin to them gives the random
+op's result; key first, everywhere; every op with an `augmenter` option is a pipeline piece
+`jaxaug.pipeline.<op>` (tests/test_ops.py checks the table).
+"""
+
+import inspect
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import jaxaug
+from jaxaug import ops
+
+OP_MODULES = ("transforms", "color", "noise", "filters", "occlusion", "mixing", "geometry")
+RANDOM_OPS = sorted((m, n) for m in OP_MODULES for n in getattr(jaxaug, m).__all__ if n.startswith("random_"))
+
+
+def test_top_level_is_small_and_complete():
+    assert len(jaxaug.__all__) <= 35
+    assert len(set(jaxaug.__all__)) == len(jaxaug.__all__)
+    for name in jaxaug.__all__:
+        assert getattr(jaxaug, name) is not None
+    public = {n for n in dir(jaxaug) if not n.startswith("_") and not inspect.ismodule(getattr(jaxaug, n))}
+    assert public == set(jaxaug.__all__) - {"pipeline"}
+
+
+@pytest.mark.parametrize("module, name", RANDOM_OPS)
+def test_every_random_op_has_its_sampler_key_first(module, name):
+    mod = getattr(jaxaug, module)
+    sampler = getattr(mod, "sample_" + name[len("random_"):])
+    for fn in (getattr(mod, name), sampler):
+        assert list(inspect.signature(fn).parameters)[0] == "key", fn.__name__
+        assert "Example:" in (fn.__doc__ or ""), f"{fn.__name__} has no example in its docstring"
+
+
+@pytest.mark.parametrize("op", [op for op in ops.OPS if op.functions[2] is not None and op.kind != "batch"],
+                         ids=lambda op: op.name)
+def test_the_random_op_is_its_twin_applied_to_its_samplers_draw(op):
+    sampler, twin, random_op = op.functions
+    assert random_op.__name__ == "random_" + sampler.__name__[len("sample_"):] or op.name == "crop"
+    image = jnp.asarray(np.random.default_rng(0).random((12, 10, 3), np.float32))
+    args, key = _ARGS[op.name], jax.random.key(3)
+    takes_shape = "shape" in inspect.signature(sampler).parameters
+    params = sampler(key, image.shape, *args) if takes_shape else sampler(key, *args)
+    if op.name == "affine":  # the twin of a matrix op is the matrix builder
+        got, want = random_op(key, image.shape, *args), twin(image.shape[:2], **params)
+    else:
+        got, want = random_op(key, image, *args), twin(image, **params, **_TWIN_OPTIONS.get(op.name, {}))
+    np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+
+
+# Positional arguments of each random op after (key, image) and before its keyword options.
+_ARGS = {"affine": (), "rotation": (20.0,), "shift": (), "shear": (10.0,), "zoom": (0.2,), "flip": (),
+         "crop": (2,), "channel_shift": (0.1,), "brightness": ((0.5, 1.5),), "contrast": ((0.5, 1.5),),
+         "saturation": ((0.5, 1.5),), "hue": (0.1,), "hsv_contrast": ((0.25, 4.0),), "grayscale": (0.5,),
+         "blur": ((0.5, 1.5),), "gaussian_noise": (0.05,), "salt_and_pepper": (0.1,), "cutout": (4,),
+         "random_erasing": ()}
+# What the random op passes to its twin besides the draw.
+_TWIN_OPTIONS = {"crop": dict(order=0, fill_mode="constant"), "blur": dict(max_sigma=1.5)}
