@@ -33,12 +33,14 @@ __all__ = [
     "adjust_saturation",
     "blend_grayscale",
     "hsv_to_rgb",
+    "invert",
     "random_brightness",
     "random_channel_shift",
     "random_contrast",
     "random_grayscale",
     "random_hsv_contrast",
     "random_hue",
+    "random_invert",
     "random_saturation",
     "rgb_to_hsv",
     "sample_brightness",
@@ -47,6 +49,7 @@ __all__ = [
     "sample_grayscale",
     "sample_hsv_contrast",
     "sample_hue",
+    "sample_invert",
     "sample_saturation",
     "shift_channels",
     "to_grayscale",
@@ -579,3 +582,53 @@ def random_grayscale(key, image, probability, *, value_range=None):
       >>> out = random_grayscale(jax.random.key(0), image_uint8, 0.2)
     """
     return blend_grayscale(image, **sample_grayscale(key, probability), value_range=value_range)
+
+
+# --- invert ----------------------------------------------------------------------------
+
+
+def invert(image, weight, *, value_range=None):
+    """Inverts the image within its value range, blended by `weight`: PIL's `ImageOps.invert`.
+
+    `out = (1 - weight) * x + weight * (lo + hi - x)`; with weight 1 on uint8 this is
+    `255 - x` exactly, as `ImageOps.invert`.
+
+    Args:
+      image: (H, W, C) array; uint8, float16, bfloat16 or float32. Any channel count.
+      weight: scalar in [0, 1] (may be traced); 0 keeps the image, 1 inverts it.
+      value_range: (lo, hi) pixel range; default (0, 255) for uint8, (0, 1) for floats.
+
+    Returns:
+      Same shape and dtype as `image`.
+
+    Example:
+      >>> negative = invert(image_uint8, 1.0)
+    """
+    image = _images.check_image(image)
+    lo, hi = _images.value_range(image.dtype, value_range)
+    weight = _checks.real_scalar(weight, "weight", minimum=0.0, maximum=1.0)
+    x = image.astype(jnp.float32)
+    return _images.restore(x + weight * ((lo + hi) - 2.0 * x), image.dtype)
+
+
+def sample_invert(key, probability):
+    """Draws {"weight": 1.0 with `probability`, else 0.0} for `invert`.
+
+    Args:
+      key: a `jax.random` key.
+      probability: chance of inverting the image, in [0, 1].
+
+    Example:
+      >>> sample_invert(jax.random.key(0), 0.5)["weight"]
+    """
+    p = _checks.bounded_float(probability, "probability", 1.0)
+    return {"weight": jnp.where(_uniform(key, 0.0, 1.0) < p, 1.0, 0.0).astype(jnp.float32)}
+
+
+def random_invert(key, image, probability, *, value_range=None):
+    """Inverts the image with the given probability (see `invert`).
+
+    Example:
+      >>> out = random_invert(jax.random.key(0), image_uint8, 0.5)
+    """
+    return invert(image, **sample_invert(key, probability), value_range=value_range)

@@ -47,11 +47,9 @@ What is different, on purpose:
   must be an existing folder that can be written (`PathNotFoundError`, a
   `FileNotFoundError`, when it is missing). Image *values* are data and not checked.
 
-Extras by keyword: every `jaxaug.augmenter` option that Keras lacks
-(`isotropic_zoom`, `crop_padding`, `contrast_range`, `saturation_range`, `hue_range`,
-`hsv_contrast_range`, `grayscale_probability`, `blur_sigma_range`, `gaussian_noise`,
-`salt_and_pepper`, `salt_vs_pepper`, `cutout_size`, `cutout_probability`,
-`random_erasing_probability`), plus `seed` and `value_range`.
+Extras by keyword: every `jaxaug.augmenter` option that Keras lacks (`jaxaug.ops.EXTRAS`:
+`isotropic_zoom`, `crop_padding`, `contrast_range`, ... as listed in `docs/operations.md`),
+plus `seed` and `value_range`.
 
 Example:
   >>> from jaxaug.keras import ImageDataGenerator

@@ -52,6 +52,7 @@ __all__ = [
     "grayscale",
     "hsv_contrast",
     "hue",
+    "invert",
     "random_erasing",
     "rotation",
     "salt_and_pepper",
@@ -247,6 +248,11 @@ def hsv_contrast(exponent_range=(0.25, 4.0)) -> Augmentation:
 def grayscale(probability) -> Augmentation:
     """Converts to grayscale (ITU-R 601 luma, 3 channels kept) with the given probability."""
     return _pixel(lambda key, shape: color.sample_grayscale(key, probability), color.blend_grayscale)
+
+
+def invert(probability) -> Augmentation:
+    """Inverts the image within its value range (PIL's `ImageOps.invert`) with the given probability."""
+    return _pixel(lambda key, shape: color.sample_invert(key, probability), color.invert)
 
 
 def blur(sigma_range, *, truncate=4.0) -> Augmentation:

@@ -59,6 +59,6 @@ _ARGS = {"affine": (), "rotation": (20.0,), "shift": (), "shear": (10.0,), "zoom
          "crop": (2,), "channel_shift": (0.1,), "brightness": ((0.5, 1.5),), "contrast": ((0.5, 1.5),),
          "saturation": ((0.5, 1.5),), "hue": (0.1,), "hsv_contrast": ((0.25, 4.0),), "grayscale": (0.5,),
          "blur": ((0.5, 1.5),), "gaussian_noise": (0.05,), "salt_and_pepper": (0.1,), "cutout": (4,),
-         "random_erasing": ()}
+         "random_erasing": (), "invert": (0.5,)}
 # What the random op passes to its twin besides the draw.
 _TWIN_OPTIONS = {"crop": dict(order=0, fill_mode="constant"), "blur": dict(max_sigma=1.5)}
