@@ -4,7 +4,7 @@ Each random op is a triple, so a pipeline can log, replay or reuse the parameter
 
 - `sample_<op>(key, ...)` draws the parameters of one image as a dict whose keys are
   the keyword names of the deterministic twin;
-- the twin (`adjust_brightness`, `shift_channels`, ...) applies given parameters
+- the twin (`brightness`, `channel_shift`, ...) applies given parameters
   (Python numbers or traced scalars) to one (H, W, C) image;
 - `random_<op>(key, image, ...)` is the twin applied to the sample.
 
@@ -26,12 +26,12 @@ import numpy as np
 from jaxaug import _checks, _images
 
 __all__ = [
-    "adjust_brightness",
-    "adjust_contrast",
-    "adjust_hsv_contrast",
-    "adjust_hue",
-    "adjust_saturation",
-    "blend_grayscale",
+    "brightness",
+    "contrast",
+    "hsv_contrast",
+    "hue",
+    "saturation",
+    "grayscale",
     "hsv_to_rgb",
     "invert",
     "random_brightness",
@@ -51,7 +51,7 @@ __all__ = [
     "sample_hue",
     "sample_invert",
     "sample_saturation",
-    "shift_channels",
+    "channel_shift",
     "to_grayscale",
 ]
 
@@ -174,7 +174,7 @@ def in_hsv(image, edits, *, value_range=None):
 
 
 def hsv_edit(op: str, **params):
-    """The HSV edit of `adjust_saturation`, `adjust_hue` or `adjust_hsv_contrast` with `params`."""
+    """The HSV edit of `saturation`, `hue` or `hsv_contrast` with `params`."""
     if op == "saturation":
         factor = _checks.real_scalar(params["factor"], "factor", minimum=0.0)
         return lambda h, s, v: (h, jnp.clip(s * factor, 0.0, 1.0), v)
@@ -209,7 +209,7 @@ def _in_hsv(image, value_range, edit):
 # --- brightness ------------------------------------------------------------------------
 
 
-def adjust_brightness(image, factor, *, value_range=None):
+def brightness(image, factor, *, value_range=None):
     """Scales the distance to black by `factor`: Keras IDG's `brightness_range`.
 
     `out = clip(lo + (x - lo) * factor, lo, hi)`. With lo = 0 this is PIL's
@@ -224,7 +224,7 @@ def adjust_brightness(image, factor, *, value_range=None):
       Same shape and dtype as `image`.
 
     Example:
-      >>> darker = adjust_brightness(image_uint8, 0.7)
+      >>> darker = brightness(image_uint8, 0.7)
     """
     image = _images.check_image(image)
     lo, hi = _images.value_range(image.dtype, value_range)
@@ -233,7 +233,7 @@ def adjust_brightness(image, factor, *, value_range=None):
 
 
 def sample_brightness(key, brightness_range):
-    """Draws {"factor": U(lo, hi)} for `adjust_brightness`; `brightness_range` = (lo, hi), 0 <= lo <= hi.
+    """Draws {"factor": U(lo, hi)} for `brightness`; `brightness_range` = (lo, hi), 0 <= lo <= hi.
 
     Example:
       >>> sample_brightness(jax.random.key(0), (0.5, 1.5))["factor"]
@@ -242,18 +242,18 @@ def sample_brightness(key, brightness_range):
 
 
 def random_brightness(key, image, brightness_range, *, value_range=None):
-    """`adjust_brightness` with a factor drawn uniformly from `brightness_range` (Keras IDG).
+    """`brightness` with a factor drawn uniformly from `brightness_range` (Keras IDG).
 
     Example:
       >>> out = random_brightness(jax.random.key(0), image_uint8, (0.5, 1.5))
     """
-    return adjust_brightness(image, **sample_brightness(key, brightness_range), value_range=value_range)
+    return brightness(image, **sample_brightness(key, brightness_range), value_range=value_range)
 
 
 # --- channel shift ---------------------------------------------------------------------
 
 
-def shift_channels(image, shift, *, value_range=None):
+def channel_shift(image, shift, *, value_range=None):
     """Adds `shift` to every value, clipped to the image's own [min, max] (Keras IDG).
 
     Exactly Keras' `apply_channel_shift`: the clipping bounds are the minimum and
@@ -270,7 +270,7 @@ def shift_channels(image, shift, *, value_range=None):
       Same shape and dtype as `image`.
 
     Example:
-      >>> out = shift_channels(image_uint8, 20.0)
+      >>> out = channel_shift(image_uint8, 20.0)
     """
     image = _images.check_image(image)
     _images.value_range(image.dtype, value_range)
@@ -315,19 +315,19 @@ def sample_channel_shift(key, intensity):
 
 
 def random_channel_shift(key, image, intensity, *, value_range=None):
-    """`shift_channels` with a shift drawn from U(-intensity, intensity) (Keras IDG).
+    """`channel_shift` with a shift drawn from U(-intensity, intensity) (Keras IDG).
 
     Example:
       >>> out = random_channel_shift(jax.random.key(0), image_uint8, 30.0)
     """
-    return shift_channels(image, **sample_channel_shift(key, intensity), value_range=value_range)
+    return channel_shift(image, **sample_channel_shift(key, intensity), value_range=value_range)
 
 
 # --- contrast --------------------------------------------------------------------------
 
 
-def adjust_contrast(image, factor, *, value_range=None):
-    """Scales each channel's distance to its mean, as `tf.image.adjust_contrast`, then clips.
+def contrast(image, factor, *, value_range=None):
+    """Scales each channel's distance to its mean, as `tf.image.contrast`, then clips.
 
     `out = clip((x - mean_c) * factor + mean_c, lo, hi)` with `mean_c` the mean of
     channel c over all pixels of the image.
@@ -341,7 +341,7 @@ def adjust_contrast(image, factor, *, value_range=None):
       Same shape and dtype as `image`.
 
     Example:
-      >>> flatter = adjust_contrast(image_uint8, 0.5)
+      >>> flatter = contrast(image_uint8, 0.5)
     """
     image = _images.check_image(image)
     lo, hi = _images.value_range(image.dtype, value_range)
@@ -351,7 +351,7 @@ def adjust_contrast(image, factor, *, value_range=None):
 
 
 def sample_contrast(key, contrast_range):
-    """Draws {"factor": U(lo, hi)} for `adjust_contrast`; `contrast_range` = (lo, hi), 0 <= lo <= hi.
+    """Draws {"factor": U(lo, hi)} for `contrast`; `contrast_range` = (lo, hi), 0 <= lo <= hi.
 
     Example:
       >>> sample_contrast(jax.random.key(0), (0.5, 1.5))["factor"]
@@ -360,18 +360,18 @@ def sample_contrast(key, contrast_range):
 
 
 def random_contrast(key, image, contrast_range, *, value_range=None):
-    """`adjust_contrast` with a factor drawn uniformly from `contrast_range`.
+    """`contrast` with a factor drawn uniformly from `contrast_range`.
 
     Example:
       >>> out = random_contrast(jax.random.key(0), image_uint8, (0.5, 1.5))
     """
-    return adjust_contrast(image, **sample_contrast(key, contrast_range), value_range=value_range)
+    return contrast(image, **sample_contrast(key, contrast_range), value_range=value_range)
 
 
 # --- saturation ------------------------------------------------------------------------
 
 
-def adjust_saturation(image, factor, *, value_range=None):
+def saturation(image, factor, *, value_range=None):
     """Multiplies the HSV saturation by `factor` (clipped to [0, 1]); H and V are kept.
 
     Args:
@@ -384,13 +384,13 @@ def adjust_saturation(image, factor, *, value_range=None):
       Same shape and dtype as `image`.
 
     Example:
-      >>> vivid = adjust_saturation(image_uint8, 1.5)
+      >>> vivid = saturation(image_uint8, 1.5)
     """
     return _in_hsv(image, value_range, hsv_edit("saturation", factor=factor))
 
 
 def sample_saturation(key, saturation_range):
-    """Draws {"factor": U(lo, hi)} for `adjust_saturation`; `saturation_range` = (lo, hi), 0 <= lo <= hi.
+    """Draws {"factor": U(lo, hi)} for `saturation`; `saturation_range` = (lo, hi), 0 <= lo <= hi.
 
     Example:
       >>> sample_saturation(jax.random.key(0), (0.5, 1.5))["factor"]
@@ -399,18 +399,18 @@ def sample_saturation(key, saturation_range):
 
 
 def random_saturation(key, image, saturation_range, *, value_range=None):
-    """`adjust_saturation` with a factor drawn uniformly from `saturation_range`.
+    """`saturation` with a factor drawn uniformly from `saturation_range`.
 
     Example:
       >>> out = random_saturation(jax.random.key(0), image_uint8, (0.5, 1.5))
     """
-    return adjust_saturation(image, **sample_saturation(key, saturation_range), value_range=value_range)
+    return saturation(image, **sample_saturation(key, saturation_range), value_range=value_range)
 
 
 # --- hue -------------------------------------------------------------------------------
 
 
-def adjust_hue(image, delta, *, value_range=None):
+def hue(image, delta, *, value_range=None):
     """Rotates the HSV hue by `delta` turns (H <- (H + delta) mod 1); S and V are kept.
 
     Args:
@@ -424,13 +424,13 @@ def adjust_hue(image, delta, *, value_range=None):
       Same shape and dtype as `image`.
 
     Example:
-      >>> out = adjust_hue(image_uint8, 0.1)
+      >>> out = hue(image_uint8, 0.1)
     """
     return _in_hsv(image, value_range, hsv_edit("hue", delta=delta))
 
 
 def sample_hue(key, max_delta):
-    """Draws {"delta": U(-max_delta, max_delta)} for `adjust_hue`; 0 <= max_delta <= 0.5 turns.
+    """Draws {"delta": U(-max_delta, max_delta)} for `hue`; 0 <= max_delta <= 0.5 turns.
 
     Example:
       >>> sample_hue(jax.random.key(0), 0.1)["delta"]
@@ -440,18 +440,18 @@ def sample_hue(key, max_delta):
 
 
 def random_hue(key, image, max_delta, *, value_range=None):
-    """`adjust_hue` with a hue rotation drawn from U(-max_delta, max_delta) turns.
+    """`hue` with a hue rotation drawn from U(-max_delta, max_delta) turns.
 
     Example:
       >>> out = random_hue(jax.random.key(0), image_uint8, 0.1)
     """
-    return adjust_hue(image, **sample_hue(key, max_delta), value_range=value_range)
+    return hue(image, **sample_hue(key, max_delta), value_range=value_range)
 
 
 # --- HSV contrast ----------------------------------------------------------------------
 
 
-def adjust_hsv_contrast(image, saturation_exponent, value_exponent, *, value_range=None):
+def hsv_contrast(image, saturation_exponent, value_exponent, *, value_range=None):
     """Raises the HSV saturation and value to powers; the hue is kept.
 
     V is normalised to [0, 1] by the value range, then `S <- S ** saturation_exponent`,
@@ -470,14 +470,14 @@ def adjust_hsv_contrast(image, saturation_exponent, value_exponent, *, value_ran
       Same shape and dtype as `image`.
 
     Example:
-      >>> out = adjust_hsv_contrast(image_uint8, 0.5, 2.0)
+      >>> out = hsv_contrast(image_uint8, 0.5, 2.0)
     """
     edit = hsv_edit("hsv_contrast", saturation_exponent=saturation_exponent, value_exponent=value_exponent)
     return _in_hsv(image, value_range, edit)
 
 
 def sample_hsv_contrast(key, exponent_range=(0.25, 4.0)):
-    """Draws both exponents of `adjust_hsv_contrast`, independently and log-uniformly.
+    """Draws both exponents of `hsv_contrast`, independently and log-uniformly.
 
     log(exponent) ~ U(log lo, log hi), so with the default (1/4, 4) an exponent and its
     inverse are equally likely and the median is 1.
@@ -491,7 +491,7 @@ def sample_hsv_contrast(key, exponent_range=(0.25, 4.0)):
 
     Example:
       >>> params = sample_hsv_contrast(jax.random.key(0))
-      >>> out = adjust_hsv_contrast(image_uint8, **params)
+      >>> out = hsv_contrast(image_uint8, **params)
     """
     _checks.check_key(key)
     lo, hi = _checks.static_range(exponent_range, "exponent_range", positive=True)
@@ -502,12 +502,12 @@ def sample_hsv_contrast(key, exponent_range=(0.25, 4.0)):
 
 
 def random_hsv_contrast(key, image, exponent_range=(0.25, 4.0), *, value_range=None):
-    """`adjust_hsv_contrast` with both exponents log-uniform in `exponent_range`.
+    """`hsv_contrast` with both exponents log-uniform in `exponent_range`.
 
     Example:
       >>> out = random_hsv_contrast(jax.random.key(0), image_uint8)
     """
-    return adjust_hsv_contrast(image, **sample_hsv_contrast(key, exponent_range), value_range=value_range)
+    return hsv_contrast(image, **sample_hsv_contrast(key, exponent_range), value_range=value_range)
 
 
 # --- grayscale -------------------------------------------------------------------------
@@ -539,7 +539,7 @@ def to_grayscale(image):
     return _images.restore(jnp.broadcast_to(_luma(x), x.shape), image.dtype)
 
 
-def blend_grayscale(image, weight, *, value_range=None):
+def grayscale(image, weight, *, value_range=None):
     """Mixes the image with its grayscale: `(1 - weight) * x + weight * gray`.
 
     Args:
@@ -552,7 +552,7 @@ def blend_grayscale(image, weight, *, value_range=None):
       Same shape and dtype as `image`.
 
     Example:
-      >>> out = blend_grayscale(image_uint8, 1.0)
+      >>> out = grayscale(image_uint8, 1.0)
     """
     image = _rgb_image(image)
     _images.value_range(image.dtype, value_range)
@@ -562,7 +562,7 @@ def blend_grayscale(image, weight, *, value_range=None):
 
 
 def sample_grayscale(key, probability):
-    """Draws {"weight": 1.0 with `probability`, else 0.0} for `blend_grayscale`.
+    """Draws {"weight": 1.0 with `probability`, else 0.0} for `grayscale`.
 
     Args:
       key: a `jax.random` key.
@@ -581,7 +581,7 @@ def random_grayscale(key, image, probability, *, value_range=None):
     Example:
       >>> out = random_grayscale(jax.random.key(0), image_uint8, 0.2)
     """
-    return blend_grayscale(image, **sample_grayscale(key, probability), value_range=value_range)
+    return grayscale(image, **sample_grayscale(key, probability), value_range=value_range)
 
 
 # --- invert ----------------------------------------------------------------------------

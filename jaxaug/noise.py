@@ -3,7 +3,7 @@
 Each op is a triple, so a pipeline can log, replay or reuse the parameters:
 
 - `sample_<op>(key, shape, ...)` draws the parameters of one image as a dict;
-- the deterministic twin (`add_noise`, `apply_salt_and_pepper`) takes them as keywords;
+- the deterministic twin (`gaussian_noise`, `salt_and_pepper`) takes them as keywords;
 - `random_<op>(key, image, ...)` is the twin applied to the sample.
 
 Noise is measured in fractions of the pixel value range, so one sigma means the same
@@ -22,8 +22,8 @@ from jax import lax
 from jaxaug import _checks, _images
 
 __all__ = [
-    "add_noise",
-    "apply_salt_and_pepper",
+    "gaussian_noise",
+    "salt_and_pepper",
     "random_gaussian_noise",
     "random_salt_and_pepper",
     "sample_gaussian_noise",
@@ -46,7 +46,7 @@ def _check_broadcasts(value, image, name: str, allow_bool: bool = False):
     return value
 
 
-def add_noise(image, noise, *, value_range=None):
+def gaussian_noise(image, noise, *, value_range=None):
     """Adds `noise`, in fractions of the value range, and clips to the range.
 
     `out = clip(x + noise * (hi - lo), lo, hi)`.
@@ -63,7 +63,7 @@ def add_noise(image, noise, *, value_range=None):
 
     Example:
       >>> noise = 0.05 * jax.random.normal(jax.random.key(0), (32, 32, 3))
-      >>> out = add_noise(jnp.full((32, 32, 3), 0.5), noise)
+      >>> out = gaussian_noise(jnp.full((32, 32, 3), 0.5), noise)
     """
     image = _images.check_image(image)
     lo, hi = _images.value_range(image.dtype, value_range)
@@ -126,11 +126,11 @@ def sample_gaussian_noise(key, shape, sigma_range):
 
     Returns:
       {"noise": float32 array of `shape`}, sigma * N(0, 1) per element; the keyword
-      of `add_noise`.
+      of `gaussian_noise`.
 
     Example:
       >>> params = sample_gaussian_noise(jax.random.key(0), (32, 32, 3), (0.0, 0.1))
-      >>> out = add_noise(image, **params)
+      >>> out = gaussian_noise(image, **params)
     """
     _checks.check_key(key)
     dims = _noise_shape(shape)
@@ -143,14 +143,14 @@ def sample_gaussian_noise(key, shape, sigma_range):
 def random_gaussian_noise(key, image, sigma_range, *, value_range=None):
     """Adds Gaussian noise with sigma drawn from `sigma_range` (fractions of the range).
 
-    `add_noise(image, **sample_gaussian_noise(key, image.shape, sigma_range))`; see
+    `gaussian_noise(image, **sample_gaussian_noise(key, image.shape, sigma_range))`; see
     those two for the arguments.
 
     Example:
       >>> out = random_gaussian_noise(jax.random.key(0), image_uint8, (0.0, 0.05))
     """
     image = _images.check_image(image)
-    return add_noise(image, **sample_gaussian_noise(key, image.shape, sigma_range), value_range=value_range)
+    return gaussian_noise(image, **sample_gaussian_noise(key, image.shape, sigma_range), value_range=value_range)
 
 
 def sample_salt_and_pepper(key, shape, amount, salt_vs_pepper=0.5):
@@ -171,11 +171,11 @@ def sample_salt_and_pepper(key, shape, amount, salt_vs_pepper=0.5):
 
     Returns:
       {"salt": bool (H, W, 1), "pepper": bool (H, W, 1)}, never both true at a pixel;
-      the keywords of `apply_salt_and_pepper`.
+      the keywords of `salt_and_pepper`.
 
     Example:
       >>> params = sample_salt_and_pepper(jax.random.key(0), (32, 32, 3), 0.05)
-      >>> out = apply_salt_and_pepper(image, **params)
+      >>> out = salt_and_pepper(image, **params)
     """
     _checks.check_key(key)
     h, w = _checks.image_hw(shape)
@@ -190,7 +190,7 @@ def sample_salt_and_pepper(key, shape, amount, salt_vs_pepper=0.5):
     return {"salt": salt, "pepper": (u < p) & ~salt}
 
 
-def apply_salt_and_pepper(image, salt, pepper, *, value_range=None):
+def salt_and_pepper(image, salt, pepper, *, value_range=None):
     """Sets the `salt` pixels to the top of the value range and `pepper` to the bottom.
 
     Args:
@@ -205,7 +205,7 @@ def apply_salt_and_pepper(image, salt, pepper, *, value_range=None):
 
     Example:
       >>> salt = jnp.zeros((4, 4, 1), bool).at[0, 0].set(True)
-      >>> out = apply_salt_and_pepper(jnp.zeros((4, 4, 3)), salt, jnp.zeros_like(salt))
+      >>> out = salt_and_pepper(jnp.zeros((4, 4, 3)), salt, jnp.zeros_like(salt))
     """
     image = _images.check_image(image)
     lo, hi = _images.value_range(image.dtype, value_range)
@@ -221,7 +221,7 @@ def apply_salt_and_pepper(image, salt, pepper, *, value_range=None):
 def random_salt_and_pepper(key, image, amount, salt_vs_pepper=0.5, *, value_range=None):
     """Replaces a random `amount` of the pixels with white or black dots.
 
-    `apply_salt_and_pepper(image, **sample_salt_and_pepper(key, image.shape, amount,
+    `salt_and_pepper(image, **sample_salt_and_pepper(key, image.shape, amount,
     salt_vs_pepper))`; see those two for the arguments.
 
     Example:
@@ -229,4 +229,4 @@ def random_salt_and_pepper(key, image, amount, salt_vs_pepper=0.5, *, value_rang
     """
     image = _images.check_image(image)
     params = sample_salt_and_pepper(key, image.shape, amount, salt_vs_pepper)
-    return apply_salt_and_pepper(image, **params, value_range=value_range)
+    return salt_and_pepper(image, **params, value_range=value_range)

@@ -214,40 +214,40 @@ def crop(padding) -> Augmentation:
 
 
 def brightness(brightness_range) -> Augmentation:
-    """Keras' multiplicative brightness: factor uniform in `brightness_range` (see `jaxaug.color.adjust_brightness`)."""
-    return _pixel(lambda key, shape: color.sample_brightness(key, brightness_range), color.adjust_brightness)
+    """Keras' multiplicative brightness: factor uniform in `brightness_range` (see `jaxaug.color.brightness`)."""
+    return _pixel(lambda key, shape: color.sample_brightness(key, brightness_range), color.brightness)
 
 
 def channel_shift(intensity) -> Augmentation:
     """Keras' `channel_shift_range`: one offset uniform in [-intensity, intensity], in pixel units."""
-    return _pixel(lambda key, shape: color.sample_channel_shift(key, intensity), color.shift_channels)
+    return _pixel(lambda key, shape: color.sample_channel_shift(key, intensity), color.channel_shift)
 
 
 def contrast(contrast_range) -> Augmentation:
     """Contrast about each channel's mean, factor uniform in `contrast_range`."""
-    return _pixel(lambda key, shape: color.sample_contrast(key, contrast_range), color.adjust_contrast)
+    return _pixel(lambda key, shape: color.sample_contrast(key, contrast_range), color.contrast)
 
 
 def saturation(saturation_range) -> Augmentation:
     """HSV saturation scaled by a factor uniform in `saturation_range`."""
-    return _pixel(lambda key, shape: color.sample_saturation(key, saturation_range), color.adjust_saturation,
+    return _pixel(lambda key, shape: color.sample_saturation(key, saturation_range), color.saturation,
                   hsv="saturation")
 
 
 def hue(max_delta) -> Augmentation:
     """Hue rotated by a fraction of a turn uniform in [-max_delta, max_delta] (max_delta <= 0.5)."""
-    return _pixel(lambda key, shape: color.sample_hue(key, max_delta), color.adjust_hue, hsv="hue")
+    return _pixel(lambda key, shape: color.sample_hue(key, max_delta), color.hue, hsv="hue")
 
 
 def hsv_contrast(exponent_range=(0.25, 4.0)) -> Augmentation:
     """The tutorial's HSV contrast: S and V raised to exponents log-uniform in `exponent_range`, H kept."""
-    return _pixel(lambda key, shape: color.sample_hsv_contrast(key, exponent_range), color.adjust_hsv_contrast,
+    return _pixel(lambda key, shape: color.sample_hsv_contrast(key, exponent_range), color.hsv_contrast,
                   hsv="hsv_contrast")
 
 
 def grayscale(probability) -> Augmentation:
     """Converts to grayscale (ITU-R 601 luma, 3 channels kept) with the given probability."""
-    return _pixel(lambda key, shape: color.sample_grayscale(key, probability), color.blend_grayscale)
+    return _pixel(lambda key, shape: color.sample_grayscale(key, probability), color.grayscale)
 
 
 def invert(probability) -> Augmentation:
@@ -267,13 +267,13 @@ def blur(sigma_range, *, truncate=4.0) -> Augmentation:
 
 def gaussian_noise(sigma_range) -> Augmentation:
     """Additive Gaussian noise, sigma as a fraction of the value range, fixed (scalar) or uniform in (lo, hi)."""
-    return _pixel(lambda key, shape: noise.sample_gaussian_noise(key, shape, sigma_range), noise.add_noise)
+    return _pixel(lambda key, shape: noise.sample_gaussian_noise(key, shape, sigma_range), noise.gaussian_noise)
 
 
 def salt_and_pepper(amount, salt_vs_pepper=0.5) -> Augmentation:
     """Replaces a fraction `amount` of pixels by white (salt) or black (pepper) dots."""
     return _pixel(lambda key, shape: noise.sample_salt_and_pepper(key, shape, amount, salt_vs_pepper),
-                  noise.apply_salt_and_pepper)
+                  noise.salt_and_pepper)
 
 
 def cutout(size, *, probability=1.0, value=0.0) -> Augmentation:

@@ -32,6 +32,7 @@ from jaxaug.geometry import (
 from jaxaug.warp import affine_warp
 
 __all__ = [
+    "crop",
     "crop_matrix",
     "flip",
     "flip_matrix_centered",
@@ -274,6 +275,17 @@ def random_flip(key, image, horizontal=True, vertical=False):
     return flip(image, **sample_flip(key, horizontal, vertical))
 
 
+def crop(image, dy, dx, *, fill_mode="constant", cval=0.0):
+    """Pad-and-crop by whole pixels: the content moves `dy` down and `dx` right, the gap filled.
+
+    `translate` with nearest-neighbour sampling, so whole-pixel moves copy pixels exactly.
+
+    Example:
+      >>> out = jaxaug.transforms.crop(image, 2.0, -3.0)
+    """
+    return translate(image, dy, dx, order=0, fill_mode=fill_mode, cval=cval)
+
+
 def random_crop(key, image, padding, *, fill_mode="constant", cval=0.0):
     """Pad-and-crop: moves the content by whole pixels in [-padding, padding], filling the gap.
 
@@ -283,5 +295,4 @@ def random_crop(key, image, padding, *, fill_mode="constant", cval=0.0):
     Example:
       >>> out = jaxaug.transforms.random_crop(jax.random.key(0), image, 4)
     """
-    params = sample_crop(key, padding)
-    return translate(image, **params, order=0, fill_mode=fill_mode, cval=cval)
+    return crop(image, **sample_crop(key, padding), fill_mode=fill_mode, cval=cval)

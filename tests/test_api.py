@@ -42,7 +42,7 @@ def test_every_random_op_has_its_sampler_key_first(module, name):
                          ids=lambda op: op.name)
 def test_the_random_op_is_its_twin_applied_to_its_samplers_draw(op):
     sampler, twin, random_op = op.functions
-    assert random_op.__name__ == "random_" + sampler.__name__[len("sample_"):] or op.name == "crop"
+    assert random_op.__name__ == "random_" + sampler.__name__[len("sample_"):]
     image = jnp.asarray(np.random.default_rng(0).random((12, 10, 3), np.float32))
     args, key = _ARGS[op.name], jax.random.key(3)
     takes_shape = "shape" in inspect.signature(sampler).parameters
@@ -61,4 +61,16 @@ _ARGS = {"affine": (), "rotation": (20.0,), "shift": (), "shear": (10.0,), "zoom
          "blur": ((0.5, 1.5),), "gaussian_noise": (0.05,), "salt_and_pepper": (0.1,), "cutout": (4,),
          "random_erasing": (), "invert": (0.5,)}
 # What the random op passes to its twin besides the draw.
-_TWIN_OPTIONS = {"crop": dict(order=0, fill_mode="constant"), "blur": dict(max_sigma=1.5)}
+_TWIN_OPTIONS = {"blur": dict(max_sigma=1.5)}
+
+# Twins not (yet) named as their op: a rename left for later, listed so that no new one appears.
+TWIN_NAME_EXCEPTIONS = {"affine": "affine_matrix", "rotation": "rotate", "shift": "translate", "cutout": "erase",
+                        "erasing": "erase", "fit": "standardize"}
+
+
+@pytest.mark.parametrize("op", [op for op in ops.OPS if op.kind != "batch"], ids=lambda op: op.name)
+def test_the_twin_is_named_as_its_op(op):
+    sampler, twin, _ = op.functions
+    stem = sampler.__name__.removeprefix("sample_")
+    assert twin.__name__ == TWIN_NAME_EXCEPTIONS.get(stem, stem)
+

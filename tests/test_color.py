@@ -73,14 +73,14 @@ def ref_blend_grayscale(x, lo, hi, weight):
 
 # op name -> (twin, {param: (low, high) to test}, reference, identity params)
 OPS = {
-    "brightness": (color.adjust_brightness, {"factor": (0.0, 2.0)}, ref_brightness, {"factor": 1.0}),
-    "channel_shift": (color.shift_channels, {"shift": (-0.4, 0.4)}, ref_channel_shift, {"shift": 0.0}),
-    "contrast": (color.adjust_contrast, {"factor": (0.0, 2.5)}, ref_contrast, {"factor": 1.0}),
-    "saturation": (color.adjust_saturation, {"factor": (0.0, 3.0)}, ref_saturation, {"factor": 1.0}),
-    "hue": (color.adjust_hue, {"delta": (-0.5, 0.5)}, ref_hue, {"delta": 0.0}),
-    "hsv_contrast": (color.adjust_hsv_contrast, {"saturation_exponent": (0.25, 4.0), "value_exponent": (0.25, 4.0)},
+    "brightness": (color.brightness, {"factor": (0.0, 2.0)}, ref_brightness, {"factor": 1.0}),
+    "channel_shift": (color.channel_shift, {"shift": (-0.4, 0.4)}, ref_channel_shift, {"shift": 0.0}),
+    "contrast": (color.contrast, {"factor": (0.0, 2.5)}, ref_contrast, {"factor": 1.0}),
+    "saturation": (color.saturation, {"factor": (0.0, 3.0)}, ref_saturation, {"factor": 1.0}),
+    "hue": (color.hue, {"delta": (-0.5, 0.5)}, ref_hue, {"delta": 0.0}),
+    "hsv_contrast": (color.hsv_contrast, {"saturation_exponent": (0.25, 4.0), "value_exponent": (0.25, 4.0)},
                      ref_hsv_contrast, {"saturation_exponent": 1.0, "value_exponent": 1.0}),
-    "grayscale": (color.blend_grayscale, {"weight": (0.0, 1.0)}, ref_blend_grayscale, {"weight": 0.0}),
+    "grayscale": (color.grayscale, {"weight": (0.0, 1.0)}, ref_blend_grayscale, {"weight": 0.0}),
 }
 
 
@@ -247,7 +247,7 @@ def test_outputs_stay_in_value_range(x, seed, stretch):
 def test_brightness_matches_keras_idg_brightness_shift():
     x8 = (image(seed=8) * 255).astype(np.uint8)
     for factor in (0.3, 0.9, 1.0, 1.45):
-        ours = np.asarray(color.adjust_brightness(x8, np.float32(factor)), np.float64)
+        ours = np.asarray(color.brightness(x8, np.float32(factor)), np.float64)
         keras = apply_brightness_shift(x8.astype(np.float32), factor, scale=False)
         # PIL's blend truncates where we round.
         assert np.abs(ours - keras).max() <= 1.0, factor
@@ -258,7 +258,7 @@ def test_channel_shift_matches_keras_on_its_own_scale(dtype):
     x = image(seed=9) * 200 + 20
     x = x.astype(dtype)
     for shift in (-60.0, -5.5, 0.0, 33.0, 300.0):
-        ours = np.asarray(color.shift_channels(x, np.float32(shift)), np.float64)
+        ours = np.asarray(color.channel_shift(x, np.float32(shift)), np.float64)
         keras = apply_channel_shift(x.astype(np.float64), shift, channel_axis=2)
         expected = np.clip(np.round(keras), 0, 255) if dtype == np.uint8 else keras
         np.testing.assert_allclose(ours, expected, atol=1e-4 * (dtype == np.float32), err_msg=str(shift))
@@ -273,7 +273,7 @@ def test_to_grayscale_is_601_luma_like_pil():
     np.testing.assert_array_equal(out[..., 0], np.round(x8 @ LUMA))
     pil = np.asarray(Image.fromarray(x8).convert("L"), np.int32)
     assert np.abs(out[..., 0].astype(np.int32) - pil).max() <= 1
-    np.testing.assert_array_equal(color.blend_grayscale(x8, np.float32(1.0)), out)
+    np.testing.assert_array_equal(color.grayscale(x8, np.float32(1.0)), out)
 
 
 # --- samplers -------------------------------------------------------------------------------
@@ -336,13 +336,13 @@ def test_degenerate_ranges_give_the_fixed_value():
 # --- random ops ---------------------------------------------------------------------------------
 
 RANDOM = [
-    (color.random_brightness, color.sample_brightness, color.adjust_brightness, (0.5, 1.5)),
-    (color.random_channel_shift, color.sample_channel_shift, color.shift_channels, 0.3),
-    (color.random_contrast, color.sample_contrast, color.adjust_contrast, (0.5, 1.5)),
-    (color.random_saturation, color.sample_saturation, color.adjust_saturation, (0.0, 2.0)),
-    (color.random_hue, color.sample_hue, color.adjust_hue, 0.3),
-    (color.random_hsv_contrast, color.sample_hsv_contrast, color.adjust_hsv_contrast, (0.5, 2.0)),
-    (color.random_grayscale, color.sample_grayscale, color.blend_grayscale, 0.5),
+    (color.random_brightness, color.sample_brightness, color.brightness, (0.5, 1.5)),
+    (color.random_channel_shift, color.sample_channel_shift, color.channel_shift, 0.3),
+    (color.random_contrast, color.sample_contrast, color.contrast, (0.5, 1.5)),
+    (color.random_saturation, color.sample_saturation, color.saturation, (0.0, 2.0)),
+    (color.random_hue, color.sample_hue, color.hue, 0.3),
+    (color.random_hsv_contrast, color.sample_hsv_contrast, color.hsv_contrast, (0.5, 2.0)),
+    (color.random_grayscale, color.sample_grayscale, color.grayscale, 0.5),
 ]
 
 
@@ -400,14 +400,14 @@ KEY = jax.random.key(0)
         (lambda: color.sample_grayscale(KEY, 1.5), ValueError, ["probability", "1.5"]),
         (lambda: color.sample_brightness(0, (0.5, 1.0)), TypeError, ["key", "0"]),
         (lambda: color.random_hue(jax.random.split(KEY, 2), X, 0.1), TypeError, ["key", "(2,)"]),
-        (lambda: color.adjust_saturation(np.zeros((5, 5, 4)), 1.0), ValueError, ["image", "(5, 5, 4)"]),
-        (lambda: color.adjust_hue(np.zeros((5, 5, 1)), 0.1), ValueError, ["image", "(5, 5, 1)"]),
+        (lambda: color.saturation(np.zeros((5, 5, 4)), 1.0), ValueError, ["image", "(5, 5, 4)"]),
+        (lambda: color.hue(np.zeros((5, 5, 1)), 0.1), ValueError, ["image", "(5, 5, 1)"]),
         (lambda: color.to_grayscale(np.zeros((5, 5, 2))), ValueError, ["image", "(5, 5, 2)"]),
-        (lambda: color.adjust_hsv_contrast(np.zeros((5, 5)), 1.0, 1.0), ValueError, ["image", "(5, 5)"]),
-        (lambda: color.adjust_brightness(np.zeros(SHAPE, np.int16), 1.0), TypeError, ["image.dtype", "int16"]),
-        (lambda: color.adjust_brightness(X, np.ones(3)), ValueError, ["factor", "(3,)"]),
-        (lambda: color.adjust_contrast(X, 1.0, value_range=(1, 0)), ValueError, ["value_range", "(1, 0)"]),
-        (lambda: color.shift_channels(X, 0.0, value_range=(1, 1)), ValueError, ["value_range", "(1, 1)"]),
+        (lambda: color.hsv_contrast(np.zeros((5, 5)), 1.0, 1.0), ValueError, ["image", "(5, 5)"]),
+        (lambda: color.brightness(np.zeros(SHAPE, np.int16), 1.0), TypeError, ["image.dtype", "int16"]),
+        (lambda: color.brightness(X, np.ones(3)), ValueError, ["factor", "(3,)"]),
+        (lambda: color.contrast(X, 1.0, value_range=(1, 0)), ValueError, ["value_range", "(1, 0)"]),
+        (lambda: color.channel_shift(X, 0.0, value_range=(1, 1)), ValueError, ["value_range", "(1, 1)"]),
         (lambda: color.rgb_to_hsv(np.zeros((4, 4))), ValueError, ["rgb", "(4, 4)"]),
         (lambda: color.hsv_to_rgb(np.zeros(2)), ValueError, ["hsv", "(2,)"]),
     ],
@@ -421,7 +421,7 @@ def test_bad_input_names_argument_and_value(fn, error, words):
 
 def test_bad_input_is_caught_at_trace_time_under_jit():
     with pytest.raises(ValueError, match="image"):
-        jax.jit(lambda x: color.adjust_saturation(x, 1.2))(jnp.zeros((4, 4, 4)))
+        jax.jit(lambda x: color.saturation(x, 1.2))(jnp.zeros((4, 4, 4)))
     with pytest.raises(ValueError, match="saturation_range"):
         jax.jit(lambda k, x: color.random_saturation(k, x, (1.0, 0.0)))(KEY, X)
 
@@ -429,5 +429,5 @@ def test_bad_input_is_caught_at_trace_time_under_jit():
 def test_default_value_range_is_dtype_based():
     assert _images.value_range(jnp.uint8) == (0.0, 255.0)
     x = np.full(SHAPE, 0.8, np.float32)
-    np.testing.assert_allclose(color.adjust_brightness(x, 2.0), 1.0)  # floats clip at 1
-    np.testing.assert_array_equal(color.adjust_brightness((x * 255).astype(np.uint8), 2.0), 255)
+    np.testing.assert_allclose(color.brightness(x, 2.0), 1.0)  # floats clip at 1
+    np.testing.assert_array_equal(color.brightness((x * 255).astype(np.uint8), 2.0), 255)

@@ -37,8 +37,8 @@ def masks(seed, shape=SHAPE[:2] + (1,)):
 def twins(value_range=None, batched=False):
     """Both twins in one compiled program (compiling dominates this file's run time)."""
     def run(x, n, salt, pepper):
-        return (noise.add_noise(x, n, value_range=value_range),
-                noise.apply_salt_and_pepper(x, salt, pepper, value_range=value_range))
+        return (noise.gaussian_noise(x, n, value_range=value_range),
+                noise.salt_and_pepper(x, salt, pepper, value_range=value_range))
     return jax.jit(jax.vmap(run) if batched else run)
 
 
@@ -60,8 +60,8 @@ def test_twins_match_numpy(variant):
     elif variant == "jit":
         noisy, dotted = (o[None] for o in run_twins(xs[0], ns[0], salts[0], peppers[0]))
     else:
-        noisy = np.asarray(noise.add_noise(xs[0], ns[0]))[None]
-        dotted = np.asarray(noise.apply_salt_and_pepper(xs[0], salts[0], peppers[0]))[None]
+        noisy = np.asarray(noise.gaussian_noise(xs[0], ns[0]))[None]
+        dotted = np.asarray(noise.salt_and_pepper(xs[0], salts[0], peppers[0]))[None]
     for i in range(n):
         np.testing.assert_allclose(noisy[i], ref_add_noise(xs[i], ns[i], 0, 1), atol=1e-6)
         np.testing.assert_array_equal(dotted[i], ref_salt_and_pepper(xs[i], salts[i], peppers[i], 0, 1))
@@ -104,7 +104,7 @@ def test_half_precision_keeps_dtype(dtype):
 def test_noise_broadcasts_from_one_channel():
     x = image(seed=11)
     grey = np.full(SHAPE[:2] + (1,), 0.1, np.float32)
-    np.testing.assert_allclose(noise.add_noise(x, grey), np.clip(x + 0.1, 0, 1), atol=1e-6)
+    np.testing.assert_allclose(noise.gaussian_noise(x, grey), np.clip(x + 0.1, 0, 1), atol=1e-6)
 
 
 # --- properties -----------------------------------------------------------------------------
@@ -195,7 +195,7 @@ def test_salt_and_pepper_extremes():
     all_pepper = noise.sample_salt_and_pepper(jax.random.PRNGKey(0), (64, 64), 1.0, 0.0)
     assert np.asarray(all_salt["salt"]).all() and not np.asarray(all_salt["pepper"]).any()
     assert np.asarray(all_pepper["pepper"]).all() and not np.asarray(all_pepper["salt"]).any()
-    out = noise.apply_salt_and_pepper(np.full((64, 64, 3), 100, np.uint8), **all_salt)
+    out = noise.salt_and_pepper(np.full((64, 64, 3), 100, np.uint8), **all_salt)
     np.testing.assert_array_equal(out, 255)
 
 
@@ -219,9 +219,9 @@ def test_salt_and_pepper_amount_is_uniform_per_image_and_independent_of_the_pixe
 
 RANDOM = {
     "gaussian": (lambda k, x: noise.random_gaussian_noise(k, x, (0.0, 0.2)),
-                 lambda k, x: noise.add_noise(x, **noise.sample_gaussian_noise(k, x.shape, (0.0, 0.2)))),
+                 lambda k, x: noise.gaussian_noise(x, **noise.sample_gaussian_noise(k, x.shape, (0.0, 0.2)))),
     "salt_and_pepper": (lambda k, x: noise.random_salt_and_pepper(k, x, (0.1, 0.3), 0.4),
-                        lambda k, x: noise.apply_salt_and_pepper(
+                        lambda k, x: noise.salt_and_pepper(
                             x, **noise.sample_salt_and_pepper(k, x.shape, (0.1, 0.3), 0.4))),
 }
 RANDOM_KEYS = jnp.concatenate([jax.random.split(jax.random.key(5), 7)] * 2)[:8]  # the last repeats the first
@@ -267,14 +267,14 @@ X = np.zeros(SHAPE, np.float32)
         (lambda: noise.sample_salt_and_pepper(KEY, SHAPE, 0.1, 1.5), ValueError, ["salt_vs_pepper", "1.5"]),
         (lambda: noise.sample_salt_and_pepper(KEY, SHAPE, 0.1, -0.5), ValueError, ["salt_vs_pepper", "-0.5"]),
         (lambda: noise.random_salt_and_pepper(jax.random.split(KEY), X, 0.1), TypeError, ["key", "(2,)"]),
-        (lambda: noise.add_noise(X, np.zeros((6, 4, 3))), ValueError, ["noise", "(6, 4, 3)", "(6, 5, 3)"]),
-        (lambda: noise.add_noise(X, np.zeros((2, 6, 5, 3))), ValueError, ["noise", "(2, 6, 5, 3)"]),
-        (lambda: noise.add_noise(np.zeros(SHAPE, np.int16), 0.0), TypeError, ["image.dtype", "int16"]),
-        (lambda: noise.add_noise(np.zeros((6, 5)), 0.0), ValueError, ["image", "(6, 5)"]),
-        (lambda: noise.add_noise(X, 0.0, value_range=(1, -1)), ValueError, ["value_range", "(1, -1)"]),
-        (lambda: noise.apply_salt_and_pepper(X, np.zeros((6, 6, 1), bool), np.zeros((6, 5, 1), bool)),
+        (lambda: noise.gaussian_noise(X, np.zeros((6, 4, 3))), ValueError, ["noise", "(6, 4, 3)", "(6, 5, 3)"]),
+        (lambda: noise.gaussian_noise(X, np.zeros((2, 6, 5, 3))), ValueError, ["noise", "(2, 6, 5, 3)"]),
+        (lambda: noise.gaussian_noise(np.zeros(SHAPE, np.int16), 0.0), TypeError, ["image.dtype", "int16"]),
+        (lambda: noise.gaussian_noise(np.zeros((6, 5)), 0.0), ValueError, ["image", "(6, 5)"]),
+        (lambda: noise.gaussian_noise(X, 0.0, value_range=(1, -1)), ValueError, ["value_range", "(1, -1)"]),
+        (lambda: noise.salt_and_pepper(X, np.zeros((6, 6, 1), bool), np.zeros((6, 5, 1), bool)),
          ValueError, ["salt", "(6, 6, 1)"]),
-        (lambda: noise.apply_salt_and_pepper(X, np.zeros((6, 5, 1), bool), np.zeros((6, 4, 1), bool)),
+        (lambda: noise.salt_and_pepper(X, np.zeros((6, 5, 1), bool), np.zeros((6, 4, 1), bool)),
          ValueError, ["pepper", "(6, 4, 1)"]),
         (lambda: noise.random_gaussian_noise(KEY, np.zeros((6, 5, 3), np.int16), 0.1), TypeError, ["image.dtype"]),
     ],
@@ -290,4 +290,4 @@ def test_bad_input_is_caught_at_trace_time_under_jit():
     with pytest.raises(ValueError, match="amount"):
         jax.jit(lambda k, x: noise.random_salt_and_pepper(k, x, (0.0, 2.0)))(KEY, X)
     with pytest.raises(ValueError, match="noise"):
-        jax.jit(noise.add_noise)(X, jnp.zeros((3, 3, 3)))
+        jax.jit(noise.gaussian_noise)(X, jnp.zeros((3, 3, 3)))

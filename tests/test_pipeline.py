@@ -83,7 +83,7 @@ def test_chain_composes_geometry_into_one_warp_then_pixel_ops():
                            transforms.shift_matrix_centered((20, 20), **p[2]),
                            transforms.zoom_matrix_centered((20, 20), **p[3]))
         warped = jaxaug.affine_warp(x[i], m, fill_mode="reflect")
-        ref = color.adjust_brightness(warped, **p[1])
+        ref = color.brightness(warped, **p[1])
         np.testing.assert_allclose(out[i], ref, atol=1e-5)
     # piece j of a chain draws from fold_in(image_key, j)
     image_key = jax.random.fold_in(key, 2)
@@ -278,8 +278,8 @@ def test_consecutive_hsv_ops_share_one_round_trip_and_match_the_ops_one_by_one(d
     out = np.asarray(jax.jit(augment)(key, x), np.float64)
     vr = (0.0, 255.0) if dtype == np.uint8 else (0.0, 1.0)
     one_by_one = x.astype(np.float32)
-    for name, op in (("saturation", color.adjust_saturation), ("hue", color.adjust_hue),
-                     ("hsv_contrast", color.adjust_hsv_contrast)):
+    for name, op in (("saturation", color.saturation), ("hue", color.hue),
+                     ("hsv_contrast", color.hsv_contrast)):
         one_by_one = jax.vmap(lambda img, p, op=op: op(img, **p, value_range=vr))(one_by_one, params[name])
     expected = np.asarray(one_by_one, np.float64)
     # The skipped HSV -> RGB -> HSV trips are identities up to float32 rounding (a few ulps of
