@@ -6,7 +6,7 @@ compose the geometry before resampling once:
 * `sample_<op>(key, ...)` draws the parameters of one image as a dict;
 * `<op>_matrix(shape, **params)` turns them into a centred 3x3 pull matrix
   (see `jaxaug.geometry` for the convention);
-* the deterministic twin (`rotate`, `translate`, `shear`, `zoom`, `flip`) and the
+* the deterministic twin (`rotation`, `shift`, `shear`, `zoom`, `flip`, `crop`) and the
   random op (`random_rotation`, ...) warp one image with `affine_warp`.
 
 Angles are degrees (counter-clockwise), shifts are pixels (the content moves down /
@@ -42,7 +42,7 @@ __all__ = [
     "random_shear",
     "random_shift",
     "random_zoom",
-    "rotate",
+    "rotation",
     "rotation_matrix_centered",
     "sample_crop",
     "sample_flip",
@@ -52,8 +52,8 @@ __all__ = [
     "sample_zoom",
     "shear",
     "shear_matrix_centered",
+    "shift",
     "shift_matrix_centered",
-    "translate",
     "zoom",
     "zoom_matrix_centered",
 ]
@@ -186,7 +186,7 @@ def _warp(image, matrix_fn, params, order, fill_mode, cval):
     return affine_warp(image, matrix, order=order, fill_mode=fill_mode, cval=cval)
 
 
-def rotate(image, angle, *, order=1, fill_mode="nearest", cval=0.0):
+def rotation(image, angle, *, order=1, fill_mode="nearest", cval=0.0):
     """Rotates `image` by `angle` degrees counter-clockwise about its centre.
 
     Args:
@@ -198,12 +198,12 @@ def rotate(image, angle, *, order=1, fill_mode="nearest", cval=0.0):
       The rotated image, same shape and dtype.
 
     Example:
-      >>> out = jaxaug.transforms.rotate(jnp.ones((32, 32, 3)), 15.0, fill_mode="constant")
+      >>> out = jaxaug.transforms.rotation(jnp.ones((32, 32, 3)), 15.0, fill_mode="constant")
     """
     return _warp(image, rotation_matrix_centered, {"angle": angle}, order, fill_mode, cval)
 
 
-def translate(image, dy, dx, *, order=1, fill_mode="nearest", cval=0.0):
+def shift(image, dy, dx, *, order=1, fill_mode="nearest", cval=0.0):
     """Moves the content of `image` by `dy` pixels down and `dx` pixels right (same shape, dtype)."""
     return _warp(image, shift_matrix_centered, {"dy": dy, "dx": dx}, order, fill_mode, cval)
 
@@ -231,7 +231,7 @@ def random_rotation(key, image, max_degrees, *, order=1, fill_mode="nearest", cv
     Example:
       >>> out = jaxaug.transforms.random_rotation(jax.random.key(0), image, 20.0)
     """
-    return rotate(image, **sample_rotation(key, max_degrees), order=order, fill_mode=fill_mode, cval=cval)
+    return rotation(image, **sample_rotation(key, max_degrees), order=order, fill_mode=fill_mode, cval=cval)
 
 
 def random_shift(key, image, *, height_shift_range=0.0, width_shift_range=0.0, order=1, fill_mode="nearest",
@@ -244,7 +244,7 @@ def random_shift(key, image, *, height_shift_range=0.0, width_shift_range=0.0, o
     image = _images.check_image(image, ndims=(3, 4))
     params = sample_shift(key, image.shape[-3:], height_shift_range=height_shift_range,
                           width_shift_range=width_shift_range)
-    return translate(image, **params, order=order, fill_mode=fill_mode, cval=cval)
+    return shift(image, **params, order=order, fill_mode=fill_mode, cval=cval)
 
 
 def random_shear(key, image, max_degrees, *, order=1, fill_mode="nearest", cval=0.0):
@@ -278,12 +278,12 @@ def random_flip(key, image, horizontal=True, vertical=False):
 def crop(image, dy, dx, *, fill_mode="constant", cval=0.0):
     """Pad-and-crop by whole pixels: the content moves `dy` down and `dx` right, the gap filled.
 
-    `translate` with nearest-neighbour sampling, so whole-pixel moves copy pixels exactly.
+    `shift` with nearest-neighbour sampling, so whole-pixel moves copy pixels exactly.
 
     Example:
       >>> out = jaxaug.transforms.crop(image, 2.0, -3.0)
     """
-    return translate(image, dy, dx, order=0, fill_mode=fill_mode, cval=cval)
+    return shift(image, dy, dx, order=0, fill_mode=fill_mode, cval=cval)
 
 
 def random_crop(key, image, padding, *, fill_mode="constant", cval=0.0):

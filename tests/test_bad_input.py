@@ -31,7 +31,7 @@ CASES = {
     "rotation 1e39": (lambda: transforms.random_rotation(KEY, IMG, 1e39), ValueError, ["max_degrees", "float32"]),
     "augmenter rotation 1e39": (lambda: jaxaug.augmenter(rotation_range=1e39), ValueError, ["rotation_range"]),
     "piece rotation 1e39": (lambda: jp.rotation(1e39), ValueError, ["max_degrees", "1e+39"]),
-    "rotate nan": (lambda: transforms.rotate(IMG, NAN), ValueError, ["angle", "nan"]),
+    "rotate nan": (lambda: transforms.rotation(IMG, NAN), ValueError, ["angle", "nan"]),
     "warp nan matrix": (lambda: jaxaug.affine_warp(IMGS, np.full((3, 3), NAN)), ValueError, ["matrices", "finite"]),
     "warp nan cval": (lambda: jaxaug.affine_warp(IMG, EYE, cval=NAN), ValueError, ["cval", "nan"]),
     "augmenter nan cval": (lambda: jaxaug.augmenter(rotation_range=10, cval=NAN), ValueError, ["cval"]),
@@ -43,7 +43,7 @@ CASES = {
     "blur piece 1e39": (lambda: jp.blur(1e39), ValueError, ["sigma_range"]),
     "blur 1e6": (lambda: filters.gaussian_blur(IMG, 1e6), ValueError, ["sigma * truncate", "1000000.0"]),
     # strings, bools and None are not numbers
-    "rotate string": (lambda: transforms.rotate(IMG, "20"), TypeError, ["angle", "'20'"]),
+    "rotate string": (lambda: transforms.rotation(IMG, "20"), TypeError, ["angle", "'20'"]),
     "cval string": (lambda: jaxaug.affine_warp(IMG, EYE, cval="0"), TypeError, ["cval", "'0'"]),
     "rotation_matrix None": (lambda: geometry.rotation_matrix(None), TypeError, ["angle", "None"]),
     "rotation_matrix complex": (lambda: geometry.rotation_matrix(1 + 2j), TypeError, ["angle"]),
@@ -73,8 +73,8 @@ CASES = {
     "fit complex": (lambda: normalize.fit(IMGS.astype(np.complex64), featurewise_center=True), TypeError,
                     ["images"]),
     "image strings": (lambda: jaxaug.affine_warp(np.full((8, 8, 3), "a"), EYE), TypeError, ["images"]),
-    "image objects": (lambda: jaxaug.transforms.rotate(np.full((8, 8, 3), None), 1.0), TypeError, ["image"]),
-    "image None": (lambda: jaxaug.transforms.rotate(None, 1.0), TypeError, ["image", "None"]),
+    "image objects": (lambda: jaxaug.transforms.rotation(np.full((8, 8, 3), None), 1.0), TypeError, ["image"]),
+    "image None": (lambda: jaxaug.transforms.rotation(None, 1.0), TypeError, ["image", "None"]),
     "augmenter dtype int8": (lambda: jaxaug.Augmenter(jp.flip(), dtype="int8"), TypeError, ["dtype", "int8"]),
     "augmenter dtype bool": (lambda: jaxaug.Augmenter(jp.flip(), dtype=bool), TypeError, ["dtype"]),
     # indices, partners and labels do not wrap or clamp
@@ -162,10 +162,10 @@ def test_angles_beyond_a_turn_are_reduced_before_float32():
 
 def test_traced_values_are_checked_for_dtype_not_value():
     # Under jit the values are data: a traced NaN angle is not an error, a traced string cannot exist.
-    out = jax.jit(lambda a: transforms.rotate(IMG, a))(jnp.float32(NAN))
+    out = jax.jit(lambda a: transforms.rotation(IMG, a))(jnp.float32(NAN))
     assert out.shape == IMG.shape
     with pytest.raises(TypeError, match="angle"):
-        jax.jit(lambda a: transforms.rotate(IMG, a))(jnp.complex64(1))
+        jax.jit(lambda a: transforms.rotation(IMG, a))(jnp.complex64(1))
 
 
 # --- sizes that would make the work explode are bounded ---------------------------------------

@@ -33,14 +33,14 @@ def run(variant, fn, x, *args):
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_rotate_quarter_turn_is_rot90(variant):
     x = image((9, 9, 3))
-    out = run(variant, lambda i, a: jaxaug.transforms.rotate(i, a), x, jnp.float32(90.0))
+    out = run(variant, lambda i, a: jaxaug.transforms.rotation(i, a), x, jnp.float32(90.0))
     np.testing.assert_array_equal(out, np.rot90(x, 1, axes=(0, 1)))
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_translate_whole_pixels_moves_content(variant):
     x = image((8, 10, 2))
-    out = run(variant, lambda i, dy, dx: jaxaug.transforms.translate(i, dy, dx, fill_mode="constant", cval=-1.0), x,
+    out = run(variant, lambda i, dy, dx: jaxaug.transforms.shift(i, dy, dx, fill_mode="constant", cval=-1.0), x,
               jnp.float32(2.0), jnp.float32(-3.0))
     ref = np.full_like(x, -1.0)
     ref[2:, :7] = x[:-2, 3:]
@@ -147,7 +147,7 @@ def test_sample_shift_follows_keras_rules():
     (lambda: transforms.sample_crop(jax.random.key(0), 1.5), "padding"),
     (lambda: transforms.sample_flip(jax.random.key(0), "yes"), "horizontal"),
     (lambda: transforms.sample_shift(jax.random.key(0), (8, 8), height_shift_range=-0.1), "height_shift_range"),
-    (lambda: jaxaug.transforms.rotate(np.zeros((4, 4)), 10.0), "image"),
+    (lambda: jaxaug.transforms.rotation(np.zeros((4, 4)), 10.0), "image"),
     (lambda: jaxaug.transforms.random_rotation(np.zeros(2, np.int32), np.zeros((4, 4, 1)), 10.0), "key"),
 ])
 def test_bad_inputs_name_the_argument(call, match):
