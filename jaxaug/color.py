@@ -232,12 +232,13 @@ def brightness(image, factor, *, value_range=None):
     return _clipped(image, out, lo, hi)
 
 
-def sample_brightness(key, brightness_range):
+def sample_brightness(key, shape, brightness_range):
     """Draws {"factor": U(lo, hi)} for `brightness`; `brightness_range` = (lo, hi), 0 <= lo <= hi.
 
     Example:
-      >>> sample_brightness(jax.random.key(0), (0.5, 1.5))["factor"]
+      >>> sample_brightness(jax.random.key(0), (32, 32, 3), (0.5, 1.5))["factor"]
     """
+    _checks.image_hw(shape)  # the rule of every sampler: (key, shape, ...)
     return _factor_sample(key, brightness_range, "brightness_range")
 
 
@@ -247,7 +248,8 @@ def random_brightness(key, image, brightness_range, *, value_range=None):
     Example:
       >>> out = random_brightness(jax.random.key(0), image_uint8, (0.5, 1.5))
     """
-    return brightness(image, **sample_brightness(key, brightness_range), value_range=value_range)
+    image = _images.check_image(image)
+    return brightness(image, **sample_brightness(key, image.shape, brightness_range), value_range=value_range)
 
 
 # --- channel shift ---------------------------------------------------------------------
@@ -300,7 +302,7 @@ def _max(x):
     return jax.lax.bitcast_convert_type(key(jnp.max(key(jax.lax.bitcast_convert_type(x, jnp.int32)))), jnp.float32)
 
 
-def sample_channel_shift(key, intensity):
+def sample_channel_shift(key, shape, intensity):
     """Draws {"shift": U(-intensity, intensity)}, one scalar for all channels as Keras.
 
     Args:
@@ -308,8 +310,9 @@ def sample_channel_shift(key, intensity):
       intensity: Keras' `channel_shift_range`, >= 0, in pixel units.
 
     Example:
-      >>> sample_channel_shift(jax.random.key(0), 30.0)["shift"]
+      >>> sample_channel_shift(jax.random.key(0), (32, 32, 3), 30.0)["shift"]
     """
+    _checks.image_hw(shape)  # the rule of every sampler: (key, shape, ...)
     bound = _checks.nonnegative_float(intensity, "intensity")
     return {"shift": _uniform(key, -bound, bound)}
 
@@ -320,7 +323,8 @@ def random_channel_shift(key, image, intensity, *, value_range=None):
     Example:
       >>> out = random_channel_shift(jax.random.key(0), image_uint8, 30.0)
     """
-    return channel_shift(image, **sample_channel_shift(key, intensity), value_range=value_range)
+    image = _images.check_image(image)
+    return channel_shift(image, **sample_channel_shift(key, image.shape, intensity), value_range=value_range)
 
 
 # --- contrast --------------------------------------------------------------------------
@@ -350,12 +354,13 @@ def contrast(image, factor, *, value_range=None):
     return _clipped(image, (x - mean) * _checks.real_scalar(factor, "factor", minimum=0.0) + mean, lo, hi)
 
 
-def sample_contrast(key, contrast_range):
+def sample_contrast(key, shape, contrast_range):
     """Draws {"factor": U(lo, hi)} for `contrast`; `contrast_range` = (lo, hi), 0 <= lo <= hi.
 
     Example:
-      >>> sample_contrast(jax.random.key(0), (0.5, 1.5))["factor"]
+      >>> sample_contrast(jax.random.key(0), (32, 32, 3), (0.5, 1.5))["factor"]
     """
+    _checks.image_hw(shape)  # the rule of every sampler: (key, shape, ...)
     return _factor_sample(key, contrast_range, "contrast_range")
 
 
@@ -365,7 +370,8 @@ def random_contrast(key, image, contrast_range, *, value_range=None):
     Example:
       >>> out = random_contrast(jax.random.key(0), image_uint8, (0.5, 1.5))
     """
-    return contrast(image, **sample_contrast(key, contrast_range), value_range=value_range)
+    image = _images.check_image(image)
+    return contrast(image, **sample_contrast(key, image.shape, contrast_range), value_range=value_range)
 
 
 # --- saturation ------------------------------------------------------------------------
@@ -389,12 +395,13 @@ def saturation(image, factor, *, value_range=None):
     return _in_hsv(image, value_range, hsv_edit("saturation", factor=factor))
 
 
-def sample_saturation(key, saturation_range):
+def sample_saturation(key, shape, saturation_range):
     """Draws {"factor": U(lo, hi)} for `saturation`; `saturation_range` = (lo, hi), 0 <= lo <= hi.
 
     Example:
-      >>> sample_saturation(jax.random.key(0), (0.5, 1.5))["factor"]
+      >>> sample_saturation(jax.random.key(0), (32, 32, 3), (0.5, 1.5))["factor"]
     """
+    _checks.image_hw(shape)  # the rule of every sampler: (key, shape, ...)
     return _factor_sample(key, saturation_range, "saturation_range")
 
 
@@ -404,7 +411,8 @@ def random_saturation(key, image, saturation_range, *, value_range=None):
     Example:
       >>> out = random_saturation(jax.random.key(0), image_uint8, (0.5, 1.5))
     """
-    return saturation(image, **sample_saturation(key, saturation_range), value_range=value_range)
+    image = _images.check_image(image)
+    return saturation(image, **sample_saturation(key, image.shape, saturation_range), value_range=value_range)
 
 
 # --- hue -------------------------------------------------------------------------------
@@ -429,12 +437,13 @@ def hue(image, delta, *, value_range=None):
     return _in_hsv(image, value_range, hsv_edit("hue", delta=delta))
 
 
-def sample_hue(key, max_delta):
+def sample_hue(key, shape, max_delta):
     """Draws {"delta": U(-max_delta, max_delta)} for `hue`; 0 <= max_delta <= 0.5 turns.
 
     Example:
-      >>> sample_hue(jax.random.key(0), 0.1)["delta"]
+      >>> sample_hue(jax.random.key(0), (32, 32, 3), 0.1)["delta"]
     """
+    _checks.image_hw(shape)  # the rule of every sampler: (key, shape, ...)
     bound = _checks.bounded_float(max_delta, "max_delta", 0.5)
     return {"delta": _uniform(key, -bound, bound)}
 
@@ -445,7 +454,8 @@ def random_hue(key, image, max_delta, *, value_range=None):
     Example:
       >>> out = random_hue(jax.random.key(0), image_uint8, 0.1)
     """
-    return hue(image, **sample_hue(key, max_delta), value_range=value_range)
+    image = _images.check_image(image)
+    return hue(image, **sample_hue(key, image.shape, max_delta), value_range=value_range)
 
 
 # --- HSV contrast ----------------------------------------------------------------------
@@ -476,7 +486,7 @@ def hsv_contrast(image, saturation_exponent, value_exponent, *, value_range=None
     return _in_hsv(image, value_range, edit)
 
 
-def sample_hsv_contrast(key, exponent_range=(0.25, 4.0)):
+def sample_hsv_contrast(key, shape, exponent_range=(0.25, 4.0)):
     """Draws both exponents of `hsv_contrast`, independently and log-uniformly.
 
     log(exponent) ~ U(log lo, log hi), so with the default (1/4, 4) an exponent and its
@@ -490,9 +500,10 @@ def sample_hsv_contrast(key, exponent_range=(0.25, 4.0)):
       {"saturation_exponent": scalar, "value_exponent": scalar}, float32.
 
     Example:
-      >>> params = sample_hsv_contrast(jax.random.key(0))
+      >>> params = sample_hsv_contrast(jax.random.key(0), (32, 32, 3))
       >>> out = hsv_contrast(image_uint8, **params)
     """
+    _checks.image_hw(shape)  # the rule of every sampler: (key, shape, ...)
     _checks.check_key(key)
     lo, hi = _checks.static_range(exponent_range, "exponent_range", positive=True)
     # One draw of two independent slots: each exponent has its own uniform.
@@ -507,7 +518,8 @@ def random_hsv_contrast(key, image, exponent_range=(0.25, 4.0), *, value_range=N
     Example:
       >>> out = random_hsv_contrast(jax.random.key(0), image_uint8)
     """
-    return hsv_contrast(image, **sample_hsv_contrast(key, exponent_range), value_range=value_range)
+    image = _images.check_image(image)
+    return hsv_contrast(image, **sample_hsv_contrast(key, image.shape, exponent_range), value_range=value_range)
 
 
 # --- grayscale -------------------------------------------------------------------------
@@ -561,7 +573,7 @@ def grayscale(image, weight, *, value_range=None):
     return _images.restore((1.0 - weight) * x + weight * _luma(x), image.dtype)
 
 
-def sample_grayscale(key, probability):
+def sample_grayscale(key, shape, probability):
     """Draws {"weight": 1.0 with `probability`, else 0.0} for `grayscale`.
 
     Args:
@@ -569,8 +581,9 @@ def sample_grayscale(key, probability):
       probability: chance of converting the image to grayscale, in [0, 1].
 
     Example:
-      >>> sample_grayscale(jax.random.key(0), 0.2)["weight"]
+      >>> sample_grayscale(jax.random.key(0), (32, 32, 3), 0.2)["weight"]
     """
+    _checks.image_hw(shape)  # the rule of every sampler: (key, shape, ...)
     p = _checks.bounded_float(probability, "probability", 1.0)
     return {"weight": jnp.where(_uniform(key, 0.0, 1.0) < p, 1.0, 0.0).astype(jnp.float32)}
 
@@ -581,7 +594,8 @@ def random_grayscale(key, image, probability, *, value_range=None):
     Example:
       >>> out = random_grayscale(jax.random.key(0), image_uint8, 0.2)
     """
-    return grayscale(image, **sample_grayscale(key, probability), value_range=value_range)
+    image = _images.check_image(image)
+    return grayscale(image, **sample_grayscale(key, image.shape, probability), value_range=value_range)
 
 
 # --- invert ----------------------------------------------------------------------------
@@ -611,7 +625,7 @@ def invert(image, weight, *, value_range=None):
     return _images.restore(x + weight * ((lo + hi) - 2.0 * x), image.dtype)
 
 
-def sample_invert(key, probability):
+def sample_invert(key, shape, probability):
     """Draws {"weight": 1.0 with `probability`, else 0.0} for `invert`.
 
     Args:
@@ -619,8 +633,9 @@ def sample_invert(key, probability):
       probability: chance of inverting the image, in [0, 1].
 
     Example:
-      >>> sample_invert(jax.random.key(0), 0.5)["weight"]
+      >>> sample_invert(jax.random.key(0), (32, 32, 3), 0.5)["weight"]
     """
+    _checks.image_hw(shape)  # the rule of every sampler: (key, shape, ...)
     p = _checks.bounded_float(probability, "probability", 1.0)
     return {"weight": jnp.where(_uniform(key, 0.0, 1.0) < p, 1.0, 0.0).astype(jnp.float32)}
 
@@ -631,4 +646,5 @@ def random_invert(key, image, probability, *, value_range=None):
     Example:
       >>> out = random_invert(jax.random.key(0), image_uint8, 0.5)
     """
-    return invert(image, **sample_invert(key, probability), value_range=value_range)
+    image = _images.check_image(image)
+    return invert(image, **sample_invert(key, image.shape, probability), value_range=value_range)

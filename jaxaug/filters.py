@@ -178,7 +178,7 @@ def gaussian_blur(image, sigma, *, truncate=4.0, max_sigma=None, value_range=Non
     return _blur(image, jnp.asarray(sigma, jnp.float32), jnp.asarray(own_radius, jnp.float32), radius=radius)
 
 
-def sample_gaussian_blur(key, sigma_range):
+def sample_gaussian_blur(key, shape, sigma_range):
     """Draws {"sigma": ...} for `gaussian_blur`.
 
     Args:
@@ -187,8 +187,9 @@ def sample_gaussian_blur(key, sigma_range):
         means sigma ~ U(lo, hi).
 
     Example:
-      >>> sample_gaussian_blur(jax.random.key(0), (0.0, 2.0))["sigma"]
+      >>> sample_gaussian_blur(jax.random.key(0), (32, 32, 3), (0.0, 2.0))["sigma"]
     """
+    _checks.image_hw(shape)  # the rule of every sampler: (key, shape, ...)
     _checks.check_key(key)
     lo, hi = _checks.fixed_or_range(sigma_range, "sigma_range", maximum=MAX_RADIUS)
     return {"sigma": jax.random.uniform(key, (), jnp.float32, lo, hi)}
@@ -200,6 +201,7 @@ def random_gaussian_blur(key, image, sigma_range, *, truncate=4.0, value_range=N
     Example:
       >>> out = random_gaussian_blur(jax.random.key(0), image_uint8, (0.0, 2.0))
     """
-    params = sample_gaussian_blur(key, sigma_range)
+    image = _images.check_image(image)
+    params = sample_gaussian_blur(key, image.shape, sigma_range)
     max_sigma = _checks.fixed_or_range(sigma_range, "sigma_range", maximum=MAX_RADIUS)[1]
     return gaussian_blur(image, **params, truncate=truncate, max_sigma=max_sigma, value_range=value_range)

@@ -28,6 +28,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -167,37 +168,38 @@ def affine(*, rotation_range=0.0, width_shift_range=0.0, height_shift_range=0.0,
     options = dict(rotation_range=rotation_range, width_shift_range=width_shift_range,
                    height_shift_range=height_shift_range, shear_range=shear_range, zoom_range=zoom_range,
                    horizontal_flip=horizontal_flip, vertical_flip=vertical_flip, isotropic_zoom=isotropic_zoom)
-    return _geometric(lambda key, shape: geometry.sample_affine(key, shape, **options),
+    return _geometric(functools.partial(geometry.sample_affine, **options),
                       lambda shape, **p: geometry.affine_matrix(shape[:2], **p))
 
 
 def rotation(max_degrees) -> Augmentation:
     """Rotation by an angle uniform in [-max_degrees, max_degrees] degrees."""
-    return _geometric(lambda key, shape: transforms.sample_rotation(key, max_degrees),
+    return _geometric(functools.partial(transforms.sample_rotation, max_degrees=max_degrees),
                       transforms.rotation_matrix_centered)
 
 
 def shift(*, height_shift_range=0.0, width_shift_range=0.0) -> Augmentation:
     """Translation with Keras' shift-range rules (fractions of the size when < 1, else pixels)."""
-    return _geometric(lambda key, shape: transforms.sample_shift(key, shape, height_shift_range=height_shift_range,
-                                                                 width_shift_range=width_shift_range),
+    return _geometric(functools.partial(transforms.sample_shift, height_shift_range=height_shift_range,
+                                        width_shift_range=width_shift_range),
                       transforms.shift_matrix_centered)
 
 
 def shear(max_degrees) -> Augmentation:
     """Keras shear by an angle uniform in [-max_degrees, max_degrees] degrees."""
-    return _geometric(lambda key, shape: transforms.sample_shear(key, max_degrees), transforms.shear_matrix_centered)
+    return _geometric(functools.partial(transforms.sample_shear, max_degrees=max_degrees),
+                      transforms.shear_matrix_centered)
 
 
 def zoom(zoom_range, *, isotropic=False) -> Augmentation:
     """Keras zoom: factors uniform in [1 - z, 1 + z] (or [lo, hi]); one factor for both axes if `isotropic`."""
-    return _geometric(lambda key, shape: transforms.sample_zoom(key, zoom_range, isotropic=isotropic),
+    return _geometric(functools.partial(transforms.sample_zoom, zoom_range=zoom_range, isotropic=isotropic),
                       transforms.zoom_matrix_centered)
 
 
 def flip(horizontal=True, vertical=False) -> Augmentation:
     """Mirror left-right (and/or top-bottom), each with probability 1/2."""
-    return _geometric(lambda key, shape: transforms.sample_flip(key, horizontal, vertical),
+    return _geometric(functools.partial(transforms.sample_flip, horizontal=horizontal, vertical=vertical),
                       transforms.flip_matrix_centered)
 
 
@@ -207,7 +209,7 @@ def crop(padding) -> Augmentation:
     The uncovered border follows the pipeline's `fill_mode` (use "constant" for the
     classic zero padding, "reflect" for reflection padding).
     """
-    return _geometric(lambda key, shape: transforms.sample_crop(key, padding), transforms.crop_matrix)
+    return _geometric(functools.partial(transforms.sample_crop, padding=padding), transforms.crop_matrix)
 
 
 # --- pixel pieces -----------------------------------------------------------------------
@@ -215,44 +217,44 @@ def crop(padding) -> Augmentation:
 
 def brightness(brightness_range) -> Augmentation:
     """Keras' multiplicative brightness: factor uniform in `brightness_range` (see `jaxaug.color.brightness`)."""
-    return _pixel(lambda key, shape: color.sample_brightness(key, brightness_range), color.brightness)
+    return _pixel(functools.partial(color.sample_brightness, brightness_range=brightness_range), color.brightness)
 
 
 def channel_shift(intensity) -> Augmentation:
     """Keras' `channel_shift_range`: one offset uniform in [-intensity, intensity], in pixel units."""
-    return _pixel(lambda key, shape: color.sample_channel_shift(key, intensity), color.channel_shift)
+    return _pixel(functools.partial(color.sample_channel_shift, intensity=intensity), color.channel_shift)
 
 
 def contrast(contrast_range) -> Augmentation:
     """Contrast about each channel's mean, factor uniform in `contrast_range`."""
-    return _pixel(lambda key, shape: color.sample_contrast(key, contrast_range), color.contrast)
+    return _pixel(functools.partial(color.sample_contrast, contrast_range=contrast_range), color.contrast)
 
 
 def saturation(saturation_range) -> Augmentation:
     """HSV saturation scaled by a factor uniform in `saturation_range`."""
-    return _pixel(lambda key, shape: color.sample_saturation(key, saturation_range), color.saturation,
+    return _pixel(functools.partial(color.sample_saturation, saturation_range=saturation_range), color.saturation,
                   hsv="saturation")
 
 
 def hue(max_delta) -> Augmentation:
     """Hue rotated by a fraction of a turn uniform in [-max_delta, max_delta] (max_delta <= 0.5)."""
-    return _pixel(lambda key, shape: color.sample_hue(key, max_delta), color.hue, hsv="hue")
+    return _pixel(functools.partial(color.sample_hue, max_delta=max_delta), color.hue, hsv="hue")
 
 
 def hsv_contrast(exponent_range=(0.25, 4.0)) -> Augmentation:
     """The tutorial's HSV contrast: S and V raised to exponents log-uniform in `exponent_range`, H kept."""
-    return _pixel(lambda key, shape: color.sample_hsv_contrast(key, exponent_range), color.hsv_contrast,
+    return _pixel(functools.partial(color.sample_hsv_contrast, exponent_range=exponent_range), color.hsv_contrast,
                   hsv="hsv_contrast")
 
 
 def grayscale(probability) -> Augmentation:
     """Converts to grayscale (ITU-R 601 luma, 3 channels kept) with the given probability."""
-    return _pixel(lambda key, shape: color.sample_grayscale(key, probability), color.grayscale)
+    return _pixel(functools.partial(color.sample_grayscale, probability=probability), color.grayscale)
 
 
 def invert(probability) -> Augmentation:
     """Inverts the image within its value range (PIL's `ImageOps.invert`) with the given probability."""
-    return _pixel(lambda key, shape: color.sample_invert(key, probability), color.invert)
+    return _pixel(functools.partial(color.sample_invert, probability=probability), color.invert)
 
 
 def blur(sigma_range, *, truncate=4.0) -> Augmentation:
@@ -261,32 +263,31 @@ def blur(sigma_range, *, truncate=4.0) -> Augmentation:
     The kernel has 2 * int(truncate * max_sigma + 0.5) + 1 taps per axis; see `jaxaug.filters.gaussian_blur`.
     """
     max_sigma = _checks.fixed_or_range(sigma_range, "sigma_range", maximum=filters.MAX_RADIUS)[1]
-    return _pixel(lambda key, shape: filters.sample_gaussian_blur(key, sigma_range), filters.gaussian_blur,
+    return _pixel(functools.partial(filters.sample_gaussian_blur, sigma_range=sigma_range), filters.gaussian_blur,
                   max_sigma=max_sigma, truncate=truncate)
 
 
 def gaussian_noise(sigma_range) -> Augmentation:
     """Additive Gaussian noise, sigma as a fraction of the value range, fixed (scalar) or uniform in (lo, hi)."""
-    return _pixel(lambda key, shape: noise.sample_gaussian_noise(key, shape, sigma_range), noise.gaussian_noise)
+    return _pixel(functools.partial(noise.sample_gaussian_noise, sigma_range=sigma_range), noise.gaussian_noise)
 
 
 def salt_and_pepper(amount, salt_vs_pepper=0.5) -> Augmentation:
     """Replaces a fraction `amount` of pixels by white (salt) or black (pepper) dots."""
-    return _pixel(lambda key, shape: noise.sample_salt_and_pepper(key, shape, amount, salt_vs_pepper),
+    return _pixel(functools.partial(noise.sample_salt_and_pepper, amount=amount, salt_vs_pepper=salt_vs_pepper),
                   noise.salt_and_pepper)
 
 
 def cutout(size, *, probability=1.0, value=0.0) -> Augmentation:
     """Cutout (DeVries & Taylor, 2017): a size x size square set to `value`; see `jaxaug.occlusion.random_cutout`."""
-    return _pixel(lambda key, shape: occlusion.sample_cutout(key, shape, size, probability=probability),
+    return _pixel(functools.partial(occlusion.sample_cutout, size=size, probability=probability),
                   occlusion.erase, value=value)
 
 
 def random_erasing(*, probability=0.5, area_range=(0.02, 0.33), aspect_range=(0.3, 3.3), value=0.0) -> Augmentation:
     """Random erasing (Zhong et al., 2017); see `jaxaug.occlusion.random_erasing`."""
-    return _pixel(lambda key, shape: occlusion.sample_erasing(
-        key, shape, probability=probability, area_range=area_range, aspect_range=aspect_range),
-        occlusion.erase, value=value)
+    return _pixel(functools.partial(occlusion.sample_erasing, probability=probability, area_range=area_range,
+                                    aspect_range=aspect_range), occlusion.erase, value=value)
 
 
 def standardize(statistics=None, **options) -> Augmentation:

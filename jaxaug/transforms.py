@@ -96,17 +96,17 @@ crop_matrix = shift_matrix_centered
 
 # Each sampler is `sample_affine` restricted to its parameters, so a piece draws exactly what
 # the `augmenter` option of the same name draws from the same key: one sampler per idea.
-_ANY_SHAPE = (1, 1)  # the parameters that do not depend on the image size
 
 
-def sample_rotation(key, max_degrees):
+def sample_rotation(key, shape, max_degrees):
     """{"angle": uniform in [-max_degrees, max_degrees]} (degrees), as `sample_affine`'s rotation.
 
     Example:
-      >>> sample_rotation(jax.random.key(0), 20.0)["angle"]
+      >>> sample_rotation(jax.random.key(0), (32, 32, 3), 20.0)["angle"]
     """
+    _checks.image_hw(shape)  # the rule of every sampler: (key, shape, ...)
     m = _checks.nonnegative_float(max_degrees, "max_degrees")
-    return {"angle": sample_affine(key, _ANY_SHAPE, rotation_range=m)["rotation"]}
+    return {"angle": sample_affine(key, shape, rotation_range=m)["rotation"]}
 
 
 def sample_shift(key, shape, *, height_shift_range=0.0, width_shift_range=0.0):
@@ -127,51 +127,55 @@ def sample_shift(key, shape, *, height_shift_range=0.0, width_shift_range=0.0):
     return {"dy": shift[0], "dx": shift[1]}
 
 
-def sample_shear(key, max_degrees):
+def sample_shear(key, shape, max_degrees):
     """{"angle": uniform in [-max_degrees, max_degrees]} (degrees, Keras' shear), as `sample_affine`'s shear.
 
     Example:
-      >>> sample_shear(jax.random.key(0), 10.0)["angle"]
+      >>> sample_shear(jax.random.key(0), (32, 32, 3), 10.0)["angle"]
     """
+    _checks.image_hw(shape)  # the rule of every sampler: (key, shape, ...)
     m = _checks.nonnegative_float(max_degrees, "max_degrees")
-    return {"angle": sample_affine(key, _ANY_SHAPE, shear_range=m)["shear"]}
+    return {"angle": sample_affine(key, shape, shear_range=m)["shear"]}
 
 
-def sample_zoom(key, zoom_range, *, isotropic=False):
+def sample_zoom(key, shape, zoom_range, *, isotropic=False):
     """{"zy", "zx"}: Keras zoom factors, uniform in [1 - z, 1 + z] (float z) or [lo, hi].
 
     The two factors are independent (as Keras) unless `isotropic`, when zx = zy; drawn
     as `sample_affine`'s zoom.
 
     Example:
-      >>> sample_zoom(jax.random.key(0), 0.2)["zy"]
+      >>> sample_zoom(jax.random.key(0), (32, 32, 3), 0.2)["zy"]
     """
+    _checks.image_hw(shape)  # the rule of every sampler: (key, shape, ...)
     _checks.check_bool(isotropic, "isotropic")
-    zoom = sample_affine(key, _ANY_SHAPE, zoom_range=zoom_range, isotropic_zoom=isotropic)["zoom"]
+    zoom = sample_affine(key, shape, zoom_range=zoom_range, isotropic_zoom=isotropic)["zoom"]
     return {"zy": zoom[0], "zx": zoom[1]}
 
 
-def sample_flip(key, horizontal=True, vertical=False):
+def sample_flip(key, shape, horizontal=True, vertical=False):
     """{"horizontal", "vertical"}: each enabled flip happens with probability 1/2, as `sample_affine`'s flips.
 
     Example:
-      >>> sample_flip(jax.random.key(0))["horizontal"]
+      >>> sample_flip(jax.random.key(0), (32, 32, 3))["horizontal"]
     """
+    _checks.image_hw(shape)  # the rule of every sampler: (key, shape, ...)
     for name, flag in (("horizontal", horizontal), ("vertical", vertical)):
         _checks.check_bool(flag, name)
-    params = sample_affine(key, _ANY_SHAPE, horizontal_flip=horizontal, vertical_flip=vertical)
+    params = sample_affine(key, shape, horizontal_flip=horizontal, vertical_flip=vertical)
     return {"horizontal": params["horizontal_flip"], "vertical": params["vertical_flip"]}
 
 
-def sample_crop(key, padding):
+def sample_crop(key, shape, padding):
     """{"dy", "dx"}: integer pixel shifts, each uniform in {-padding, ..., padding}.
 
     Translating by these with a fill mode is the classic "pad by `padding` and take a
     random crop of the original size" (pad-and-crop), done in the one warp.
 
     Example:
-      >>> sample_crop(jax.random.key(0), 4)["dy"]
+      >>> sample_crop(jax.random.key(0), (32, 32, 3), 4)["dy"]
     """
+    _checks.image_hw(shape)  # the rule of every sampler: (key, shape, ...)
     _checks.check_key(key)
     _checks.check_int(padding, "padding", 0, _checks.MAX_PIXELS)
     d = jax.random.randint(key, (2,), -padding, padding + 1).astype(jnp.float32)
@@ -231,7 +235,9 @@ def random_rotation(key, image, max_degrees, *, order=1, fill_mode="nearest", cv
     Example:
       >>> out = jaxaug.transforms.random_rotation(jax.random.key(0), image, 20.0)
     """
-    return rotation(image, **sample_rotation(key, max_degrees), order=order, fill_mode=fill_mode, cval=cval)
+    image = _images.check_image(image, ndims=(3, 4))
+    params = sample_rotation(key, image.shape[-3:], max_degrees)
+    return rotation(image, **params, order=order, fill_mode=fill_mode, cval=cval)
 
 
 def random_shift(key, image, *, height_shift_range=0.0, width_shift_range=0.0, order=1, fill_mode="nearest",
@@ -253,7 +259,8 @@ def random_shear(key, image, max_degrees, *, order=1, fill_mode="nearest", cval=
     Example:
       >>> out = jaxaug.transforms.random_shear(jax.random.key(0), image, 10.0)
     """
-    return shear(image, **sample_shear(key, max_degrees), order=order, fill_mode=fill_mode, cval=cval)
+    image = _images.check_image(image, ndims=(3, 4))
+    return shear(image, **sample_shear(key, image.shape[-3:], max_degrees), order=order, fill_mode=fill_mode, cval=cval)
 
 
 def random_zoom(key, image, zoom_range, *, isotropic=False, order=1, fill_mode="nearest", cval=0.0):
@@ -262,7 +269,8 @@ def random_zoom(key, image, zoom_range, *, isotropic=False, order=1, fill_mode="
     Example:
       >>> out = jaxaug.transforms.random_zoom(jax.random.key(0), image, 0.2)
     """
-    params = sample_zoom(key, zoom_range, isotropic=isotropic)
+    image = _images.check_image(image, ndims=(3, 4))
+    params = sample_zoom(key, image.shape[-3:], zoom_range, isotropic=isotropic)
     return zoom(image, **params, order=order, fill_mode=fill_mode, cval=cval)
 
 
@@ -272,7 +280,8 @@ def random_flip(key, image, horizontal=True, vertical=False):
     Example:
       >>> out = jaxaug.transforms.random_flip(jax.random.key(0), image)
     """
-    return flip(image, **sample_flip(key, horizontal, vertical))
+    image = _images.check_image(image, ndims=(3, 4))
+    return flip(image, **sample_flip(key, image.shape[-3:], horizontal, vertical))
 
 
 def crop(image, dy, dx, *, fill_mode="constant", cval=0.0):
@@ -295,4 +304,5 @@ def random_crop(key, image, padding, *, fill_mode="constant", cval=0.0):
     Example:
       >>> out = jaxaug.transforms.random_crop(jax.random.key(0), image, 4)
     """
-    return crop(image, **sample_crop(key, padding), fill_mode=fill_mode, cval=cval)
+    image = _images.check_image(image, ndims=(3, 4))
+    return crop(image, **sample_crop(key, image.shape[-3:], padding), fill_mode=fill_mode, cval=cval)

@@ -1,6 +1,6 @@
 """The public API: a small top level, and one naming rule for every op (like dm_pix's API test).
 
-The rule: in each op module, `random_<op>(key, ...)` has a sampler `sample_<op>(key, ...)`
+The rule: in each op module, `random_<op>(key, ...)` has a sampler `sample_<op>(key, shape, ...)`
 that returns the parameters as a dict, and applying the op's twin to them gives the random
 op's result; key first, everywhere; every op with an `augmenter` option is a pipeline piece
 `jaxaug.pipeline.<op>` (tests/test_ops.py checks the table).
@@ -33,6 +33,7 @@ def test_top_level_is_small_and_complete():
 def test_every_random_op_has_its_sampler_key_first(module, name):
     mod = getattr(jaxaug, module)
     sampler = getattr(mod, "sample_" + name[len("random_"):])
+    assert list(inspect.signature(sampler).parameters)[:2] == ["key", "shape"], sampler.__name__
     for fn in (getattr(mod, name), sampler):
         assert list(inspect.signature(fn).parameters)[0] == "key", fn.__name__
         assert "Example:" in (fn.__doc__ or ""), f"{fn.__name__} has no example in its docstring"
@@ -45,8 +46,7 @@ def test_the_random_op_is_its_twin_applied_to_its_samplers_draw(op):
     assert random_op.__name__ == "random_" + sampler.__name__[len("sample_"):]
     image = jnp.asarray(np.random.default_rng(0).random((12, 10, 3), np.float32))
     args, key = _ARGS[op.name], jax.random.key(3)
-    takes_shape = "shape" in inspect.signature(sampler).parameters
-    params = sampler(key, image.shape, *args) if takes_shape else sampler(key, *args)
+    params = sampler(key, image.shape, *args)
     if op.name == "affine":  # the twin of a matrix op is the matrix builder
         got, want = random_op(key, image.shape, *args), twin(image.shape[:2], **params)
     else:

@@ -52,7 +52,8 @@ CASES = {
     "brightness string": (lambda: jaxaug.color.brightness(IMG, "2"), TypeError, ["factor"]),
     "flip int": (lambda: transforms.flip(IMG, horizontal=2), TypeError, ["horizontal", "2"]),
     "flip_matrix string": (lambda: geometry.flip_matrix("yes"), TypeError, ["horizontal"]),
-    "isotropic string": (lambda: transforms.sample_zoom(KEY, 0.2, isotropic="no"), TypeError, ["isotropic", "'no'"]),
+    "isotropic string": (lambda: transforms.sample_zoom(KEY, (8, 8, 3), 0.2, isotropic="no"), TypeError,
+                         ["isotropic", "'no'"]),
     # sizes are integers
     "centered 8.5": (lambda: geometry.centered(EYE, (8.5, 8)), TypeError, ["shape", "8.5"]),
     "shift_matrix_centered shape": (lambda: transforms.shift_matrix_centered("abc", 1.0, 2.0), TypeError, ["shape"]),
@@ -109,7 +110,7 @@ CASES = {
                    ValueError, ["statistics.mean"]),
     "shift range 2**40": (lambda: geometry.sample_affine(KEY, (8, 8), width_shift_range=2**40), ValueError,
                           ["width_shift_range", str(2**40)]),
-    "padding 2**40": (lambda: transforms.sample_crop(KEY, 2**40), ValueError, ["padding"]),
+    "padding 2**40": (lambda: transforms.sample_crop(KEY, (8, 8, 3), 2**40), ValueError, ["padding"]),
     "cutout 2**40": (lambda: jp.cutout(2**40), ValueError, ["size"]),
     "num_classes 2**40": (lambda: mixing.mixup(KEY, IMGS, CLASSES, num_classes=2**40), ValueError, ["num_classes"]),
     "blur range 2**40": (lambda: filters.random_gaussian_blur(KEY, IMG, 2**40), ValueError, ["sigma_range"]),

@@ -282,7 +282,7 @@ KEYS = jax.random.split(jax.random.key(2024), 2000)
 
 
 def draws(sample, *args):
-    return jax.tree.map(np.asarray, jax.vmap(lambda k: sample(k, *args))(KEYS))
+    return jax.tree.map(np.asarray, jax.vmap(lambda k: sample(k, SHAPE, *args))(KEYS))
 
 
 def assert_uniform(values, lo, hi):
@@ -328,8 +328,8 @@ def test_grayscale_weight_is_bernoulli(probability):
 
 
 def test_degenerate_ranges_give_the_fixed_value():
-    assert float(color.sample_brightness(jax.random.key(0), (1.3, 1.3))["factor"]) == np.float32(1.3)
-    params = color.sample_hsv_contrast(jax.random.key(0), (1.0, 1.0))
+    assert float(color.sample_brightness(jax.random.key(0), SHAPE, (1.3, 1.3))["factor"]) == np.float32(1.3)
+    params = color.sample_hsv_contrast(jax.random.key(0), SHAPE, (1.0, 1.0))
     assert float(params["saturation_exponent"]) == 1.0 == float(params["value_exponent"])
 
 
@@ -354,7 +354,7 @@ def random_program():
     """Every random op on one image for 8 keys (the last = the first), and the twin of
     the first key's sample, in one compiled program."""
     def run(keys, x):
-        return {op.__name__: (jax.vmap(lambda k: op(k, x, arg))(keys), twin(x, **sample(keys[0], arg)))  # noqa: B023
+        return {op.__name__: (jax.vmap(lambda k: op(k, x, arg))(keys), twin(x, **sample(keys[0], x.shape, arg)))  # noqa: B023
                 for op, sample, twin, arg in RANDOM}
     return jax.jit(run)
 
@@ -371,7 +371,7 @@ def test_random_op_is_twin_of_sample_and_depends_on_key_only(random_op, sample, 
 
 @pytest.mark.parametrize("sample, arg", [(s, a) for _, s, _, a in RANDOM] + [(color.sample_hsv_contrast, (0.5, 2.0))])
 def test_samplers_accept_raw_and_typed_keys_alike(sample, arg):
-    raw, typed = sample(jax.random.PRNGKey(9), arg), sample(jax.random.key(9), arg)
+    raw, typed = sample(jax.random.PRNGKey(9), SHAPE, arg), sample(jax.random.key(9), SHAPE, arg)
     assert raw.keys() == typed.keys()
     for name in raw:
         np.testing.assert_array_equal(raw[name], typed[name])
@@ -386,19 +386,19 @@ KEY = jax.random.key(0)
 @pytest.mark.parametrize(
     "fn, error, words",
     [
-        (lambda: color.sample_brightness(KEY, (-0.1, 1.0)), ValueError, ["brightness_range", "-0.1"]),
-        (lambda: color.sample_brightness(KEY, (2.0, 1.0)), ValueError, ["brightness_range", "(2.0, 1.0)"]),
-        (lambda: color.sample_brightness(KEY, 1.5), ValueError, ["brightness_range", "1.5"]),
-        (lambda: color.sample_contrast(KEY, (1.0, 0.5)), ValueError, ["contrast_range", "(1.0, 0.5)"]),
-        (lambda: color.sample_saturation(KEY, (-1, 1)), ValueError, ["saturation_range", "(-1, 1)"]),
-        (lambda: color.sample_channel_shift(KEY, -3.0), ValueError, ["intensity", "-3.0"]),
-        (lambda: color.sample_hue(KEY, 0.6), ValueError, ["max_delta", "0.6"]),
-        (lambda: color.sample_hue(KEY, -0.1), ValueError, ["max_delta", "-0.1"]),
-        (lambda: color.sample_hsv_contrast(KEY, (0.0, 2.0)), ValueError, ["exponent_range", "(0.0, 2.0)"]),
-        (lambda: color.sample_hsv_contrast(KEY, (-1.0, 2.0)), ValueError, ["exponent_range", "(-1.0, 2.0)"]),
-        (lambda: color.sample_hsv_contrast(KEY, (4.0, 0.25)), ValueError, ["exponent_range", "(4.0, 0.25)"]),
-        (lambda: color.sample_grayscale(KEY, 1.5), ValueError, ["probability", "1.5"]),
-        (lambda: color.sample_brightness(0, (0.5, 1.0)), TypeError, ["key", "0"]),
+        (lambda: color.sample_brightness(KEY, SHAPE, (-0.1, 1.0)), ValueError, ["brightness_range", "-0.1"]),
+        (lambda: color.sample_brightness(KEY, SHAPE, (2.0, 1.0)), ValueError, ["brightness_range", "(2.0, 1.0)"]),
+        (lambda: color.sample_brightness(KEY, SHAPE, 1.5), ValueError, ["brightness_range", "1.5"]),
+        (lambda: color.sample_contrast(KEY, SHAPE, (1.0, 0.5)), ValueError, ["contrast_range", "(1.0, 0.5)"]),
+        (lambda: color.sample_saturation(KEY, SHAPE, (-1, 1)), ValueError, ["saturation_range", "(-1, 1)"]),
+        (lambda: color.sample_channel_shift(KEY, SHAPE, -3.0), ValueError, ["intensity", "-3.0"]),
+        (lambda: color.sample_hue(KEY, SHAPE, 0.6), ValueError, ["max_delta", "0.6"]),
+        (lambda: color.sample_hue(KEY, SHAPE, -0.1), ValueError, ["max_delta", "-0.1"]),
+        (lambda: color.sample_hsv_contrast(KEY, SHAPE, (0.0, 2.0)), ValueError, ["exponent_range", "(0.0, 2.0)"]),
+        (lambda: color.sample_hsv_contrast(KEY, SHAPE, (-1.0, 2.0)), ValueError, ["exponent_range", "(-1.0, 2.0)"]),
+        (lambda: color.sample_hsv_contrast(KEY, SHAPE, (4.0, 0.25)), ValueError, ["exponent_range", "(4.0, 0.25)"]),
+        (lambda: color.sample_grayscale(KEY, SHAPE, 1.5), ValueError, ["probability", "1.5"]),
+        (lambda: color.sample_brightness(0, SHAPE, (0.5, 1.0)), TypeError, ["key", "0"]),
         (lambda: color.random_hue(jax.random.split(KEY, 2), X, 0.1), TypeError, ["key", "(2,)"]),
         (lambda: color.saturation(np.zeros((5, 5, 4)), 1.0), ValueError, ["image", "(5, 5, 4)"]),
         (lambda: color.hue(np.zeros((5, 5, 1)), 0.1), ValueError, ["image", "(5, 5, 1)"]),

@@ -151,7 +151,8 @@ def test_channels_are_not_mixed():
 
 def test_sampler_is_uniform_and_a_number_is_fixed():
     keys = jax.random.split(jax.random.key(2024), 2000)
-    draws = jax.jit(jax.vmap(lambda k: [filters.sample_gaussian_blur(k, r)["sigma"] for r in ((0.5, 2.5), 1.25)]))
+    draws = jax.jit(jax.vmap(lambda k: [filters.sample_gaussian_blur(k, (8, 8, 3), r)["sigma"]
+                                         for r in ((0.5, 2.5), 1.25)]))
     sigma, fixed = (np.asarray(d) for d in draws(keys))
     assert sigma.dtype == np.float32
     assert 0.5 <= sigma.min() < 0.51 and 2.49 < sigma.max() <= 2.5
@@ -164,7 +165,7 @@ def test_random_blur_is_twin_of_sample_and_depends_on_key_only():
     keys = jnp.concatenate([jax.random.split(jax.random.key(5), 7)] * 2)[:8]  # the last repeats the first
 
     def run(k):
-        params = filters.sample_gaussian_blur(k, (0.0, 3.0))
+        params = filters.sample_gaussian_blur(k, (8, 8, 3), (0.0, 3.0))
         return filters.random_gaussian_blur(k, x, (0.0, 3.0)), params["sigma"]
 
     batch, sigmas = (np.asarray(o) for o in jax.jit(jax.vmap(run))(keys))
@@ -193,10 +194,10 @@ X = np.zeros(SHAPE, np.float32)
         (lambda: filters.gaussian_blur(np.zeros(SHAPE, np.int16), 1.0), TypeError, ["image.dtype", "int16"]),
         (lambda: filters.gaussian_blur(np.zeros((4, 4)), 1.0), ValueError, ["image", "(4, 4)"]),
         (lambda: jax.jit(lambda s: filters.gaussian_blur(X, s))(1.0), ValueError, ["max_sigma", "None"]),
-        (lambda: filters.sample_gaussian_blur(KEY, (2.0, 1.0)), ValueError, ["sigma_range", "(2.0, 1.0)"]),
-        (lambda: filters.sample_gaussian_blur(KEY, (-1.0, 1.0)), ValueError, ["sigma_range", "(-1.0, 1.0)"]),
-        (lambda: filters.sample_gaussian_blur(KEY, -0.5), ValueError, ["sigma_range", "-0.5"]),
-        (lambda: filters.sample_gaussian_blur(1, 1.0), TypeError, ["key", "1"]),
+        (lambda: filters.sample_gaussian_blur(KEY, (8, 8, 3), (2.0, 1.0)), ValueError, ["sigma_range", "(2.0, 1.0)"]),
+        (lambda: filters.sample_gaussian_blur(KEY, (8, 8, 3), (-1.0, 1.0)), ValueError, ["sigma_range", "(-1.0, 1.0)"]),
+        (lambda: filters.sample_gaussian_blur(KEY, (8, 8, 3), -0.5), ValueError, ["sigma_range", "-0.5"]),
+        (lambda: filters.sample_gaussian_blur(1, (8, 8, 3), 1.0), TypeError, ["key", "1"]),
         (lambda: filters.random_gaussian_blur(jax.random.split(KEY), X, 1.0), TypeError, ["key", "(2,)"]),
         (lambda: filters.random_gaussian_blur(KEY, X, (3.0, 1.0)), ValueError, ["sigma_range", "(3.0, 1.0)"]),
     ],

@@ -34,12 +34,12 @@ def test_weight_zero_keeps_and_floats_invert_within_their_range():
 
 def test_sampler_is_bernoulli_and_the_random_op_is_its_twin():
     keys = jax.random.split(jax.random.key(2), 4000)
-    w = np.asarray(jax.vmap(lambda k: color.sample_invert(k, 0.3)["weight"])(keys))
+    w = np.asarray(jax.vmap(lambda k: color.sample_invert(k, IMAGE.shape, 0.3)["weight"])(keys))
     assert set(np.unique(w)) == {0.0, 1.0}
     assert abs(w.mean() - 0.3) <= 5 * np.sqrt(0.3 * 0.7 / w.size)
     key = keys[0]
     np.testing.assert_array_equal(color.random_invert(key, IMAGE, 0.3),
-                                  color.invert(IMAGE, **color.sample_invert(key, 0.3)))
+                                  color.invert(IMAGE, **color.sample_invert(key, IMAGE.shape, 0.3)))
 
 
 def test_the_augmenter_option_is_the_piece_in_its_slot():
@@ -56,6 +56,6 @@ def test_the_augmenter_option_is_the_piece_in_its_slot():
 @pytest.mark.parametrize("bad, words", [(1.5, "probability"), (-0.1, "probability"), ("a", "probability")])
 def test_bad_probability_names_the_argument(bad, words):
     with pytest.raises((ValueError, TypeError), match=words):
-        color.sample_invert(jax.random.key(0), bad)
+        color.sample_invert(jax.random.key(0), IMAGE.shape, bad)
     with pytest.raises((ValueError, TypeError), match="invert_probability"):
         jaxaug.augmenter(invert_probability=bad)

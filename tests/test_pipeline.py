@@ -87,7 +87,7 @@ def test_chain_composes_geometry_into_one_warp_then_pixel_ops():
         np.testing.assert_allclose(out[i], ref, atol=1e-5)
     # piece j of a chain draws from fold_in(image_key, j)
     image_key = jax.random.fold_in(key, 2)
-    expected = transforms.sample_rotation(jax.random.fold_in(image_key, 0), 30.0)["angle"]
+    expected = transforms.sample_rotation(jax.random.fold_in(image_key, 0), x.shape[1:], 30.0)["angle"]
     np.testing.assert_allclose(params[0]["angle"][2], expected)
 
 

@@ -85,7 +85,7 @@ def test_flip_matrix_agrees_with_exact_flip():
 def test_random_crop_equals_pad_and_crop(fill_mode):
     x = image((10, 10, 3), seed=4)
     key = jax.random.key(5)
-    params = transforms.sample_crop(key, 3)
+    params = transforms.sample_crop(key, (8, 8, 3), 3)
     out = jaxaug.transforms.random_crop(key, x, 3, fill_mode=fill_mode)
     pad_mode = {"constant": "constant", "reflect": "symmetric", "wrap": "wrap"}[fill_mode]
     padded = np.pad(x, ((3, 3), (3, 3), (0, 0)), mode=pad_mode)
@@ -114,19 +114,19 @@ def draws(sampler, n=2000):
 
 
 def test_samplers_cover_their_ranges():
-    assert stats.kstest(draws(lambda k: transforms.sample_rotation(k, 25.0))["angle"], "uniform",
+    assert stats.kstest(draws(lambda k: transforms.sample_rotation(k, (8, 8, 3), 25.0))["angle"], "uniform",
                         args=(-25, 50)).pvalue > 1e-3
-    z = draws(lambda k: transforms.sample_zoom(k, 0.2))
+    z = draws(lambda k: transforms.sample_zoom(k, (8, 8, 3), 0.2))
     for v in z.values():
         assert stats.kstest(v, "uniform", args=(0.8, 0.4)).pvalue > 1e-3
     assert abs(np.corrcoef(z["zy"], z["zx"])[0, 1]) < 0.08
-    iso = draws(lambda k: transforms.sample_zoom(k, (0.5, 2.0), isotropic=True))
+    iso = draws(lambda k: transforms.sample_zoom(k, (8, 8, 3), (0.5, 2.0), isotropic=True))
     np.testing.assert_array_equal(iso["zy"], iso["zx"])
-    crop = draws(lambda k: transforms.sample_crop(k, 2))
+    crop = draws(lambda k: transforms.sample_crop(k, (8, 8, 3), 2))
     for v in crop.values():
         assert set(np.unique(v)) == {-2.0, -1.0, 0.0, 1.0, 2.0}
     assert abs(np.corrcoef(crop["dy"], crop["dx"])[0, 1]) < 0.08
-    flips = draws(lambda k: transforms.sample_flip(k, True, True))
+    flips = draws(lambda k: transforms.sample_flip(k, (8, 8, 3), True, True))
     assert 0.45 < flips["horizontal"].mean() < 0.55 and 0.45 < flips["vertical"].mean() < 0.55
     assert abs(np.corrcoef(flips["horizontal"], flips["vertical"])[0, 1]) < 0.08
 
@@ -142,10 +142,10 @@ def test_sample_shift_follows_keras_rules():
 
 
 @pytest.mark.parametrize("call,match", [
-    (lambda: transforms.sample_rotation(jax.random.key(0), -1.0), "max_degrees"),
-    (lambda: transforms.sample_zoom(jax.random.key(0), (1.2, 0.8)), "zoom_range"),
-    (lambda: transforms.sample_crop(jax.random.key(0), 1.5), "padding"),
-    (lambda: transforms.sample_flip(jax.random.key(0), "yes"), "horizontal"),
+    (lambda: transforms.sample_rotation(jax.random.key(0), (8, 8, 3), -1.0), "max_degrees"),
+    (lambda: transforms.sample_zoom(jax.random.key(0), (8, 8, 3), (1.2, 0.8)), "zoom_range"),
+    (lambda: transforms.sample_crop(jax.random.key(0), (8, 8, 3), 1.5), "padding"),
+    (lambda: transforms.sample_flip(jax.random.key(0), (8, 8, 3), "yes"), "horizontal"),
     (lambda: transforms.sample_shift(jax.random.key(0), (8, 8), height_shift_range=-0.1), "height_shift_range"),
     (lambda: jaxaug.transforms.rotation(np.zeros((4, 4)), 10.0), "image"),
     (lambda: jaxaug.transforms.random_rotation(np.zeros(2, np.int32), np.zeros((4, 4, 1)), 10.0), "key"),
