@@ -180,7 +180,7 @@ def check_output_file(path, name: str, file_format=None) -> tuple[str, str]:
         raise ValueError(f"{name} must be a file name such as 'out.png'. Received: {name}={text!r}")
     if os.path.isdir(text):
         raise ValueError(f"{name} is a folder, not a file name. Received: {name}={text!r}")
-    fmt = _save_format(text, file_format, name)
+    fmt = save_format_of(text, file_format, name)
     folder = os.path.dirname(os.path.abspath(text))
     if not os.path.isdir(folder):
         problem = "does not exist" if not os.path.exists(folder) else "is not a folder"
@@ -606,7 +606,7 @@ def to_pil(x, *, data_format: str = "channels_last", scale: bool = True) -> Imag
     return Image.fromarray(x[:, :, 0].astype("uint8"), "L")
 
 
-def _save_format(path: str, file_format, name: str = "path") -> str:
+def save_format_of(path: str, file_format, name: str = "path") -> str:
     """The Pillow format name: from `file_format`, else from the file's extension."""
     extensions = Image.registered_extensions()  # also loads Pillow's writers
     if file_format is None:
@@ -643,7 +643,7 @@ def save_image(path, x, *, data_format: str = "channels_last", file_format=None,
       scale: whether to stretch the values to [0, 255], see `to_pil`.
     """
     path = _path_text(path)
-    fmt = _save_format(path, file_format)
+    fmt = save_format_of(path, file_format)
     img = to_pil(x, data_format=data_format, scale=scale)
     if img.mode == "RGBA" and fmt == "JPEG":
         warnings.warn("The JPEG format does not support RGBA images, converting to RGB.", stacklevel=2)

@@ -866,7 +866,7 @@ def _check_output(image_data_generator, data_format, save_to_dir, save_prefix, s
         raise ValueError(f"save_format must be a non-empty str such as 'png'. "
                          f"Received: save_format={_SHORT(save_format)}")
     try:
-        _image_files._save_format("", save_format, "save_format")
+        _image_files.save_format_of("", save_format, "save_format")
     except ValueError as err:
         raise ValueError(f"save_format must be an image format Pillow can write ('png', 'jpeg', 'bmp', 'tiff', ...). "
                          f"Received: save_format={save_format!r}") from err

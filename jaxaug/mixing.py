@@ -19,7 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxaug import _checks, _images
-from jaxaug.occlusion import _box_mask, _check_box, _uniform_index
+from jaxaug.occlusion import box_mask, check_box, uniform_index
 
 __all__ = ["cutmix", "mix", "mixup", "paste", "sample_cutmix", "sample_mixup"]
 
@@ -154,7 +154,7 @@ def paste(images, labels, partner, top, left, height, width, *, num_classes=None
     images, labels = _check_batch(images, labels, num_classes)
     n, h, w, _ = images.shape
     partner = _check_partner(partner, n)
-    box = _box_mask((h, w), *_check_box(dict(top=top, left=left, height=height, width=width), (n,)))
+    box = box_mask((h, w), *check_box(dict(top=top, left=left, height=height, width=width), (n,)))
     out = jnp.where(box[..., None], images[partner], images)
     covered = jnp.sum(box, axis=(1, 2)).astype(jnp.float32) / (h * w)
     return out, _blend_labels(labels, partner, 1.0 - covered)
@@ -241,8 +241,8 @@ def sample_cutmix(key, shape, *, alpha=1.0):
     centre = jax.random.uniform(k_centre, (2, n))
     return {
         "partner": jax.random.permutation(k_partner, n).astype(jnp.int32),
-        "top": _uniform_index(centre[0], h) - height // 2,
-        "left": _uniform_index(centre[1], w) - width // 2,
+        "top": uniform_index(centre[0], h) - height // 2,
+        "left": uniform_index(centre[1], w) - width // 2,
         "height": height,
         "width": width,
     }

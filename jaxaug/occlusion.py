@@ -29,8 +29,11 @@ _ERASING_TRIES = 10
 
 _BOX_NAMES = ("top", "left", "height", "width")
 
+# check_box, box_mask and uniform_index are shared with jaxaug.mixing (cutmix pastes a box);
+# they are not in __all__.
 
-def _check_box(params: dict, shape: tuple) -> tuple:
+
+def check_box(params: dict, shape: tuple) -> tuple:
     """Checks that every box parameter is an integer array of `shape`; returns them as int32."""
     out = []
     for name in _BOX_NAMES:
@@ -46,7 +49,7 @@ def _check_box(params: dict, shape: tuple) -> tuple:
     return tuple(out)
 
 
-def _box_mask(hw, top, left, height, width):
+def box_mask(hw, top, left, height, width):
     """Boolean (..., H, W) mask of the box; int32 params of shape (...,).
 
     Comparisons against iotas keep shapes static, so the box may be traced, and
@@ -99,12 +102,12 @@ def erase(image, top, left, height, width, value=0.0, *, value_range=None):
     image = _images.check_image(image)
     _images.value_range(image.dtype, value_range)
     h, w, c = image.shape
-    box = _box_mask((h, w), *_check_box(dict(top=top, left=left, height=height, width=width), ()))
+    box = box_mask((h, w), *check_box(dict(top=top, left=left, height=height, width=width), ()))
     out = jnp.where(box[..., None], _fill_value(value, c), image.astype(jnp.float32))
     return _images.restore(out, image.dtype)
 
 
-def _uniform_index(u, n):
+def uniform_index(u, n):
     """An integer uniform in {0, ..., n - 1} from u ~ U[0, 1); n may be traced.
 
     The clip guards against float32 rounding `u * n` up to n when u is just below 1.
@@ -153,8 +156,8 @@ def sample_cutout(key, shape, size, *, probability=1.0):
     p = _checks.bounded_float(probability, "probability", 1.0)
     erasing, u_row, u_col = jax.random.uniform(key, (3,))
     extent = jnp.where(erasing < p, side, 0).astype(jnp.int32)
-    top = _uniform_index(u_row, h) - side // 2
-    left = _uniform_index(u_col, w) - side // 2
+    top = uniform_index(u_row, h) - side // 2
+    left = uniform_index(u_col, w) - side // 2
     return {"top": top, "left": left, "height": extent, "width": extent}
 
 
@@ -225,8 +228,8 @@ def sample_erasing(key, shape, *, probability=0.5, area_range=(0.02, 0.33), aspe
     erasing = (u[2 * t] < p) & fits[first]
     height = jnp.where(erasing, heights[first], 0)
     width = jnp.where(erasing, widths[first], 0)
-    top = jnp.where(erasing, _uniform_index(u[2 * t + 1], h - height + 1), 0)
-    left = jnp.where(erasing, _uniform_index(u[2 * t + 2], w - width + 1), 0)
+    top = jnp.where(erasing, uniform_index(u[2 * t + 1], h - height + 1), 0)
+    left = jnp.where(erasing, uniform_index(u[2 * t + 2], w - width + 1), 0)
     return {"top": top, "left": left, "height": height, "width": width}
 
 
