@@ -24,6 +24,7 @@ from jaxaug import (  # noqa: F401
     ops,
     pipeline,
     sharding,
+    tone,
     transforms,
 )
 from jaxaug.geometry import (

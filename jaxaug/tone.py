@@ -1,0 +1,156 @@
+"""Tone curves of the augmentation policies, with PIL's semantics: posterize, solarize, autocontrast, equalize.
+
+AutoAugment, RandAugment and TrivialAugment were defined on 8-bit images through PIL's
+`ImageOps`; these twins reproduce them. On uint8 images they act on the levels 0..255 as PIL
+does; other images are mapped to that scale through their `value_range` (default (0, 1) for
+floats), the curve is applied there, and the result is mapped back. Every parameter may be
+traced, so a batch can give each image its own magnitude under `jax.vmap`.
+
+Example:
+  >>> out = jaxaug.tone.posterize(image_uint8, 4)          # PIL: ImageOps.posterize(img, 4)
+  >>> out = jax.vmap(jaxaug.tone.solarize)(images, thresholds)
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+from jaxaug import _checks, _images
+
+__all__ = ["autocontrast", "equalize", "posterize", "solarize", "solarize_add"]
+
+_LEVELS = 256
+
+
+def _to_levels(image, value_range):
+    """(checked image, its values on the 0..255 scale as float32, (lo, hi))."""
+    image = _images.check_image(image)
+    lo, hi = _images.value_range(image.dtype, value_range)
+    x = image.astype(jnp.float32)
+    return image, (x - lo) * (255.0 / (hi - lo)), (lo, hi)
+
+
+def _from_levels(image, levels, bounds):
+    lo, hi = bounds
+    return _images.restore(levels * ((hi - lo) / 255.0) + lo, image.dtype)
+
+
+def posterize(image, bits, *, value_range=None):
+    """Keeps the `bits` most significant bits of each 8-bit level: `ImageOps.posterize`.
+
+    Args:
+      image: (H, W, C) array; uint8, float16, bfloat16 or float32.
+      bits: integer in [1, 8] (may be traced); 8 keeps the image.
+      value_range: (lo, hi) pixel range; default (0, 255) for uint8, (0, 1) for floats.
+
+    Returns:
+      Same shape and dtype as `image`; on uint8 exactly PIL's result.
+
+    Example:
+      >>> out = posterize(image_uint8, 3)
+    """
+    image, x, bounds = _to_levels(image, value_range)
+    step = jnp.exp2(8.0 - _checks.real_scalar(bits, "bits", minimum=1.0, maximum=8.0))
+    # Levels are integers in float32 and steps powers of two: floor is exact, as PIL's bit mask.
+    return _from_levels(image, jnp.floor(x / step) * step, bounds)
+
+
+def solarize(image, threshold, *, value_range=None):
+    """Inverts every level at or above `threshold`: `ImageOps.solarize`.
+
+    Args:
+      image: (H, W, C) array; uint8, float16, bfloat16 or float32.
+      threshold: level on the 0..255 scale (may be traced); 256 keeps the image, 0 inverts all.
+      value_range: (lo, hi) pixel range; default (0, 255) for uint8, (0, 1) for floats.
+
+    Returns:
+      Same shape and dtype as `image`; on uint8 exactly PIL's result.
+
+    Example:
+      >>> out = solarize(image_uint8, 128)
+    """
+    image, x, bounds = _to_levels(image, value_range)
+    threshold = _checks.real_scalar(threshold, "threshold")
+    return _from_levels(image, jnp.where(x < threshold, x, 255.0 - x), bounds)
+
+
+def solarize_add(image, addition, *, threshold=128.0, value_range=None):
+    """Adds `addition` to the levels below `threshold`, clipped to 255 (AutoAugment's SolarizeAdd).
+
+    The op of the AutoAugment and RandAugment reference code (TensorFlow), which PIL lacks:
+    `where(x < threshold, clip(x + addition, 0, 255), x)`.
+
+    Args:
+      image: (H, W, C) array; uint8, float16, bfloat16 or float32.
+      addition: levels added on the 0..255 scale (may be traced and negative).
+      threshold: level on the 0..255 scale (may be traced).
+      value_range: (lo, hi) pixel range; default (0, 255) for uint8, (0, 1) for floats.
+
+    Example:
+      >>> out = solarize_add(image_uint8, 40)
+    """
+    image, x, bounds = _to_levels(image, value_range)
+    addition = _checks.real_scalar(addition, "addition")
+    threshold = _checks.real_scalar(threshold, "threshold")
+    return _from_levels(image, jnp.where(x < threshold, jnp.clip(x + addition, 0.0, 255.0), x), bounds)
+
+
+def _histograms(levels):
+    """(C, 256) int32 counts of the integer levels of an (H, W, C) image, per channel."""
+    flat = levels.reshape(-1, levels.shape[-1]).astype(jnp.int32)
+    channels = jnp.broadcast_to(jnp.arange(levels.shape[-1]), flat.shape)
+    return jnp.zeros((levels.shape[-1], _LEVELS), jnp.int32).at[channels, flat].add(1, mode="promise_in_bounds")
+
+
+def _quantized(x):
+    """Levels rounded to the 8-bit grid (integers stay), as PIL sees any image."""
+    return jnp.clip(jnp.round(x), 0.0, 255.0)
+
+
+def autocontrast(image, *, value_range=None):
+    """Stretches each channel so that its darkest level becomes 0 and its brightest 255: `ImageOps.autocontrast`.
+
+    PIL's defaults (no cutoff): per channel, with lo and hi the smallest and largest level
+    present, `out = int((x - lo) * 255 / (hi - lo))` clipped to 0..255, and the channel is kept
+    when hi <= lo. Here the quotient is exact; PIL computes `x * scale + offset` in float64,
+    which lands a hair below an integer for a few (lo, hi), so PIL is then one level lower.
+
+    Example:
+      >>> out = autocontrast(image_uint8)
+    """
+    image, x, bounds = _to_levels(image, value_range)
+    q = _quantized(x)
+    lo = jnp.min(q, axis=(0, 1), keepdims=True)
+    hi = jnp.max(q, axis=(0, 1), keepdims=True)
+    span = jnp.where(hi > lo, hi - lo, 1.0).astype(jnp.int32)
+    # Integer division, exact: in float32, XLA may turn x * 255 / span into x * (255 / span),
+    # which lands below an exact integer (242 * 255 / 242 gave 254.99998).
+    stretched = ((q - lo).astype(jnp.int32) * 255 // span).astype(jnp.float32)
+    return _from_levels(image, jnp.where(hi > lo, stretched, q), bounds)
+
+
+def equalize(image, *, value_range=None):
+    """Equalizes each channel's histogram: `ImageOps.equalize`, with its integer arithmetic.
+
+    Per channel, with `h` the histogram of the levels and `last` the count of the highest
+    level present: `step = (sum(h) - last) // 255`; if the channel has one level or step is
+    0 it is kept, else level i maps to `(step // 2 + h[0] + ... + h[i - 1]) // step`.
+
+    Example:
+      >>> out = equalize(image_uint8)
+    """
+    image, x, bounds = _to_levels(image, value_range)
+    q = _quantized(x)
+    h = _histograms(q)  # (C, 256)
+    present = h > 0
+    last_level = 255 - jnp.argmax(present[:, ::-1], axis=1)
+    last = jnp.take_along_axis(h, last_level[:, None], axis=1)[:, 0]
+    step = (h.sum(axis=1) - last) // 255
+    keep = (present.sum(axis=1) <= 1) | (step == 0)
+    safe_step = jnp.where(keep, 1, step)
+    before = jnp.cumsum(h, axis=1) - h  # counts of the levels below each level
+    lut = jnp.minimum((safe_step[:, None] // 2 + before) // safe_step[:, None], 255)
+    lut = jnp.where(keep[:, None], jnp.arange(_LEVELS)[None, :], lut).astype(jnp.float32)  # (C, 256)
+    channels = jnp.arange(q.shape[-1])
+    out = lut[channels, q.astype(jnp.int32)]  # (H, W, C): level q of channel c
+    return _from_levels(image, out, bounds)
