@@ -15,6 +15,7 @@ lists them all (`docs/operations.md`).
 # The op modules, so that `import jaxaug` is enough to reach `jaxaug.color.random_hue` and the rest.
 from jaxaug import (  # noqa: F401
     color,
+    enhance,
     filters,
     geometry,
     mixing,

@@ -1,0 +1,115 @@
+"""PIL's `ImageEnhance`: brightness, color, contrast and sharpness, as the augmentation policies use them.
+
+Each enhancer blends the image with a "degenerate" version of it, `out = d + factor * (x - d)`:
+black for brightness, the grayscale image for color, a flat gray at the image's mean luma for
+contrast, and the image smoothed by PIL's 3x3 SMOOTH kernel (border pixels kept) for
+sharpness. A factor of 1 keeps the image, 0 gives the degenerate one, and factors above 1
+extrapolate away from it. On uint8 images the arithmetic is PIL's: integer luma, the mean
+rounded to a level, and the blend truncated to a level (`Image.blend`); other images are
+mapped to the 0..255 scale through their `value_range`, blended there without truncation, and
+mapped back. Factors may be traced (one per image under `jax.vmap`).
+
+Example:
+  >>> out = jaxaug.enhance.color(image_uint8, 1.8)     # PIL: ImageEnhance.Color(img).enhance(1.8)
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+from jaxaug import _checks, _images
+
+__all__ = ["brightness", "color", "contrast", "sharpness"]
+
+# PIL's RGB -> L: (R * 19595 + G * 38470 + B * 7471 + 0x8000) >> 16, i.e. ITU-R 601 luma in 16 bits.
+_L_WEIGHTS = (19595, 38470, 7471)
+
+
+def _levels(image, value_range):
+    image = _images.check_image(image)
+    lo, hi = _images.value_range(image.dtype, value_range)
+    return image, (image.astype(jnp.float32) - lo) * (255.0 / (hi - lo)), (lo, hi)
+
+
+def _luma(x, exact: bool):
+    """PIL's "L" of RGB levels: its integer formula on uint8 levels, the real-valued one otherwise."""
+    if x.shape[-1] != 3:
+        raise ValueError(f"image must have 3 (RGB) channels. Received: image.shape={tuple(x.shape)}")
+    if exact:
+        r, g, b = (x[..., i].astype(jnp.int32) for i in range(3))
+        return ((r * _L_WEIGHTS[0] + g * _L_WEIGHTS[1] + b * _L_WEIGHTS[2] + 0x8000) >> 16).astype(jnp.float32)
+    return x @ (jnp.asarray(_L_WEIGHTS, jnp.float32) / 65536.0)
+
+
+def _blend(image, x, degenerate, factor, bounds):
+    """`Image.blend(degenerate, image, factor)`: truncated to a level and clipped on uint8."""
+    factor = _checks.real_scalar(factor, "factor", minimum=0.0)
+    out = jnp.clip(degenerate + factor * (x - degenerate), 0.0, 255.0)
+    if image.dtype == jnp.uint8:
+        out = jnp.floor(out)  # PIL casts the non-negative float to UINT8
+    lo, hi = bounds
+    return _images.restore(out * ((hi - lo) / 255.0) + lo, image.dtype)
+
+
+def brightness(image, factor, *, value_range=None):
+    """`ImageEnhance.Brightness(img).enhance(factor)`: blends with black.
+
+    Args:
+      image: (H, W, C) array; uint8, float16, bfloat16 or float32.
+      factor: >= 0 (may be traced); 1 keeps the image, 0 gives black.
+      value_range: (lo, hi) pixel range; default (0, 255) for uint8, (0, 1) for floats.
+
+    Example:
+      >>> out = brightness(image_uint8, 1.3)
+    """
+    image, x, bounds = _levels(image, value_range)
+    return _blend(image, x, jnp.zeros_like(x), factor, bounds)
+
+
+def color(image, factor, *, value_range=None):
+    """`ImageEnhance.Color(img).enhance(factor)`: blends an RGB image with its grayscale.
+
+    Example:
+      >>> out = color(image_uint8, 0.5)
+    """
+    image, x, bounds = _levels(image, value_range)
+    gray = _luma(x, image.dtype == jnp.uint8)[..., None]
+    return _blend(image, x, jnp.broadcast_to(gray, x.shape), factor, bounds)
+
+
+def contrast(image, factor, *, value_range=None):
+    """`ImageEnhance.Contrast(img).enhance(factor)`: blends an RGB image with flat gray at its mean luma.
+
+    Unlike `jaxaug.color.contrast` (per-channel means, as tf.image), one gray level for all
+    channels: the mean of the grayscale image, rounded to a level on uint8 as PIL.
+
+    Example:
+      >>> out = contrast(image_uint8, 1.5)
+    """
+    image, x, bounds = _levels(image, value_range)
+    exact = image.dtype == jnp.uint8
+    mean = jnp.mean(_luma(x, exact))
+    mean = jnp.floor(mean + 0.5) if exact else mean
+    return _blend(image, x, jnp.full_like(x, mean), factor, bounds)
+
+
+def sharpness(image, factor, *, value_range=None):
+    """`ImageEnhance.Sharpness(img).enhance(factor)`: blends with the image smoothed by PIL's SMOOTH.
+
+    The smoothed image is the 3x3 kernel [[1, 1, 1], [1, 5, 1], [1, 1, 1]] / 13 on interior
+    pixels (rounded to a level on uint8) and the image itself on the one-pixel border, as PIL's
+    filter; factors above 1 sharpen.
+
+    Example:
+      >>> out = sharpness(image_uint8, 2.0)
+    """
+    image, x, bounds = _levels(image, value_range)
+    h, w = x.shape[:2]
+    if h < 3 or w < 3:  # no interior: PIL's filter keeps every pixel
+        return _blend(image, x, x, factor, bounds)
+    window = sum(x[i:i + h - 2, j:j + w - 2] for i in range(3) for j in range(3)) + 4.0 * x[1:-1, 1:-1]
+    smooth = window / 13.0
+    if image.dtype == jnp.uint8:
+        smooth = jnp.floor(smooth + 0.5)
+    degenerate = x.at[1:-1, 1:-1].set(smooth)
+    return _blend(image, x, degenerate, factor, bounds)
