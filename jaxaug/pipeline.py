@@ -54,12 +54,15 @@ __all__ = [
     "hsv_contrast",
     "hue",
     "invert",
+    "one_of",
+    "random_apply",
     "random_erasing",
     "rotation",
     "salt_and_pepper",
     "saturation",
     "shear",
     "shift",
+    "some_of",
     "standardize",
     "zoom",
 ]
@@ -157,6 +160,79 @@ def chain(*pieces: Augmentation) -> Augmentation:
         if not isinstance(p, Augmentation):
             raise TypeError(f"chain takes Augmentation pieces. Received: pieces[{j}]={_checks.short_repr(p)}")
     return combine(pieces, tuple(range(len(pieces))))
+
+
+# --- combinators: which pieces run is drawn per image ------------------------------------
+
+
+def _gated(pieces, name: str, choose) -> Augmentation:
+    """Pieces that each run or not, per image: piece j draws from `fold_in(key, j)` as in
+    `chain`, and `choose(key) -> (len(pieces),) bool` from `fold_in(key, len(pieces))`.
+
+    A piece not chosen contributes the identity matrix and leaves the image as it is. All
+    pieces are computed and selected per image (`jnp.where`), so a batch needs no Python
+    loop and one compiled program serves every draw.
+    """
+    for j, p in enumerate(pieces):
+        if not isinstance(p, Augmentation):
+            raise TypeError(f"{name} takes Augmentation pieces. Received: pieces[{j}]={_checks.short_repr(p)}")
+    geometric = [j for j, p in enumerate(pieces) if p.matrix is not None]
+    pixel = [j for j, p in enumerate(pieces) if p.apply is not None]
+
+    def sample(key, shape):
+        drawn = tuple(p.sample(jax.random.fold_in(key, j), shape) for j, p in enumerate(pieces))
+        return {"chosen": choose(jax.random.fold_in(key, len(pieces))), "pieces": drawn}
+
+    def matrix(params, shape):
+        eye = jnp.eye(3, dtype=jnp.float32)
+        return geometry.compose(*(jnp.where(params["chosen"][j], pieces[j].matrix(params["pieces"][j], shape), eye)
+                                  for j in geometric))
+
+    def apply(params, image, value_range):
+        for j in pixel:
+            changed = pieces[j].apply(params["pieces"][j], image, value_range)
+            image = jnp.where(params["chosen"][j], changed, image)
+        return image
+
+    return _checked(Augmentation(sample, matrix if geometric else None, apply if pixel else None))
+
+
+def some_of(n, *pieces: Augmentation) -> Augmentation:
+    """Runs `n` of the pieces, drawn without replacement per image, in their given order.
+
+    `some_of(len(pieces), *pieces)` is `chain(*pieces)` (the same draws); params are
+    {"chosen": (len(pieces),) bool, "pieces": the pieces' params}.
+
+    Example:
+      >>> piece = some_of(2, rotation(20), brightness((0.7, 1.3)), blur((0.5, 1.5)))
+    """
+    _checks.check_int(n, "n", 0, len(pieces))
+
+    def choose(key):
+        return jax.random.permutation(key, len(pieces)) < n  # the pieces ranked first n
+
+    return _gated(pieces, "some_of", choose)
+
+
+def one_of(*pieces: Augmentation) -> Augmentation:
+    """Runs one of the pieces, uniformly at random per image.
+
+    Example:
+      >>> piece = one_of(rotation(20), shear(15), zoom(0.2))
+    """
+    if not pieces:
+        raise ValueError("one_of needs at least one piece. Received: no pieces")
+    return some_of(1, *pieces)
+
+
+def random_apply(piece: Augmentation, probability) -> Augmentation:
+    """Runs `piece` with the given probability, decided per image (not once per batch).
+
+    Example:
+      >>> piece = random_apply(blur((0.5, 1.5)), 0.3)
+    """
+    p = _checks.bounded_float(probability, "probability", 1.0)
+    return _gated((piece,), "random_apply", lambda key: jax.random.uniform(key, (1,)) < p)
 
 
 # --- geometric pieces -------------------------------------------------------------------
