@@ -749,6 +749,7 @@ class Iterator:
         self.total_batches_seen = 0
         self.lock = threading.Lock()
         self._orders = {}
+        self._orders_lock = threading.Lock()
         if _KERAS_DATASET in type(self).__mro__[1:]:
             _KERAS_DATASET.__init__(self)  # its workers / queue settings: one worker, as Keras' own iterators
 
@@ -767,10 +768,17 @@ class Iterator:
         return self._order(self.epoch)
 
     def _order(self, epoch) -> np.ndarray:
-        if epoch not in self._orders:
-            self._orders = {epoch: np.asarray(jax.random.permutation(_epoch_key(self._root, _SHUFFLE, epoch), self.n))
-                            if self.shuffle else np.arange(self.n)}
-        return self._orders[epoch]
+        # Under a lock, and returned from a local: threads finishing one epoch and starting the
+        # next ask for two epochs at once (replacing the cache while another thread read it
+        # raised KeyError). The two latest epochs are kept.
+        with self._orders_lock:
+            order = self._orders.get(epoch)
+            if order is None:
+                order = (np.asarray(jax.random.permutation(_epoch_key(self._root, _SHUFFLE, epoch), self.n))
+                         if self.shuffle else np.arange(self.n))
+                self._orders = {e: o for e, o in self._orders.items() if e >= epoch - 1}
+                self._orders[epoch] = order
+            return order
 
     def on_epoch_end(self):
         """Starts the next epoch: a new shuffle and new augmentations."""

@@ -344,6 +344,29 @@ def test_save_to_dir_writes_keras_named_files(tmp_path):
     assert sorted(os.listdir(again)) == names  # deterministic names
 
 
+def test_threads_crossing_epochs_never_lose_an_epochs_order():
+    # Threads finishing one epoch and starting the next once replaced the cached order while
+    # another thread read it (KeyError in 5 of 40 such runs); every batch must come back.
+    x = np.random.default_rng(0).random((50, 8, 8, 3)).astype(np.float32) * 255
+    errors = []
+    for trial in range(20):
+        it = ImageDataGenerator(rotation_range=10).flow(x, np.arange(50), batch_size=10, seed=trial)
+
+        def work(it=it):
+            try:
+                for _ in range(12):
+                    next(it)
+            except Exception as err:  # collected, and reported by the assert below
+                errors.append(repr(err))
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert not errors
+
+
 def test_iteration_is_thread_safe():
     it = ImageDataGenerator(**IDG).flow(X, Y, batch_size=10, seed=2)
     got, lock = [], threading.Lock()
