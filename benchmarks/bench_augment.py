@@ -8,7 +8,9 @@ Systems, each one jitted call on a batch, one draw per image:
 * `augmenter, full IDG`: + brightness and channel shift (every ImageDataGenerator
   transform option);
 * `augmenter, every op`: + contrast, saturation, hue, HSV contrast, blur, noise,
-  salt and pepper, cutout (for information: these ops have no IDG counterpart).
+  salt and pepper, cutout (for information: these ops have no IDG counterpart);
+* `per-image one_of / random_apply`: each image draws one of four geometric ops and, with
+  probability 1/2, one of three colour ops (`jaxaug.pipeline.one_of`, `random_apply`).
 
 The issue's floor: "full IDG" within 1.2x of the bare warp.
 
@@ -27,6 +29,7 @@ import numpy as np
 from common import machine, table, time_systems
 
 import jaxaug
+from jaxaug import pipeline as jp
 
 GEOMETRY = dict(rotation_range=20.0, width_shift_range=0.2, height_shift_range=0.2, zoom_range=0.2,
                 shear_range=10.0, horizontal_flip=True)
@@ -42,12 +45,20 @@ def bare_warp(key, images):
     return jaxaug.affine_warp(images, ms)
 
 
+# Per-image choices (issue 17): one of four geometric ops and one of three pixel ops per image,
+# each pixel op applied with probability 1/2, all decided inside the one compiled call.
+PER_IMAGE = jp.chain(jp.one_of(jp.rotation(30.0), jp.shear(15.0), jp.zoom(0.2), jp.shift(width_shift_range=0.2)),
+                     jp.random_apply(jp.one_of(jp.brightness((0.6, 1.4)), jp.contrast((0.6, 1.4)),
+                                               jp.saturation((0.5, 1.5))), 0.5))
+
+
 def systems(value_range):
     return {
         "bare affine_warp": bare_warp,
         "augmenter, IDG geometry": jaxaug.augmenter(**GEOMETRY),
         "augmenter, full IDG": jaxaug.augmenter(**FULL_IDG, value_range=value_range),
         "augmenter, every op": jaxaug.augmenter(**EVERY_OP, value_range=value_range),
+        "per-image one_of / random_apply": jaxaug.Augmenter(PER_IMAGE, value_range=value_range),
     }
 
 
