@@ -60,3 +60,19 @@ def restore(out, dtype):
         info = jnp.iinfo(dtype)
         return jnp.clip(jnp.round(out), max(info.min, -2**24), min(info.max, 2**24)).astype(dtype)
     return out.astype(dtype)
+
+
+def to_levels(image, pixel_range):
+    """(checked image, its values on PIL's 0..255 scale as float32, (lo, hi)): how the PIL-semantics
+    ops (`jaxaug.tone`, `jaxaug.enhance`) see any image; uint8 levels stay exact integers.
+    `pixel_range` is the op's `value_range` argument (None for the dtype's default)."""
+    image = check_image(image)
+    lo, hi = value_range(image.dtype, pixel_range)
+    return image, (image.astype(jnp.float32) - lo) * (255.0 / (hi - lo)), (lo, hi)
+
+
+def from_levels(image, levels, bounds):
+    """Values on the 0..255 scale back to `image`'s units and dtype (the inverse of `to_levels`)."""
+    lo, hi = bounds
+    return restore(levels * ((hi - lo) / 255.0) + lo, image.dtype)
+

@@ -80,6 +80,13 @@ def _factor_sample(key, factor_range, name: str):
     return {"factor": _uniform(key, lo, hi)}
 
 
+def _coin_weight(key, shape, probability):
+    """{"weight": 1.0 with `probability`, else 0.0}: the draw of the ops applied with a probability."""
+    _checks.image_hw(shape)  # the rule of every sampler: (key, shape, ...)
+    p = _checks.bounded_float(probability, "probability", 1.0)
+    return {"weight": jnp.where(_uniform(key, 0.0, 1.0) < p, 1.0, 0.0).astype(jnp.float32)}
+
+
 def _clipped(image, out, lo, hi):
     return _images.restore(jnp.clip(out, lo, hi), image.dtype)
 
@@ -583,9 +590,7 @@ def sample_grayscale(key, shape, probability):
     Example:
       >>> sample_grayscale(jax.random.key(0), (32, 32, 3), 0.2)["weight"]
     """
-    _checks.image_hw(shape)  # the rule of every sampler: (key, shape, ...)
-    p = _checks.bounded_float(probability, "probability", 1.0)
-    return {"weight": jnp.where(_uniform(key, 0.0, 1.0) < p, 1.0, 0.0).astype(jnp.float32)}
+    return _coin_weight(key, shape, probability)
 
 
 def random_grayscale(key, image, probability, *, value_range=None):
@@ -635,9 +640,7 @@ def sample_invert(key, shape, probability):
     Example:
       >>> sample_invert(jax.random.key(0), (32, 32, 3), 0.5)["weight"]
     """
-    _checks.image_hw(shape)  # the rule of every sampler: (key, shape, ...)
-    p = _checks.bounded_float(probability, "probability", 1.0)
-    return {"weight": jnp.where(_uniform(key, 0.0, 1.0) < p, 1.0, 0.0).astype(jnp.float32)}
+    return _coin_weight(key, shape, probability)
 
 
 def random_invert(key, image, probability, *, value_range=None):

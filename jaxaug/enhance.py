@@ -25,12 +25,6 @@ __all__ = ["brightness", "color", "contrast", "sharpness"]
 _L_WEIGHTS = (19595, 38470, 7471)
 
 
-def _levels(image, value_range):
-    image = _images.check_image(image)
-    lo, hi = _images.value_range(image.dtype, value_range)
-    return image, (image.astype(jnp.float32) - lo) * (255.0 / (hi - lo)), (lo, hi)
-
-
 def _luma(x, exact: bool):
     """PIL's "L" of RGB levels: its integer formula on uint8 levels, the real-valued one otherwise."""
     if x.shape[-1] != 3:
@@ -47,8 +41,7 @@ def _blend(image, x, degenerate, factor, bounds):
     out = jnp.clip(degenerate + factor * (x - degenerate), 0.0, 255.0)
     if image.dtype == jnp.uint8:
         out = jnp.floor(out)  # PIL casts the non-negative float to UINT8
-    lo, hi = bounds
-    return _images.restore(out * ((hi - lo) / 255.0) + lo, image.dtype)
+    return _images.from_levels(image, out, bounds)
 
 
 def brightness(image, factor, *, value_range=None):
@@ -62,7 +55,7 @@ def brightness(image, factor, *, value_range=None):
     Example:
       >>> out = brightness(image_uint8, 1.3)
     """
-    image, x, bounds = _levels(image, value_range)
+    image, x, bounds = _images.to_levels(image, value_range)
     return _blend(image, x, jnp.zeros_like(x), factor, bounds)
 
 
@@ -72,7 +65,7 @@ def color(image, factor, *, value_range=None):
     Example:
       >>> out = color(image_uint8, 0.5)
     """
-    image, x, bounds = _levels(image, value_range)
+    image, x, bounds = _images.to_levels(image, value_range)
     gray = _luma(x, image.dtype == jnp.uint8)[..., None]
     return _blend(image, x, jnp.broadcast_to(gray, x.shape), factor, bounds)
 
@@ -86,7 +79,7 @@ def contrast(image, factor, *, value_range=None):
     Example:
       >>> out = contrast(image_uint8, 1.5)
     """
-    image, x, bounds = _levels(image, value_range)
+    image, x, bounds = _images.to_levels(image, value_range)
     exact = image.dtype == jnp.uint8
     mean = jnp.mean(_luma(x, exact))
     mean = jnp.floor(mean + 0.5) if exact else mean
@@ -103,7 +96,7 @@ def sharpness(image, factor, *, value_range=None):
     Example:
       >>> out = sharpness(image_uint8, 2.0)
     """
-    image, x, bounds = _levels(image, value_range)
+    image, x, bounds = _images.to_levels(image, value_range)
     h, w = x.shape[:2]
     if h < 3 or w < 3:  # no interior: PIL's filter keeps every pixel
         return _blend(image, x, x, factor, bounds)

@@ -22,19 +22,6 @@ __all__ = ["autocontrast", "equalize", "posterize", "solarize", "solarize_add"]
 _LEVELS = 256
 
 
-def _to_levels(image, value_range):
-    """(checked image, its values on the 0..255 scale as float32, (lo, hi))."""
-    image = _images.check_image(image)
-    lo, hi = _images.value_range(image.dtype, value_range)
-    x = image.astype(jnp.float32)
-    return image, (x - lo) * (255.0 / (hi - lo)), (lo, hi)
-
-
-def _from_levels(image, levels, bounds):
-    lo, hi = bounds
-    return _images.restore(levels * ((hi - lo) / 255.0) + lo, image.dtype)
-
-
 def posterize(image, bits, *, value_range=None):
     """Keeps the `bits` most significant bits of each 8-bit level: `ImageOps.posterize`.
 
@@ -49,10 +36,10 @@ def posterize(image, bits, *, value_range=None):
     Example:
       >>> out = posterize(image_uint8, 3)
     """
-    image, x, bounds = _to_levels(image, value_range)
+    image, x, bounds = _images.to_levels(image, value_range)
     step = jnp.exp2(8.0 - _checks.real_scalar(bits, "bits", minimum=1.0, maximum=8.0))
     # Levels are integers in float32 and steps powers of two: floor is exact, as PIL's bit mask.
-    return _from_levels(image, jnp.floor(x / step) * step, bounds)
+    return _images.from_levels(image, jnp.floor(x / step) * step, bounds)
 
 
 def solarize(image, threshold, *, value_range=None):
@@ -69,9 +56,9 @@ def solarize(image, threshold, *, value_range=None):
     Example:
       >>> out = solarize(image_uint8, 128)
     """
-    image, x, bounds = _to_levels(image, value_range)
+    image, x, bounds = _images.to_levels(image, value_range)
     threshold = _checks.real_scalar(threshold, "threshold")
-    return _from_levels(image, jnp.where(x < threshold, x, 255.0 - x), bounds)
+    return _images.from_levels(image, jnp.where(x < threshold, x, 255.0 - x), bounds)
 
 
 def solarize_add(image, addition, *, threshold=128.0, value_range=None):
@@ -89,10 +76,10 @@ def solarize_add(image, addition, *, threshold=128.0, value_range=None):
     Example:
       >>> out = solarize_add(image_uint8, 40)
     """
-    image, x, bounds = _to_levels(image, value_range)
+    image, x, bounds = _images.to_levels(image, value_range)
     addition = _checks.real_scalar(addition, "addition")
     threshold = _checks.real_scalar(threshold, "threshold")
-    return _from_levels(image, jnp.where(x < threshold, jnp.clip(x + addition, 0.0, 255.0), x), bounds)
+    return _images.from_levels(image, jnp.where(x < threshold, jnp.clip(x + addition, 0.0, 255.0), x), bounds)
 
 
 def _histograms(levels):
@@ -118,7 +105,7 @@ def autocontrast(image, *, value_range=None):
     Example:
       >>> out = autocontrast(image_uint8)
     """
-    image, x, bounds = _to_levels(image, value_range)
+    image, x, bounds = _images.to_levels(image, value_range)
     q = _quantized(x)
     lo = jnp.min(q, axis=(0, 1), keepdims=True)
     hi = jnp.max(q, axis=(0, 1), keepdims=True)
@@ -126,7 +113,7 @@ def autocontrast(image, *, value_range=None):
     # Integer division, exact: in float32, XLA may turn x * 255 / span into x * (255 / span),
     # which lands below an exact integer (242 * 255 / 242 gave 254.99998).
     stretched = ((q - lo).astype(jnp.int32) * 255 // span).astype(jnp.float32)
-    return _from_levels(image, jnp.where(hi > lo, stretched, q), bounds)
+    return _images.from_levels(image, jnp.where(hi > lo, stretched, q), bounds)
 
 
 def equalize(image, *, value_range=None):
@@ -139,7 +126,7 @@ def equalize(image, *, value_range=None):
     Example:
       >>> out = equalize(image_uint8)
     """
-    image, x, bounds = _to_levels(image, value_range)
+    image, x, bounds = _images.to_levels(image, value_range)
     q = _quantized(x)
     h = _histograms(q)  # (C, 256)
     present = h > 0
@@ -153,4 +140,4 @@ def equalize(image, *, value_range=None):
     lut = jnp.where(keep[:, None], jnp.arange(_LEVELS)[None, :], lut).astype(jnp.float32)  # (C, 256)
     channels = jnp.arange(q.shape[-1])
     out = lut[channels, q.astype(jnp.int32)]  # (H, W, C): level q of channel c
-    return _from_levels(image, out, bounds)
+    return _images.from_levels(image, out, bounds)
