@@ -24,6 +24,7 @@ from jaxaug import (  # noqa: F401
     occlusion,
     ops,
     pipeline,
+    policies,
     sharding,
     tone,
     transforms,

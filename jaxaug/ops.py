@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from jaxaug import _checks, color, filters, geometry, mixing, noise, normalize, occlusion, pipeline, transforms
+from jaxaug import _checks, color, filters, geometry, mixing, noise, normalize, occlusion, pipeline, policies, transforms
 from jaxaug.runner import Augmenter
 
 __all__ = ["OPS", "Op", "Option", "augmenter", "operations_table"]
@@ -52,7 +52,8 @@ class Op:
     """One operation.
 
     kind: "geometric" (a matrix, composed into the one warp), "pixel" (on the warped image),
-      "normalization" (last) or "batch" (mixes examples: not an `augmenter` piece).
+      "policy" (both, drawn per image), "normalization" (last) or "batch" (mixes examples: not an
+      `augmenter` piece).
     slot: the key slot of its `augmenter` option(s), fixed forever (switching an option on or
       off never changes what the others draw); None for ops without an option of their own.
     piece: the `jaxaug.pipeline` factory; functions: (sampler, twin, random op).
@@ -118,6 +119,16 @@ OPS: tuple[Op, ...] = (
        "whole pixels in ±padding, border by `fill_mode`",
        options=(Option("crop_padding", 0, "pixels of pad-and-crop translation, the border filled by `fill_mode` "
                        "(so \"nearest\" by default; `random_crop` alone defaults to \"constant\").", "padding"),)),
+    Op("policy", "policy: RandAugment, TrivialAugmentWide, AutoAugment", "policy", 16, pipeline.policy,
+       (policies.sample_rand_augment, policies.apply_ops, policies.random_rand_augment),
+       "operations and magnitudes per image (torchvision's tables); geometry in the one warp",
+       options=(Option("policy", None, "an augmentation policy drawn per image: \"rand_augment\", "
+                       "\"trivial_augment\" or \"auto_augment_cifar10\" (_svhn, _imagenet); see `jaxaug.policies`. "
+                       "Use `order=0, fill_mode=\"constant\"` for the papers' nearest / black fill.", "name"),
+                Option("policy_num_ops", 2, "RandAugment's N, operations per image.", "num_ops", switch=False,
+                       check=lambda v, name: _checks.check_int(v, name, 0, 64)),
+                Option("policy_magnitude", 9, "RandAugment's M, a level of 31 (torchvision's scale).", "magnitude",
+                       switch=False, check=lambda v, name: _checks.check_int(v, name, 0, 30)))),
     Op("channel_shift", "channel shift", "pixel", 2, pipeline.channel_shift,
        (color.sample_channel_shift, color.channel_shift, color.random_channel_shift),
        "Keras: one offset in pixel units, clipped to the image's own min/max",

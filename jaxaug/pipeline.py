@@ -35,11 +35,12 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
-from jaxaug import _checks, color, filters, geometry, noise, normalize, occlusion, transforms
+from jaxaug import _checks, color, filters, geometry, noise, normalize, occlusion, policies, transforms
 
 __all__ = [
     "Augmentation",
     "affine",
+    "auto_augment",
     "blur",
     "brightness",
     "chain",
@@ -55,7 +56,9 @@ __all__ = [
     "hue",
     "invert",
     "one_of",
+    "policy",
     "random_apply",
+    "rand_augment",
     "random_erasing",
     "rotation",
     "salt_and_pepper",
@@ -64,6 +67,7 @@ __all__ = [
     "shift",
     "some_of",
     "standardize",
+    "trivial_augment",
     "zoom",
 ]
 
@@ -76,6 +80,8 @@ class Augmentation(NamedTuple):
     apply: Callable[[Any, jax.Array, tuple], jax.Array] | None = None
     # For HSV ops: params -> an edit (h, s, v) -> (h, s, v); consecutive ones share one round trip.
     hsv: Callable[[Any], Callable] | None = None
+    # `apply` picks one of several branches per image (lax.switch): run it image by image on CPU.
+    branches: bool = False
 
 
 _PROBE_SHAPE = (8, 8, 3)
@@ -133,7 +139,8 @@ def combine(pieces, slots, names=None) -> Augmentation:
                 image = p.apply(params[k], image, value_range)
         return image
 
-    return Augmentation(sample, matrix if geometric else None, apply if pixel else None)
+    return Augmentation(sample, matrix if geometric else None, apply if pixel else None,
+                        branches=any(p.branches for _, p in pixel))
 
 
 def _hsv_runs(pixel):
@@ -194,7 +201,8 @@ def _gated(pieces, name: str, choose) -> Augmentation:
             image = jnp.where(params["chosen"][j], changed, image)
         return image
 
-    return _checked(Augmentation(sample, matrix if geometric else None, apply if pixel else None))
+    return _checked(Augmentation(sample, matrix if geometric else None, apply if pixel else None,
+                                 branches=any(pieces[j].branches for j in pixel)))
 
 
 def some_of(n, *pieces: Augmentation) -> Augmentation:
@@ -233,6 +241,72 @@ def random_apply(piece: Augmentation, probability) -> Augmentation:
     """
     p = _checks.bounded_float(probability, "probability", 1.0)
     return _gated((piece,), "random_apply", lambda key: jax.random.uniform(key, (1,)) < p)
+
+
+# --- policies: operations and magnitudes drawn per image (see jaxaug.policies) ----------
+
+
+def _policy(sample) -> Augmentation:
+    # Geometry joins the one matrix; the pixel operations pick their branch per image.
+    return _checked(Augmentation(sample=sample, matrix=lambda p, shape: policies.ops_matrix(shape, **p),
+                                 apply=lambda p, image, vr: policies.ops_pixels(image, **p, value_range=vr),
+                                 branches=True))
+
+
+def rand_augment(num_ops=2, magnitude=9, *, bins=31, magnitude_std=0.0,
+                 ops=policies.RAND_AUGMENT_OPS) -> Augmentation:
+    """RandAugment (Cubuk et al., 2019) per image: `num_ops` operations at level `magnitude` of `bins`.
+
+    torchvision's `RandAugment` defaults; see `jaxaug.policies.sample_rand_augment`. Run it with
+    `Augmenter(..., order=0, fill_mode="constant")` for the reference's nearest / black fill.
+
+    Example:
+      >>> augment = jaxaug.Augmenter(chain(crop(4), flip(), rand_augment(2, 9)), order=0, fill_mode="constant")
+    """
+    return _policy(functools.partial(policies.sample_rand_augment, num_ops=num_ops, magnitude=magnitude, bins=bins,
+                                     magnitude_std=magnitude_std, ops=ops))
+
+
+def trivial_augment(*, bins=31, ops=policies.RAND_AUGMENT_OPS) -> Augmentation:
+    """TrivialAugmentWide (Müller & Hutter, 2021) per image: one operation, a uniform level of the wide space.
+
+    See `jaxaug.policies.sample_trivial_augment`.
+
+    Example:
+      >>> augment = jaxaug.Augmenter(chain(crop(4), flip(), trivial_augment()), order=0, fill_mode="constant")
+    """
+    return _policy(functools.partial(policies.sample_trivial_augment, bins=bins, ops=ops))
+
+
+def auto_augment(policy="cifar10") -> Augmentation:
+    """AutoAugment (Cubuk et al., 2019) per image with a learned policy: "cifar10", "svhn" or "imagenet".
+
+    See `jaxaug.policies.sample_auto_augment`.
+
+    Example:
+      >>> augment = jaxaug.Augmenter(chain(crop(4), flip(), auto_augment("cifar10")), order=0, fill_mode="constant")
+    """
+    return _policy(functools.partial(policies.sample_auto_augment, policy=policy))
+
+
+POLICIES = ("rand_augment", "trivial_augment", "auto_augment_cifar10", "auto_augment_svhn", "auto_augment_imagenet")
+
+
+def policy(name, *, num_ops=2, magnitude=9) -> Augmentation:
+    """A policy by name (the `augmenter` option `policy`): one of `POLICIES`.
+
+    `num_ops` and `magnitude` are RandAugment's N and M (of 31 levels); the others ignore them.
+
+    Example:
+      >>> piece = policy("trivial_augment")
+    """
+    if name not in POLICIES:
+        raise ValueError(f"policy must be one of {POLICIES}. Received: policy={_checks.short_repr(name)}")
+    if name == "rand_augment":
+        return rand_augment(num_ops, magnitude)
+    if name == "trivial_augment":
+        return trivial_augment()
+    return auto_augment(name.removeprefix("auto_augment_"))
 
 
 # --- geometric pieces -------------------------------------------------------------------

@@ -32,7 +32,7 @@ def parse_args(argv) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=DESCRIPTION)
     p.add_argument("--recipe", choices=tuple(RECIPES), default="baseline")
     p.add_argument("--seed", type=int, default=0, help="0 .. 2**32 - 1")
-    p.add_argument("--epochs", type=int, help="default: the recipe's (baseline 20, article and best 80)")
+    p.add_argument("--epochs", type=int, help="default: the recipe's (baseline 20, the others 80)")
     p.add_argument("--order", type=int, choices=(0, 1), help="resampling of the augmentation: 0 nearest, 1 bilinear")
     p.add_argument("--bilinear", action="store_const", const=1, dest="order", help="the same as --order 1")
     p.add_argument("--aug", type=json_object, default={},
@@ -40,7 +40,7 @@ def parse_args(argv) -> argparse.Namespace:
     p.add_argument("--mixup", type=float, metavar="ALPHA", help="mix batches with jaxaug.mixup(alpha=ALPHA)")
     p.add_argument("--cutmix", type=float, metavar="ALPHA", help="mix batches with jaxaug.cutmix(alpha=ALPHA)")
     p.add_argument("--schedule", choices=("constant", "cosine"), help="learning-rate schedule (default: the recipe's)")
-    p.add_argument("--lr", type=float, help=f"peak learning rate (default: the recipe's, {DEFAULT_LR} but best 2e-3)")
+    p.add_argument("--lr", type=float, help=f"peak learning rate (default: the recipe's, {DEFAULT_LR}; best and the policies 2e-3)")
     p.add_argument("--val-split", type=float, help="held-out fraction (default: the recipe's)")
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--devices", type=int, help="train data-parallel on this many local devices (default: all)")
@@ -85,7 +85,7 @@ def parse_args(argv) -> argparse.Namespace:
     if epochs * steps >= 2**31:  # optax counts steps in int32
         p.error(f"--epochs times the {steps} steps of an epoch must be < 2**31. Received: --epochs={epochs}")
     if args.order is not None and RECIPES[args.recipe]["augment"] is None and not args.aug:
-        p.error(f"--order needs a recipe with augmentation (article, best). Received: --recipe={args.recipe}")
+        p.error(f"--order needs a recipe with augmentation (all but baseline). Received: --recipe={args.recipe}")
     for flag, check, value in (("--data", cifar10.check_source, args.data),
                                ("--data-dir", cifar10.check_data_dir, args.data_dir)):
         if value is not None or flag == "--data-dir":  # no --data-dir: the default one is checked

@@ -24,6 +24,13 @@ RECIPES = {
                  augment=dict(horizontal_flip=True, crop_padding=4, fill_mode="reflect", brightness_range=[0.8, 1.2],
                               contrast_range=[0.8, 1.2], saturation_range=[0.8, 1.2], order=0)),
 }
+# The policies on the papers' base (pad-and-crop 4 px with zeros, horizontal flips), nearest
+# resampling and black fill as the reference code; the optimiser of `best`.
+POLICY_BASE = dict(horizontal_flip=True, crop_padding=4, fill_mode="constant", order=0)
+for _recipe, _policy in (("randaugment", "rand_augment"), ("trivialaugment", "trivial_augment"),
+                         ("autoaugment", "auto_augment_cifar10")):
+    RECIPES[_recipe] = dict(epochs=80, val_split=0.0, schedule="cosine", learning_rate=2e-3,
+                            augment=dict(POLICY_BASE, policy=_policy))
 DEFAULT_LR = 1e-3  # Keras' Adam default, as the tutorial
 
 

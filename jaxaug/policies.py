@@ -1,0 +1,584 @@
+"""Augmentation policies drawn per image: RandAugment, TrivialAugmentWide, AutoAugment, AugMix.
+
+A policy draws, for each image, a short list of operations and their magnitudes. Here the
+draw is data: `{"ops": (S,) int32, "magnitudes": (S,) float32}`, one entry per slot, with
+`OPS` naming the operation of each index and the magnitude being the signed value
+torchvision's `_apply_op` receives (degrees, shear factor, pixels, enhance factor - 1,
+bits, threshold). So inside one compiled call every image of a batch gets its own
+operations and magnitudes, and an example's draw depends only on its key.
+
+How a draw is applied (`apply_ops`):
+
+* Geometric operations (shear_x/y, translate_x/y, rotate) become 3x3 pull matrices
+  (`ops_matrix`), composed in slot order into the one matrix of the image; a slot holding a
+  pixel operation contributes the identity. Their conventions are PIL's, as the papers'
+  code: shears about the top-left corner (`(1, m, 0, 0, 1, 0)` on PIL's pixel-edge
+  coordinates), translations by whole pixels (`int(m)`, content moves right / down for
+  m > 0), rotations counter-clockwise about the centre.
+* Pixel operations run after the warp, in slot order, on 8-bit levels with PIL's
+  arithmetic (`jaxaug.tone`, `jaxaug.enhance`): the warped image is rounded to the levels
+  0..255 of its value range, as PIL stores every intermediate image in uint8.
+
+The one difference from the reference code: all geometry of a draw happens first (one
+resampling), then the pixel operations. Pointwise operations commute with a
+nearest-neighbour warp, except on the fill; image statistics (autocontrast, equalize,
+contrast's mean) then include the fill of an earlier geometric slot.
+
+Magnitude tables are torchvision's `_augmentation_space` (`magnitudes`): "standard"
+(AutoAugment, RandAugment), "wide" (TrivialAugmentWide) and "augmix".
+
+Example:
+  >>> from jaxaug import pipeline as jp
+  >>> augment = jaxaug.Augmenter(jp.trivial_augment(), order=0, fill_mode="constant")
+  >>> out = jax.jit(augment)(jax.random.key(0), images_uint8)   # one op per image
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from jaxaug import _checks, _images, enhance, geometry, tone, transforms, warp
+
+__all__ = [
+    "AUTO_AUGMENT_POLICIES",
+    "AugMix",
+    "OPS",
+    "SPACES",
+    "apply_ops",
+    "magnitudes",
+    "ops_matrix",
+    "ops_pixels",
+    "random_auto_augment",
+    "random_rand_augment",
+    "random_trivial_augment",
+    "sample_augmix",
+    "sample_auto_augment",
+    "sample_rand_augment",
+    "sample_trivial_augment",
+]
+
+OPS = ("identity", "shear_x", "shear_y", "translate_x", "translate_y", "rotate", "brightness", "color",
+       "contrast", "sharpness", "posterize", "solarize", "autocontrast", "equalize", "invert")
+_INDEX = {name: i for i, name in enumerate(OPS)}
+_SIGNED = frozenset({"shear_x", "shear_y", "translate_x", "translate_y", "rotate", "brightness", "color",
+                     "contrast", "sharpness"})
+_ENHANCE = ("brightness", "color", "contrast", "sharpness")
+
+# The operation lists of the reference implementations (torchvision), in their order.
+RAND_AUGMENT_OPS = ("identity", "shear_x", "shear_y", "translate_x", "translate_y", "rotate", "brightness",
+                    "color", "contrast", "sharpness", "posterize", "solarize", "autocontrast", "equalize")
+AUGMIX_OPS = ("shear_x", "shear_y", "translate_x", "translate_y", "rotate", "posterize", "solarize",
+              "autocontrast", "equalize")
+
+
+class Space(NamedTuple):
+    """A magnitude space: the value of each operation at the top level (level 0 is 0 or "none").
+
+    `translate` is a fraction of the image side when `translate_in_pixels` is False;
+    posterize keeps `posterize[0]` bits at level 0 and `posterize[0] - posterize[1]` at the top.
+    """
+
+    shear: float
+    translate: float
+    translate_in_pixels: bool
+    rotate: float
+    enhance: float
+    posterize: tuple[int, int]
+
+
+SPACES = {
+    "standard": Space(0.3, 150.0 / 331.0, False, 30.0, 0.9, (8, 4)),  # AutoAugment, RandAugment
+    "wide": Space(0.99, 32.0, True, 135.0, 0.99, (8, 6)),  # TrivialAugmentWide
+    "augmix": Space(0.3, 1.0 / 3.0, False, 30.0, 0.9, (4, 4)),
+}
+
+
+def magnitudes(space: str, bins: int, shape) -> np.ndarray:
+    """The (len(OPS), bins) float32 table of unsigned magnitudes: row `OPS.index(op)`, column the level.
+
+    torchvision's `_augmentation_space(bins, image_size)` for the space: linear from 0 to the
+    space's top value for shears, translations (of the width for x, the height for y),
+    rotations and enhancers; `b0 - round(level / ((bins - 1) / drop))` bits for posterize; a
+    threshold falling linearly from 255 to 0 for solarize; 0 for the rest.
+
+    Example:
+      >>> magnitudes("wide", 31, (32, 32, 3))[OPS.index("rotate"), 1]   # 4.5 degrees
+    """
+    if space not in SPACES:
+        raise ValueError(f"space must be one of {sorted(SPACES)}. Received: space={space!r}")
+    _checks.check_int(bins, "bins", 2, 1000)
+    h, w = _checks.image_hw(shape)
+    s = SPACES[space]
+    ramp = np.linspace(0.0, 1.0, bins)
+    side = {"translate_x": w, "translate_y": h}
+    table = np.zeros((len(OPS), bins))
+    for op in ("shear_x", "shear_y"):
+        table[_INDEX[op]] = s.shear * ramp
+    for op, n in side.items():
+        table[_INDEX[op]] = (s.translate if s.translate_in_pixels else s.translate * n) * ramp
+    table[_INDEX["rotate"]] = s.rotate * ramp
+    for op in _ENHANCE:
+        table[_INDEX[op]] = s.enhance * ramp
+    start, drop = s.posterize
+    table[_INDEX["posterize"]] = start - np.round(np.arange(bins) / ((bins - 1) / drop))
+    table[_INDEX["solarize"]] = 255.0 * (1.0 - ramp)
+    return table.astype(np.float32)
+
+
+def _op_indices(ops, name: str) -> np.ndarray:
+    if isinstance(ops, str) or not isinstance(ops, (tuple, list)) or not ops:
+        raise TypeError(f"{name} must be a non-empty tuple of operation names from {OPS}. "
+                        f"Received: {name}={_checks.short_repr(ops)}")
+    unknown = [op for op in ops if op not in _INDEX]
+    if unknown:
+        raise ValueError(f"{name} must name operations from {OPS}. Received: {name} containing {unknown[0]!r}")
+    return np.asarray([_INDEX[op] for op in ops], np.int32)
+
+
+def _signed(key, ops, values):
+    """Negates the signed operations' magnitudes with probability 1/2 each."""
+    signed = jnp.asarray(np.asarray([op in _SIGNED for op in OPS]))[ops]
+    flip = jax.random.bernoulli(key, 0.5, ops.shape)
+    return jnp.where(signed & flip, -values, values)
+
+
+def sample_rand_augment(key, shape, *, num_ops=2, magnitude=9, bins=31, magnitude_std=0.0,
+                        ops=RAND_AUGMENT_OPS):
+    """RandAugment (Cubuk et al., 2019): `num_ops` operations uniform from `ops`, all at level `magnitude`.
+
+    As torchvision's `RandAugment(num_ops, magnitude, num_magnitude_bins=bins)` on the
+    "standard" space; with `magnitude_std > 0` each operation's level is drawn from
+    N(magnitude, magnitude_std) clipped to [0, bins - 1] (timm's magnitude noise), its value
+    interpolated linearly between the table's levels.
+
+    Args:
+      key: PRNG key of one image.
+      shape: (H, W, C) of the image (translations are fractions of its sides).
+      num_ops: operations per image (N), >= 0.
+      magnitude: level M in [0, bins - 1].
+      bins: number of levels (torchvision: 31, so M = 9 is 9/30 of the top; the paper's M of 10 is bins=11).
+      magnitude_std: standard deviation of the level noise, >= 0.
+      ops: names of the operations to draw from (`OPS`); default torchvision's 14.
+
+    Returns:
+      {"ops": (num_ops,) int32 indices into `OPS`, "magnitudes": (num_ops,) float32 signed values}.
+
+    Example:
+      >>> params = sample_rand_augment(jax.random.key(0), (32, 32, 3), num_ops=2, magnitude=9)
+    """
+    _checks.check_key(key)
+    table = magnitudes("standard", bins, shape)
+    _checks.check_int(num_ops, "num_ops", 0, 64)
+    level = _checks.static_float(magnitude, "magnitude")
+    if not 0 <= level <= bins - 1:
+        raise ValueError(f"magnitude must be in [0, bins - 1 = {bins - 1}]. Received: magnitude={magnitude!r}")
+    std = _checks.static_float(magnitude_std, "magnitude_std")
+    if std < 0:
+        raise ValueError(f"magnitude_std must be >= 0. Received: magnitude_std={magnitude_std!r}")
+    choices = jnp.asarray(_op_indices(ops, "ops"))
+    chosen = choices[jax.random.randint(jax.random.fold_in(key, 0), (num_ops,), 0, len(choices))]
+    levels = jnp.full((num_ops,), level, jnp.float32)
+    if std > 0:
+        noisy = level + std * jax.random.normal(jax.random.fold_in(key, 2), (num_ops,))
+        levels = jnp.clip(noisy, 0.0, bins - 1.0)
+    return {"ops": chosen, "magnitudes": _signed(jax.random.fold_in(key, 1), chosen, _interpolate(table, chosen, levels))}
+
+
+def _interpolate(table, ops, levels):
+    """table[ops, levels] for real-valued levels, linear between neighbouring levels."""
+    below = jnp.floor(levels).astype(jnp.int32)
+    above = jnp.minimum(below + 1, table.shape[1] - 1)
+    t = levels - below
+    rows = jnp.asarray(table)[ops]
+    lo = jnp.take_along_axis(rows, below[:, None], axis=1)[:, 0]
+    hi = jnp.take_along_axis(rows, above[:, None], axis=1)[:, 0]
+    return jnp.where(t > 0, lo + t * (hi - lo), lo)
+
+
+def sample_trivial_augment(key, shape, *, bins=31, ops=RAND_AUGMENT_OPS):
+    """TrivialAugmentWide (Müller & Hutter, 2021): one operation uniform from `ops`, its level uniform.
+
+    As torchvision's `TrivialAugmentWide(num_magnitude_bins=bins)`: the "wide" space, the
+    level uniform among the `bins` levels, the sign of signed operations a fair coin.
+
+    Returns:
+      {"ops": (1,) int32, "magnitudes": (1,) float32}.
+
+    Example:
+      >>> params = sample_trivial_augment(jax.random.key(0), (32, 32, 3))
+    """
+    _checks.check_key(key)
+    table = jnp.asarray(magnitudes("wide", bins, shape))
+    choices = jnp.asarray(_op_indices(ops, "ops"))
+    chosen = choices[jax.random.randint(jax.random.fold_in(key, 0), (1,), 0, len(choices))]
+    level = jax.random.randint(jax.random.fold_in(key, 2), (1,), 0, bins)
+    return {"ops": chosen, "magnitudes": _signed(jax.random.fold_in(key, 1), chosen, table[chosen, level])}
+
+
+# AutoAugment's learned policies (Cubuk et al., 2019), as torchvision lists them: 25 sub-policies
+# of two (operation, probability, level of 10) steps; None for operations without a magnitude.
+AUTO_AUGMENT_POLICIES = {
+    "imagenet": (
+        (("posterize", 0.4, 8), ("rotate", 0.6, 9)), (("solarize", 0.6, 5), ("autocontrast", 0.6, None)),
+        (("equalize", 0.8, None), ("equalize", 0.6, None)), (("posterize", 0.6, 7), ("posterize", 0.6, 6)),
+        (("equalize", 0.4, None), ("solarize", 0.2, 4)), (("equalize", 0.4, None), ("rotate", 0.8, 8)),
+        (("solarize", 0.6, 3), ("equalize", 0.6, None)), (("posterize", 0.8, 5), ("equalize", 1.0, None)),
+        (("rotate", 0.2, 3), ("solarize", 0.6, 8)), (("equalize", 0.6, None), ("posterize", 0.4, 6)),
+        (("rotate", 0.8, 8), ("color", 0.4, 0)), (("rotate", 0.4, 9), ("equalize", 0.6, None)),
+        (("equalize", 0.0, None), ("equalize", 0.8, None)), (("invert", 0.6, None), ("equalize", 1.0, None)),
+        (("color", 0.6, 4), ("contrast", 1.0, 8)), (("rotate", 0.8, 8), ("color", 1.0, 2)),
+        (("color", 0.8, 8), ("solarize", 0.8, 7)), (("sharpness", 0.4, 7), ("invert", 0.6, None)),
+        (("shear_x", 0.6, 5), ("equalize", 1.0, None)), (("color", 0.4, 0), ("equalize", 0.6, None)),
+        (("equalize", 0.4, None), ("solarize", 0.2, 4)), (("solarize", 0.6, 5), ("autocontrast", 0.6, None)),
+        (("invert", 0.6, None), ("equalize", 1.0, None)), (("color", 0.6, 4), ("contrast", 1.0, 8)),
+        (("equalize", 0.8, None), ("equalize", 0.6, None)),
+    ),
+    "cifar10": (
+        (("invert", 0.1, None), ("contrast", 0.2, 6)), (("rotate", 0.7, 2), ("translate_x", 0.3, 9)),
+        (("sharpness", 0.8, 1), ("sharpness", 0.9, 3)), (("shear_y", 0.5, 8), ("translate_y", 0.7, 9)),
+        (("autocontrast", 0.5, None), ("equalize", 0.9, None)), (("shear_y", 0.2, 7), ("posterize", 0.3, 7)),
+        (("color", 0.4, 3), ("brightness", 0.6, 7)), (("sharpness", 0.3, 9), ("brightness", 0.7, 9)),
+        (("equalize", 0.6, None), ("equalize", 0.5, None)), (("contrast", 0.6, 7), ("sharpness", 0.6, 5)),
+        (("color", 0.7, 7), ("translate_x", 0.5, 8)), (("equalize", 0.3, None), ("autocontrast", 0.4, None)),
+        (("translate_y", 0.4, 3), ("sharpness", 0.2, 6)), (("brightness", 0.9, 6), ("color", 0.2, 8)),
+        (("solarize", 0.5, 2), ("invert", 0.0, None)), (("equalize", 0.2, None), ("autocontrast", 0.6, None)),
+        (("equalize", 0.2, None), ("equalize", 0.6, None)), (("color", 0.9, 9), ("equalize", 0.6, None)),
+        (("autocontrast", 0.8, None), ("solarize", 0.2, 8)), (("brightness", 0.1, 3), ("color", 0.7, 0)),
+        (("solarize", 0.4, 5), ("autocontrast", 0.9, None)), (("translate_y", 0.9, 9), ("translate_y", 0.7, 9)),
+        (("autocontrast", 0.9, None), ("solarize", 0.8, 3)), (("equalize", 0.8, None), ("invert", 0.1, None)),
+        (("translate_y", 0.7, 9), ("autocontrast", 0.9, None)),
+    ),
+    "svhn": (
+        (("shear_x", 0.9, 4), ("invert", 0.2, None)), (("shear_y", 0.9, 8), ("invert", 0.7, None)),
+        (("equalize", 0.6, None), ("solarize", 0.6, 6)), (("invert", 0.9, None), ("equalize", 0.6, None)),
+        (("equalize", 0.6, None), ("rotate", 0.9, 3)), (("shear_x", 0.9, 4), ("autocontrast", 0.8, None)),
+        (("shear_y", 0.9, 8), ("invert", 0.4, None)), (("shear_y", 0.9, 5), ("solarize", 0.2, 6)),
+        (("invert", 0.9, None), ("autocontrast", 0.8, None)), (("equalize", 0.6, None), ("rotate", 0.9, 3)),
+        (("shear_x", 0.9, 4), ("solarize", 0.3, 3)), (("shear_y", 0.8, 8), ("invert", 0.7, None)),
+        (("equalize", 0.9, None), ("translate_y", 0.6, 6)), (("invert", 0.9, None), ("equalize", 0.6, None)),
+        (("contrast", 0.3, 3), ("rotate", 0.8, 4)), (("invert", 0.8, None), ("translate_y", 0.0, 2)),
+        (("shear_y", 0.7, 6), ("solarize", 0.4, 8)), (("invert", 0.6, None), ("rotate", 0.8, 4)),
+        (("shear_y", 0.3, 7), ("translate_x", 0.9, 3)), (("shear_x", 0.1, 6), ("invert", 0.6, None)),
+        (("solarize", 0.7, 2), ("translate_y", 0.6, 7)), (("shear_y", 0.8, 4), ("invert", 0.8, None)),
+        (("shear_x", 0.7, 9), ("translate_y", 0.8, 3)), (("shear_y", 0.8, 5), ("autocontrast", 0.7, None)),
+        (("shear_x", 0.7, 2), ("invert", 0.1, None)),
+    ),
+}
+
+
+def _policy_arrays(policy: str):
+    """(ops (25, 2) int32, probabilities (25, 2) float32, levels (25, 2) int32) of a learned policy."""
+    if policy not in AUTO_AUGMENT_POLICIES:
+        raise ValueError(f"policy must be one of {sorted(AUTO_AUGMENT_POLICIES)}. Received: policy={policy!r}")
+    steps = AUTO_AUGMENT_POLICIES[policy]
+    ops = np.asarray([[_INDEX[op] for op, _, _ in sub] for sub in steps], np.int32)
+    probs = np.asarray([[p for _, p, _ in sub] for sub in steps], np.float32)
+    levels = np.asarray([[0 if level is None else level for _, _, level in sub] for sub in steps], np.int32)
+    return ops, probs, levels
+
+
+def sample_auto_augment(key, shape, *, policy="cifar10"):
+    """AutoAugment (Cubuk et al., 2019): one of the policy's 25 sub-policies, each step kept with its probability.
+
+    As torchvision's `AutoAugment(AutoAugmentPolicy.<policy>)`: the sub-policy uniform, step i
+    applied when u_i <= p_i (u uniform), the magnitude at the step's level of 10 ("standard"
+    space), signs fair coins. A step not applied is the identity.
+
+    Args:
+      key: PRNG key of one image.
+      shape: (H, W, C) of the image.
+      policy: "cifar10", "svhn" or "imagenet".
+
+    Returns:
+      {"ops": (2,) int32, "magnitudes": (2,) float32}.
+
+    Example:
+      >>> params = sample_auto_augment(jax.random.key(0), (32, 32, 3), policy="cifar10")
+    """
+    _checks.check_key(key)
+    ops, probs, levels = (jnp.asarray(a) for a in _policy_arrays(policy))
+    table = jnp.asarray(magnitudes("standard", 10, shape))
+    sub = jax.random.randint(jax.random.fold_in(key, 0), (), 0, ops.shape[0])
+    applied = jax.random.uniform(jax.random.fold_in(key, 2), (2,)) <= probs[sub]
+    chosen = jnp.where(applied, ops[sub], _INDEX["identity"])
+    return {"ops": chosen, "magnitudes": _signed(jax.random.fold_in(key, 1), chosen, table[chosen, levels[sub]])}
+
+
+# --- applying a draw ---------------------------------------------------------------------
+
+
+def ops_matrix(shape, ops, magnitudes):
+    """The one (3, 3) pull matrix of a draw: its geometric slots composed in order, identity elsewhere.
+
+    Args:
+      shape: (H, W, ...) of the image.
+      ops: (S,) int indices into `OPS` (may be traced).
+      magnitudes: (S,) signed values (shear factor, pixels, degrees counter-clockwise).
+
+    Example:
+      >>> m = ops_matrix((32, 32), jnp.array([5]), jnp.array([30.0]))   # rotate 30 degrees
+    """
+    ops = jnp.asarray(ops, jnp.int32)
+    magnitudes = jnp.asarray(magnitudes, jnp.float32)
+    slots = [_slot_matrix(shape, ops[s], magnitudes[s]) for s in range(ops.shape[0])]
+    return geometry.compose(*slots) if slots else geometry.identity_matrix()
+
+
+def _slot_matrix(shape, op, m):
+    eye = geometry.identity_matrix()
+    # PIL's shear (1, m, 0, 0, 1, 0) acts on pixel-edge coordinates: in pixel centres it gains m / 2.
+    shear_x = eye.at[1, 0].set(m).at[1, 2].set(0.5 * m)
+    shear_y = eye.at[0, 1].set(m).at[0, 2].set(0.5 * m)
+    pixels = jnp.trunc(m)
+    candidates = {"shear_x": shear_x, "shear_y": shear_y, "translate_x": geometry.shift_matrix(0.0, pixels),
+                  "translate_y": geometry.shift_matrix(pixels, 0.0),
+                  "rotate": transforms.rotation_matrix_centered(shape, m)}
+    stack = jnp.stack([candidates.get(name, eye) for name in OPS])
+    return stack[op]
+
+
+def _branches():
+    """One function (levels uint8 (H, W, C), magnitude) -> levels per pixel operation; index 0 keeps."""
+    def keep(x, m):
+        return x
+
+    def enhancer(fn):
+        return lambda x, m: fn(x, 1.0 + m)
+
+    return {
+        "identity": keep,
+        "brightness": enhancer(enhance.brightness),
+        "color": enhancer(enhance.color),
+        "contrast": enhancer(enhance.contrast),
+        "sharpness": enhancer(enhance.sharpness),
+        "posterize": lambda x, m: tone.posterize(x, jnp.trunc(m)),
+        "solarize": tone.solarize,
+        "autocontrast": lambda x, m: tone.autocontrast(x),
+        "equalize": lambda x, m: tone.equalize(x),
+        "invert": lambda x, m: jnp.uint8(255) - x,
+    }
+
+
+_BRANCHES = _branches()
+_BRANCH_LIST = tuple(_BRANCHES.values())
+# Index of each operation's branch: geometric operations keep the pixels (index 0).
+_BRANCH_OF = np.asarray([list(_BRANCHES).index(op) if op in _BRANCHES else 0 for op in OPS], np.int32)
+
+
+def ops_pixels(image, ops, magnitudes, *, value_range=None):
+    """Applies a draw's pixel operations to one image, in slot order, on 8-bit levels (PIL's semantics).
+
+    The image is rounded to the 256 levels of its value range first (as PIL holds images in
+    uint8); each slot then runs only its own operation (`lax.switch`).
+
+    Args:
+      image: (H, W, 3) uint8 or floating image.
+      ops, magnitudes: (S,) as in `OPS` (may be traced).
+      value_range: (lo, hi); default (0, 255) for uint8, (0, 1) for floats.
+
+    Returns:
+      Same shape and dtype as `image`.
+
+    Example:
+      >>> out = ops_pixels(image_uint8, jnp.array([13]), jnp.array([0.0]))   # equalize
+    """
+    image = _images.check_image(image)
+    lo, hi = _images.value_range(image.dtype, value_range)
+    levels = jnp.clip(jnp.round((image.astype(jnp.float32) - lo) * (255.0 / (hi - lo))), 0.0, 255.0)
+    levels = levels.astype(jnp.uint8)
+    ops = jnp.asarray(ops, jnp.int32)
+    magnitudes = jnp.asarray(magnitudes, jnp.float32)
+    branch = jnp.asarray(_BRANCH_OF)[ops]
+    for s in range(ops.shape[0]):
+        levels = lax.switch(branch[s], _BRANCH_LIST, levels, magnitudes[s])
+    return _images.restore(levels.astype(jnp.float32) * ((hi - lo) / 255.0) + lo, image.dtype)
+
+
+def apply_ops(image, ops, magnitudes, *, order=0, fill_mode="constant", cval=0.0, value_range=None):
+    """The twin of every policy: one image warped once by the draw's geometry, then its pixel operations.
+
+    Args:
+      image: (H, W, C) uint8 or floating image.
+      ops, magnitudes: a policy's draw (see `sample_rand_augment`).
+      order, fill_mode, cval: of the warp (torchvision's default: nearest, constant 0).
+      value_range: (lo, hi); default (0, 255) for uint8, (0, 1) for floats.
+
+    Example:
+      >>> out = apply_ops(image_uint8, **sample_trivial_augment(jax.random.key(0), image_uint8.shape))
+    """
+    image = _images.check_image(image)
+    matrix = ops_matrix(image.shape, ops, magnitudes)
+    warped = warp.warp_float(image[None], matrix[None], order, fill_mode, cval)[0]
+    vr = _images.value_range(image.dtype, value_range)
+    return _images.restore(ops_pixels(warped, ops, magnitudes, value_range=vr), image.dtype)
+
+
+def _random(sampler):
+    def random_op(key, image, *, order=0, fill_mode="constant", cval=0.0, value_range=None, **options):
+        image = _images.check_image(image)
+        return apply_ops(image, **sampler(key, image.shape, **options), order=order, fill_mode=fill_mode,
+                         cval=cval, value_range=value_range)
+    return random_op
+
+
+def random_rand_augment(key, image, **options):
+    """RandAugment on one image: `apply_ops` of `sample_rand_augment(key, image.shape, **options)`.
+
+    Example:
+      >>> out = random_rand_augment(jax.random.key(0), image_uint8, num_ops=2, magnitude=9)
+    """
+    return _random(sample_rand_augment)(key, image, **options)
+
+
+def random_trivial_augment(key, image, **options):
+    """TrivialAugmentWide on one image: `apply_ops` of `sample_trivial_augment`.
+
+    Example:
+      >>> out = random_trivial_augment(jax.random.key(0), image_uint8)
+    """
+    return _random(sample_trivial_augment)(key, image, **options)
+
+
+def random_auto_augment(key, image, **options):
+    """AutoAugment on one image: `apply_ops` of `sample_auto_augment`.
+
+    Example:
+      >>> out = random_auto_augment(jax.random.key(0), image_uint8, policy="cifar10")
+    """
+    return _random(sample_auto_augment)(key, image, **options)
+
+
+# --- AugMix ------------------------------------------------------------------------------
+
+_CHAIN_SLOTS = 3  # AugMix chains have 1 to 3 operations
+
+
+def sample_augmix(key, shape, *, severity=3, width=3, depth=None, alpha=1.0, all_ops=True):
+    """AugMix (Hendrycks et al., 2020): `width` chains of 1-3 operations and the weights that mix them.
+
+    As torchvision's `AugMix(severity, mixture_width=width, chain_depth, alpha, all_ops)`: each
+    chain has `depth` operations (uniform in 1..3 when None) drawn uniformly from
+    `AUGMIX_OPS` (+ the four enhancers if `all_ops`), levels uniform below `severity` of 11
+    ("augmix" space); the chains are mixed with Dirichlet(alpha) weights, and the mixture
+    with the original with a Beta(alpha, alpha) weight.
+
+    Returns:
+      {"ops": (width, 3) int32, "magnitudes": (width, 3) float32 (unused slots: identity),
+       "weights": (width,) float32 chain weights, "original": () float32 weight of the original};
+      the weights sum to 1.
+
+    Example:
+      >>> params = sample_augmix(jax.random.key(0), (32, 32, 3))
+    """
+    _checks.check_key(key)
+    _checks.check_int(severity, "severity", 1, 10)
+    _checks.check_int(width, "width", 1, 16)
+    if depth is not None:
+        _checks.check_int(depth, "depth", 1, _CHAIN_SLOTS)
+    _checks.check_bool(all_ops, "all_ops")
+    alpha = _checks.static_float(alpha, "alpha")
+    if not alpha > 0:
+        raise ValueError(f"alpha must be > 0. Received: alpha={alpha!r}")
+    table = jnp.asarray(magnitudes("augmix", 11, shape))
+    choices = jnp.asarray(_op_indices(AUGMIX_OPS + (_ENHANCE if all_ops else ()), "ops"))
+    k_ops, k_levels, k_signs, k_depth, k_mix, k_original = (jax.random.fold_in(key, i) for i in range(6))
+    chosen = choices[jax.random.randint(k_ops, (width, _CHAIN_SLOTS), 0, len(choices))]
+    depths = (jax.random.randint(k_depth, (width, 1), 1, _CHAIN_SLOTS + 1) if depth is None
+              else jnp.full((width, 1), depth))
+    chosen = jnp.where(jnp.arange(_CHAIN_SLOTS) < depths, chosen, _INDEX["identity"])
+    levels = jax.random.randint(k_levels, (width, _CHAIN_SLOTS), 0, severity)
+    values = _signed(k_signs, chosen.reshape(-1), table[chosen, levels].reshape(-1)).reshape(width, _CHAIN_SLOTS)
+    original = jax.random.beta(k_original, alpha, alpha)
+    weights = jax.random.dirichlet(k_mix, jnp.full((width,), alpha)) * (1.0 - original)
+    return {"ops": chosen, "magnitudes": values, "weights": weights, "original": original}
+
+
+@dataclasses.dataclass(frozen=True)
+class AugMix:
+    """AugMix on a batch, one independent draw per example, each chain resampled once.
+
+    Example i draws from `fold_in(key, indices[i])`: the `base` piece (e.g. pad-and-crop and
+    flip) from `fold_in(., 0)`, AugMix view v (1, 2, ...) from `fold_in(., v)`. A view is
+    `original * clean + sum_k weights[k] * chain_k`, where `clean` is the image through
+    `base` and chain k is the image through `base` composed with the chain's geometry (one
+    warp), then the chain's pixel operations. `views(key, images, count)` returns the clean
+    image and `count` independent views, as the Jensen-Shannon consistency loss needs.
+
+    Args:
+      base: a `jaxaug.pipeline` piece run before AugMix, shared by every view; None for none.
+      severity, width, depth, alpha, all_ops: see `sample_augmix`.
+      order, fill_mode, cval: of the warps (torchvision: nearest, constant 0).
+      value_range: (lo, hi); default (0, 255) for uint8, (0, 1) for floats.
+
+    Example:
+      >>> from jaxaug import pipeline as jp
+      >>> augmix = AugMix(base=jp.chain(jp.crop(4), jp.flip()))
+      >>> mixed = jax.jit(augmix)(jax.random.key(0), images_uint8)                  # (N, H, W, C)
+      >>> clean, view1, view2 = jax.jit(augmix.views, static_argnums=2)(jax.random.key(0), images_uint8, 2)
+    """
+
+    base: Any = None
+    severity: int = 3
+    width: int = 3
+    depth: int | None = None
+    alpha: float = 1.0
+    all_ops: bool = True
+    order: int = 0
+    fill_mode: str = "constant"
+    cval: float = 0.0
+    value_range: tuple[float, float] | None = None
+
+    def __post_init__(self):
+        sample_augmix(jax.random.key(0), (8, 8, 3), severity=self.severity, width=self.width, depth=self.depth,
+                      alpha=self.alpha, all_ops=self.all_ops)  # checks the options now
+        warp.check_options(self.order, self.fill_mode, self.cval)
+        if self.base is not None and not (hasattr(self.base, "sample") and hasattr(self.base, "matrix")):
+            raise TypeError(f"base must be a jaxaug.pipeline piece or None. Received: base={_checks.short_repr(self.base)}")
+
+    def __call__(self, key, images, *, indices=None):
+        """The AugMix images (N, H, W, C), dtype of `images`: view 1 of `views`."""
+        return self.views(key, images, 1, indices=indices)[1]
+
+    def views(self, key, images, count=2, *, indices=None):
+        """(count + 1, N, H, W, C): the clean images (through `base` only), then `count` AugMix views."""
+        _checks.check_key(key)
+        _checks.check_int(count, "count", 1, 64)
+        images = _images.check_image(images, "images", ndims=(4,))
+        n, shape = images.shape[0], images.shape[1:]
+        indices = jnp.arange(n, dtype=jnp.uint32) if indices is None else _checks.integer_indices(
+            indices, "indices", n, 2**32, "one global example index per image", dtype=jnp.uint32)
+        keys = jax.vmap(jax.random.fold_in, in_axes=(None, 0))(key, indices)
+        vr = _images.value_range(images.dtype, self.value_range)
+        base_params = None if self.base is None else jax.vmap(lambda k: self.base.sample(jax.random.fold_in(k, 0), shape))(keys)
+        base_matrix = jnp.broadcast_to(geometry.identity_matrix(), (n, 3, 3))
+        if self.base is not None and self.base.matrix is not None:
+            base_matrix = jax.vmap(lambda p: self.base.matrix(p, shape))(base_params)
+
+        def through(matrices):
+            out = warp.warp_float(images, matrices, self.order, self.fill_mode, self.cval)
+            if self.base is not None and self.base.apply is not None:
+                out = jax.vmap(lambda p, x: self.base.apply(p, x, vr))(base_params, out)
+            return out
+
+        clean = through(base_matrix)
+        outs = [clean]
+        for v in range(1, count + 1):
+            draw = jax.vmap(lambda k: sample_augmix(jax.random.fold_in(k, v), shape, severity=self.severity,
+                                                    width=self.width, depth=self.depth, alpha=self.alpha,
+                                                    all_ops=self.all_ops))(keys)
+            mixed = draw["original"][:, None, None, None] * clean
+            for c in range(self.width):
+                ops, mags = draw["ops"][:, c], draw["magnitudes"][:, c]
+                chain = jax.vmap(lambda o, m: ops_matrix(shape, o, m))(ops, mags)
+                warped = through(geometry.compose(base_matrix, chain))
+                pixels = _images.per_image(lambda x, o, m: ops_pixels(x, o, m, value_range=vr), warped, ops, mags,
+                                           branches=True)
+                mixed = mixed + draw["weights"][:, c, None, None, None] * pixels
+            outs.append(mixed)
+        return _images.restore(jnp.stack(outs), images.dtype)
