@@ -115,20 +115,29 @@ def magnitudes(space: str, bins: int, shape) -> np.ndarray:
     _checks.check_int(bins, "bins", 2, 1000)
     h, w = _checks.image_hw(shape)
     s = SPACES[space]
-    ramp = np.linspace(0.0, 1.0, bins)
     side = {"translate_x": w, "translate_y": h}
-    table = np.zeros((len(OPS), bins))
+    table = np.zeros((len(OPS), bins), np.float32)
     for op in ("shear_x", "shear_y"):
-        table[_INDEX[op]] = s.shear * ramp
+        table[_INDEX[op]] = _linspace(0.0, s.shear, bins)
     for op, n in side.items():
-        table[_INDEX[op]] = (s.translate if s.translate_in_pixels else s.translate * n) * ramp
-    table[_INDEX["rotate"]] = s.rotate * ramp
+        table[_INDEX[op]] = _linspace(0.0, s.translate if s.translate_in_pixels else s.translate * n, bins)
+    table[_INDEX["rotate"]] = _linspace(0.0, s.rotate, bins)
     for op in _ENHANCE:
-        table[_INDEX[op]] = s.enhance * ramp
+        table[_INDEX[op]] = _linspace(0.0, s.enhance, bins)
     start, drop = s.posterize
     table[_INDEX["posterize"]] = start - np.round(np.arange(bins) / ((bins - 1) / drop))
-    table[_INDEX["solarize"]] = 255.0 * (1.0 - ramp)
-    return table.astype(np.float32)
+    table[_INDEX["solarize"]] = _linspace(255.0, 0.0, bins)
+    return table
+
+
+def _linspace(start, end, steps):
+    """`torch.linspace` in float32, as its CPU kernel computes it (from both ends), so that each
+    magnitude is the float the reference passes on: an enhance factor one ulp off moves pixels
+    whose blend lands on an exact level."""
+    start, end = np.float32(start), np.float32(end)
+    step = np.float32((end - start) / np.float32(steps - 1))
+    i = np.arange(steps, dtype=np.float32)
+    return np.where(i < steps // 2, start + step * i, end - step * np.float32(steps - 1 - i)).astype(np.float32)
 
 
 def _op_indices(ops, name: str) -> np.ndarray:
