@@ -82,11 +82,34 @@ def solarize_add(image, addition, *, threshold=128.0, value_range=None):
     return _images.from_levels(image, jnp.where(x < threshold, jnp.clip(x + addition, 0.0, 255.0), x), bounds)
 
 
+def _flat_index(levels):
+    """Index of each integer level of an (H, W, C) image in a flat (C * 256,) per-channel table."""
+    return levels.astype(jnp.int32) + _LEVELS * jnp.arange(levels.shape[-1], dtype=jnp.int32)
+
+
 def _histograms(levels):
     """(C, 256) int32 counts of the integer levels of an (H, W, C) image, per channel."""
-    flat = levels.reshape(-1, levels.shape[-1]).astype(jnp.int32)
-    channels = jnp.broadcast_to(jnp.arange(levels.shape[-1]), flat.shape)
-    return jnp.zeros((levels.shape[-1], _LEVELS), jnp.int32).at[channels, flat].add(1, mode="promise_in_bounds")
+    # One scalar index per element into a flat table: half the index bytes of a (channel,
+    # level) pair, and 1.3-5x faster on CPU (Zen 4, 32x32 to 224x224).
+    c = levels.shape[-1]
+    counts = jnp.zeros(c * _LEVELS, jnp.int32).at[_flat_index(levels).reshape(-1)].add(1, mode="promise_in_bounds")
+    return counts.reshape(c, _LEVELS)
+
+
+def _lookup(table, levels):
+    """table[c, levels[..., c]] for a (C, 256) table: one gather per element."""
+    return table.reshape(-1).at[_flat_index(levels)].get(mode="promise_in_bounds")
+
+
+def _channel_extremes(x):
+    """Per-channel (min, max) of an (H, W, C) image, each (C,)."""
+    # Reduced over rows of the (H, W * C) view first: an elementwise min of contiguous rows,
+    # which vectorises; XLA's CPU reduction over (H, W) with C innermost runs strided (27x
+    # slower at 224x224, Zen 4).
+    rows = x.reshape(x.shape[0], -1)
+    lo = jnp.min(rows, axis=0).reshape(-1, x.shape[-1]).min(axis=0)
+    hi = jnp.max(rows, axis=0).reshape(-1, x.shape[-1]).max(axis=0)
+    return lo, hi
 
 
 def _quantized(x):
@@ -107,13 +130,14 @@ def autocontrast(image, *, value_range=None):
     """
     image, x, bounds = _images.to_levels(image, value_range)
     q = _quantized(x)
-    lo = jnp.min(q, axis=(0, 1), keepdims=True)
-    hi = jnp.max(q, axis=(0, 1), keepdims=True)
-    span = jnp.where(hi > lo, hi - lo, 1.0).astype(jnp.int32)
-    # Integer division, exact: in float32, XLA may turn x * 255 / span into x * (255 / span),
-    # which lands below an exact integer (242 * 255 / 242 gave 254.99998).
-    stretched = ((q - lo).astype(jnp.int32) * 255 // span).astype(jnp.float32)
-    return _images.from_levels(image, jnp.where(hi > lo, stretched, q), bounds)
+    lo, hi = (v.astype(jnp.int32)[:, None] for v in _channel_extremes(q))
+    level = jnp.arange(_LEVELS, dtype=jnp.int32)[None, :]
+    # Integer division, exact (in float32, XLA may turn v * 255 / span into v * (255 / span),
+    # which lands below an exact integer: 242 * 255 / 242 gave 254.99998), on the 256 levels
+    # of a table rather than per pixel: CPUs have no vector integer division.
+    stretched = jnp.clip((level - lo) * 255 // jnp.maximum(hi - lo, 1), 0, 255)
+    table = jnp.where(hi > lo, stretched, level).astype(jnp.float32)  # (C, 256)
+    return _images.from_levels(image, _lookup(table, q), bounds)
 
 
 def equalize(image, *, value_range=None):
@@ -138,6 +162,4 @@ def equalize(image, *, value_range=None):
     before = jnp.cumsum(h, axis=1) - h  # counts of the levels below each level
     lut = jnp.minimum((safe_step[:, None] // 2 + before) // safe_step[:, None], 255)
     lut = jnp.where(keep[:, None], jnp.arange(_LEVELS)[None, :], lut).astype(jnp.float32)  # (C, 256)
-    channels = jnp.arange(q.shape[-1])
-    out = lut[channels, q.astype(jnp.int32)]  # (H, W, C): level q of channel c
-    return _images.from_levels(image, out, bounds)
+    return _images.from_levels(image, _lookup(lut, q), bounds)

@@ -63,6 +63,18 @@ def _tap_index(i, size: int, mode: str):
     return jnp.clip(i, 0, size - 1)
 
 
+def _fill_row(cval, dtype):
+    """`cval` as one pixel of `dtype` if it is a static value that dtype holds exactly, else None."""
+    if isinstance(cval, (jax.Array, np.ndarray)) or _checks.is_traced(cval):
+        return None
+    value = float(cval)
+    if np.dtype(dtype) == np.uint8 and not (value.is_integer() and 0 <= value <= 255):
+        return None
+    if np.dtype(dtype).kind == "f" and float(np.asarray(value, dtype)) != value:
+        return None
+    return value
+
+
 def _warp_one(image, matrix, cval, order: int, mode: str):
     """One (H, W, C) image through one (3, 3) matrix; float32 result.
 
@@ -84,10 +96,21 @@ def _warp_one(image, matrix, cval, order: int, mode: str):
     inside = (y >= 0) & (y <= h - 1) & (x >= 0) & (x <= w - 1)
     y, x = lax.optimization_barrier((_fold(y, h, mode), _fold(x, w, mode)))
     flat = image.reshape(h * w, image.shape[-1])
+    fill = _fill_row(cval, image.dtype) if mode == "constant" and order == 1 else None
+    if fill is not None:
+        # Constant fill as one more pixel: every tap of an outside point reads it with weight
+        # (1, 0), which gives cval exactly. XLA's CPU backend does not fuse a select after the
+        # four gathers (the float32 result made a round trip through memory): 3.4x faster at
+        # 32x32 and 2.1x at 224x224 (Zen 4), the speed of the other fill modes. For order 0
+        # (one gather) the select measured as fast as this, so it stays.
+        flat = jnp.concatenate([flat, jnp.full((1, flat.shape[1]), fill, flat.dtype)])
+        y, x = jnp.where(inside, y, 0.0), jnp.where(inside, x, 0.0)
 
     def gather(row_index, col_index):
         # `_tap_index` puts every index in range, a NaN coordinate's too: no bounds check needed.
-        return flat.at[row_index * w + col_index].get(mode="promise_in_bounds").astype(jnp.float32)
+        index = row_index * w + col_index
+        index = index if fill is None else jnp.where(inside, index, h * w)
+        return flat.at[index].get(mode="promise_in_bounds").astype(jnp.float32)
 
     if order == 0:
         iy = _tap_index(jnp.floor(y + 0.5).astype(jnp.int32), h, mode)
@@ -102,7 +125,7 @@ def _warp_one(image, matrix, cval, order: int, mode: str):
         top = gather(iy0, ix0) * (1 - fx) + gather(iy0, ix1) * fx
         bottom = gather(iy1, ix0) * (1 - fx) + gather(iy1, ix1) * fx
         out = top * (1 - fy) + bottom * fy
-    if mode == "constant":
+    if mode == "constant" and fill is None:
         out = jnp.where(inside[..., None], out, cval)
     return out
 
@@ -173,7 +196,7 @@ def warp_float(images, matrices, order: int, fill_mode: str, cval):
     dimension, so each image reads only its own pixels and a batch sharded over devices
     gathers locally, with no collective.
     """
-    cval = jnp.asarray(cval, jnp.float32)
+    cval = cval if _fill_row(cval, images.dtype) is not None else jnp.asarray(cval, jnp.float32)
     warp = lambda img, m: _warp_one(img, m, cval, order, fill_mode)  # noqa: E731
     if images.ndim == 3:
         return warp(images, matrices)
