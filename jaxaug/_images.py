@@ -9,7 +9,6 @@ noise as a fraction of the range) take a `value_range=(lo, hi)`; by default it i
 
 from __future__ import annotations
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -78,16 +77,3 @@ def from_levels(image, levels, bounds):
     return restore(levels * ((hi - lo) / 255.0) + lo, image.dtype)
 
 
-
-def per_image(fn, *batched, branches: bool):
-    """`fn` over the leading axis of `batched`: `jax.vmap`, or one image at a time where that is cheaper.
-
-    Under `vmap` a `lax.switch` whose index differs per image runs every branch on every image
-    and selects (batched select); in a loop each image runs only its own branch. With a
-    policy's ten pixel operations that is about a tenth of the work: 12x faster on CPU
-    (Zen 4, 128 images of 32x32). On accelerators a loop of small steps costs more than the
-    extra bytes, so `branches` pieces loop on CPU only.
-    """
-    if branches and jax.default_backend() == "cpu":
-        return jax.lax.map(lambda args: fn(*args), batched)
-    return jax.vmap(fn)(*batched)

@@ -25,13 +25,20 @@ __all__ = ["brightness", "color", "contrast", "sharpness"]
 _L_WEIGHTS = (19595, 38470, 7471)
 
 
+def luma_levels(levels):
+    """PIL's "L" of integer RGB levels (..., 3), as int32: `(R * 19595 + G * 38470 + B * 7471 + 0x8000) >> 16`."""
+    if levels.shape[-1] != 3:
+        raise ValueError(f"image must have 3 (RGB) channels. Received: image.shape={tuple(levels.shape)}")
+    r, g, b = (levels[..., i].astype(jnp.int32) for i in range(3))
+    return (r * _L_WEIGHTS[0] + g * _L_WEIGHTS[1] + b * _L_WEIGHTS[2] + 0x8000) >> 16
+
+
 def _luma(x, exact: bool):
     """PIL's "L" of RGB levels: its integer formula on uint8 levels, the real-valued one otherwise."""
+    if exact:
+        return luma_levels(x).astype(jnp.float32)
     if x.shape[-1] != 3:
         raise ValueError(f"image must have 3 (RGB) channels. Received: image.shape={tuple(x.shape)}")
-    if exact:
-        r, g, b = (x[..., i].astype(jnp.int32) for i in range(3))
-        return ((r * _L_WEIGHTS[0] + g * _L_WEIGHTS[1] + b * _L_WEIGHTS[2] + 0x8000) >> 16).astype(jnp.float32)
     return x @ (jnp.asarray(_L_WEIGHTS, jnp.float32) / 65536.0)
 
 

@@ -80,8 +80,9 @@ class Augmentation(NamedTuple):
     apply: Callable[[Any, jax.Array, tuple], jax.Array] | None = None
     # For HSV ops: params -> an edit (h, s, v) -> (h, s, v); consecutive ones share one round trip.
     hsv: Callable[[Any], Callable] | None = None
-    # `apply` picks one of several branches per image (lax.switch): run it image by image on CPU.
-    branches: bool = False
+    # (params, images (N, H, W, C), value_range) -> images: the same as vmap(apply) but computed
+    # for the batch at once, for pieces that can do better than vmap (see jaxaug.policies).
+    apply_batch: Callable[[Any, jax.Array, tuple], jax.Array] | None = None
 
 
 _PROBE_SHAPE = (8, 8, 3)
@@ -132,15 +133,28 @@ def combine(pieces, slots, names=None) -> Augmentation:
 
     def apply(params, image, value_range):
         for run in _hsv_runs(pixel):
-            if len(run) > 1:  # one round trip through HSV for the whole run
-                image = color.in_hsv(image, [p.hsv(params[k]) for k, p in run], value_range=value_range)
-            else:
-                k, p = run[0]
-                image = p.apply(params[k], image, value_range)
+            image = apply_run(run, params, image, value_range)
         return image
 
+    def apply_batch(params, images, value_range):
+        for run in _hsv_runs(pixel):
+            if len(run) == 1 and run[0][1].apply_batch is not None:
+                k, p = run[0]
+                images = p.apply_batch(params[k], images, value_range)
+            else:
+                sub = {k: params[k] for k, _ in run}
+                images = jax.vmap(lambda q, x: apply_run(run, q, x, value_range))(sub, images)
+        return images
+
+    def apply_run(run, params, image, value_range):
+        if len(run) > 1:  # one round trip through HSV for the whole run
+            return color.in_hsv(image, [p.hsv(params[k]) for k, p in run], value_range=value_range)
+        k, p = run[0]
+        return p.apply(params[k], image, value_range)
+
+    batched = any(p.apply_batch is not None for _, p in pixel)
     return Augmentation(sample, matrix if geometric else None, apply if pixel else None,
-                        branches=any(p.branches for _, p in pixel))
+                        apply_batch=apply_batch if batched else None)
 
 
 def _hsv_runs(pixel):
@@ -201,8 +215,17 @@ def _gated(pieces, name: str, choose) -> Augmentation:
             image = jnp.where(params["chosen"][j], changed, image)
         return image
 
+    def apply_batch(params, images, value_range):
+        for j in pixel:
+            p, q = pieces[j], params["pieces"][j]
+            changed = (p.apply_batch(q, images, value_range) if p.apply_batch is not None
+                       else jax.vmap(lambda q, x, p=p: p.apply(q, x, value_range))(q, images))
+            images = jnp.where(params["chosen"][:, j, None, None, None], changed, images)
+        return images
+
+    batched = any(pieces[j].apply_batch is not None for j in pixel)
     return _checked(Augmentation(sample, matrix if geometric else None, apply if pixel else None,
-                                 branches=any(pieces[j].branches for j in pixel)))
+                                 apply_batch=apply_batch if batched else None))
 
 
 def some_of(n, *pieces: Augmentation) -> Augmentation:
@@ -247,10 +270,11 @@ def random_apply(piece: Augmentation, probability) -> Augmentation:
 
 
 def _policy(sample) -> Augmentation:
-    # Geometry joins the one matrix; the pixel operations pick their branch per image.
+    # Geometry joins the one matrix; the pixel operations run for the batch at once.
     return _checked(Augmentation(sample=sample, matrix=lambda p, shape: policies.ops_matrix(shape, **p),
                                  apply=lambda p, image, vr: policies.ops_pixels(image, **p, value_range=vr),
-                                 branches=True))
+                                 apply_batch=lambda p, images, vr: policies.ops_pixels_batch(images, **p,
+                                                                                             value_range=vr)))
 
 
 def rand_augment(num_ops=2, magnitude=9, *, bins=31, magnitude_std=0.0,

@@ -144,7 +144,10 @@ class Augmenter:
             if piece.matrix is not None:
                 out = _materialize(out, token)
             vr = _images.value_range(images.dtype, self.value_range)
-            out = _images.per_image(lambda p, image: piece.apply(p, image, vr), params, out, branches=piece.branches)
+            if piece.apply_batch is not None:
+                out = piece.apply_batch(params, out, vr)
+            else:
+                out = jax.vmap(lambda p, image: piece.apply(p, image, vr))(params, out)
         out = _images.restore(out, images.dtype if self.dtype is None else self.dtype)
         if masks is None and keypoints is None and boxes is None:
             return out

@@ -101,7 +101,7 @@ def _lookup(table, levels):
     return table.reshape(-1).at[_flat_index(levels)].get(mode="promise_in_bounds")
 
 
-def _channel_extremes(x):
+def channel_extremes(x):
     """Per-channel (min, max) of an (H, W, C) image, each (C,)."""
     # Reduced over rows of the (H, W * C) view first: an elementwise min of contiguous rows,
     # which vectorises; XLA's CPU reduction over (H, W) with C innermost runs strided (27x
@@ -130,7 +130,7 @@ def autocontrast(image, *, value_range=None):
     """
     image, x, bounds = _images.to_levels(image, value_range)
     q = _quantized(x)
-    lo, hi = (v.astype(jnp.int32)[:, None] for v in _channel_extremes(q))
+    lo, hi = (v.astype(jnp.int32)[:, None] for v in channel_extremes(q))
     level = jnp.arange(_LEVELS, dtype=jnp.int32)[None, :]
     # Integer division, exact (in float32, XLA may turn v * 255 / span into v * (255 / span),
     # which lands below an exact integer: 242 * 255 / 242 gave 254.99998), on the 256 levels
