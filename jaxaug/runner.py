@@ -177,7 +177,11 @@ class Augmenter:
             boxes = None if boxes is None else _checks.real_array(boxes, "boxes")[None]
         # The key is the same on every device, so the fusion boundary needs no cross-device read.
         token = jax.random.key_data(key).reshape(-1)[0]
-        out = self._apply(self.sample(key, images, indices), images, masks, keypoints, boxes, token=token)
+        # The parameters are computed once, in memory, before any pixel reads them: otherwise
+        # XLA's CPU backend may fuse the sampling (the threefry rounds) into the per-pixel loop
+        # of an op that reads them and redo it for every pixel (a policy ran 2.5x slower).
+        params = lax.optimization_barrier(self.sample(key, images, indices))
+        out = self._apply(params, images, masks, keypoints, boxes, token=token)
         return jax.tree.map(lambda a: a[0], out) if single else out
 
     def _masks(self, masks, matrices, nhw):

@@ -96,7 +96,7 @@ def _histograms(levels):
     return counts.reshape(c, _LEVELS)
 
 
-def _lookup(table, levels):
+def lookup(table, levels):
     """table[c, levels[..., c]] for a (C, 256) table: one gather per element."""
     return table.reshape(-1).at[_flat_index(levels)].get(mode="promise_in_bounds")
 
@@ -137,7 +137,29 @@ def autocontrast(image, *, value_range=None):
     # of a table rather than per pixel: CPUs have no vector integer division.
     stretched = jnp.clip((level - lo) * 255 // jnp.maximum(hi - lo, 1), 0, 255)
     table = jnp.where(hi > lo, stretched, level).astype(jnp.float32)  # (C, 256)
-    return _images.from_levels(image, _lookup(table, q), bounds)
+    return _images.from_levels(image, lookup(table, q), bounds)
+
+
+def equalize_table(levels):
+    """(C, 256) int32: the level each level of each channel becomes under `equalize`.
+
+    `levels` is an (H, W, C) array of integer levels 0..255 (uint8, or integer-valued floats).
+    """
+    h = _histograms(levels)  # (C, 256)
+    present = h > 0
+    last_level = 255 - jnp.argmax(present[:, ::-1], axis=1)
+    last = jnp.take_along_axis(h, last_level[:, None], axis=1)[:, 0]
+    step = (h.sum(axis=1) - last) // 255
+    keep = (present.sum(axis=1) <= 1) | (step == 0)
+    safe_step = jnp.where(keep, 1, step)
+    before = jnp.cumsum(h, axis=1) - h  # counts of the levels below each level
+    lut = jnp.minimum((safe_step[:, None] // 2 + before) // safe_step[:, None], 255)
+    return jnp.where(keep[:, None], jnp.arange(_LEVELS)[None, :], lut)
+
+
+def equalize_levels(levels):
+    """`equalize` of a uint8 (H, W, C) image of levels, without the value-range round trip."""
+    return lookup(equalize_table(levels).astype(jnp.uint8), levels)
 
 
 def equalize(image, *, value_range=None):
@@ -152,14 +174,4 @@ def equalize(image, *, value_range=None):
     """
     image, x, bounds = _images.to_levels(image, value_range)
     q = _quantized(x)
-    h = _histograms(q)  # (C, 256)
-    present = h > 0
-    last_level = 255 - jnp.argmax(present[:, ::-1], axis=1)
-    last = jnp.take_along_axis(h, last_level[:, None], axis=1)[:, 0]
-    step = (h.sum(axis=1) - last) // 255
-    keep = (present.sum(axis=1) <= 1) | (step == 0)
-    safe_step = jnp.where(keep, 1, step)
-    before = jnp.cumsum(h, axis=1) - h  # counts of the levels below each level
-    lut = jnp.minimum((safe_step[:, None] // 2 + before) // safe_step[:, None], 255)
-    lut = jnp.where(keep[:, None], jnp.arange(_LEVELS)[None, :], lut).astype(jnp.float32)  # (C, 256)
-    return _images.from_levels(image, _lookup(lut, q), bounds)
+    return _images.from_levels(image, lookup(equalize_table(q).astype(jnp.float32), q), bounds)
