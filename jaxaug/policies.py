@@ -431,11 +431,16 @@ def ops_pixels_batch(images, ops, magnitudes, *, value_range=None):
     levels = jnp.clip(jnp.round((images.astype(jnp.float32) - lo) * (255.0 / (hi - lo))), 0.0, 255.0)
     levels = lax.optimization_barrier(levels.astype(jnp.uint8))
     ops, magnitudes = lax.optimization_barrier((jnp.asarray(ops, jnp.int32), jnp.asarray(magnitudes, jnp.float32)))
-    for s in range(ops.shape[1]):
-        op, m = ops[:, s], magnitudes[:, s]
+
+    def slot(levels, draw):
+        op, m = draw
         levels = lax.optimization_barrier(jax.vmap(_formula_ops)(levels, op, m))
         levels = _on_chosen(levels, op == _INDEX["equalize"], m, lambda x, _: tone.equalize_levels(x))
         levels = _on_chosen(levels, op == _INDEX["sharpness"], m, lambda x, v: enhance.sharpness(x, 1.0 + v))
+        return levels, None
+
+    # A scan over the slots compiles the slot once (AugMix has 3 per chain).
+    levels, _ = lax.scan(slot, levels, (ops.T, magnitudes.T))
     return _images.restore(levels.astype(jnp.float32) * ((hi - lo) / 255.0) + lo, images.dtype)
 
 
@@ -578,15 +583,25 @@ def sample_augmix(key, shape, *, severity=3, width=3, depth=None, alpha=1.0, all
         raise ValueError(f"alpha must be > 0. Received: alpha={alpha!r}")
     table = jnp.asarray(magnitudes("augmix", 11, shape))
     choices = jnp.asarray(_op_indices(AUGMIX_OPS + (_ENHANCE if all_ops else ()), "ops"))
-    k_ops, k_levels, k_signs, k_depth, k_mix, k_original = (jax.random.fold_in(key, i) for i in range(6))
-    chosen = choices[jax.random.randint(k_ops, (width, _CHAIN_SLOTS), 0, len(choices))]
-    depths = (jax.random.randint(k_depth, (width, 1), 1, _CHAIN_SLOTS + 1) if depth is None
-              else jnp.full((width, 1), depth))
+    k_choices, k_signs, k_mix = (jax.random.fold_in(key, i) for i in range(3))
+    # One uniform draw for every discrete choice (ops, levels, depths): floor(u * n) is uniform
+    # on 0..n-1 up to float32's 2**-24 resolution, and one threefry call compiles in a fraction
+    # of the time of three randint calls.
+    u = jax.random.uniform(k_choices, (3, width, _CHAIN_SLOTS))
+    chosen = choices[jnp.minimum((u[0] * len(choices)).astype(jnp.int32), len(choices) - 1)]
+    levels = jnp.minimum((u[1] * severity).astype(jnp.int32), severity - 1)
+    depths = (jnp.minimum((u[2, :, :1] * _CHAIN_SLOTS).astype(jnp.int32), _CHAIN_SLOTS - 1) + 1
+              if depth is None else jnp.full((width, 1), depth))
     chosen = jnp.where(jnp.arange(_CHAIN_SLOTS) < depths, chosen, _INDEX["identity"])
-    levels = jax.random.randint(k_levels, (width, _CHAIN_SLOTS), 0, severity)
     values = _signed(k_signs, chosen.reshape(-1), table[chosen, levels].reshape(-1)).reshape(width, _CHAIN_SLOTS)
-    original = jax.random.beta(k_original, alpha, alpha)
-    weights = jax.random.dirichlet(k_mix, jnp.full((width,), alpha)) * (1.0 - original)
+    # Gamma(alpha) variates g: g[:width] / sum is Dirichlet(alpha), g[-2] / (g[-2] + g[-1]) is
+    # Beta(alpha, alpha); one gamma call (the sampler with the longest compile) for both.
+    # Gamma(1) is the exponential distribution: AugMix's default alpha needs no rejection loop
+    # (jax's gamma sampler takes about 4 s to compile on a CPU).
+    g = (jax.random.exponential(k_mix, (width + 2,)) if alpha == 1.0
+         else jax.random.gamma(k_mix, alpha, (width + 2,)))
+    original = g[-2] / (g[-2] + g[-1])
+    weights = g[:width] / jnp.sum(g[:width]) * (1.0 - original)
     return {"ops": chosen, "magnitudes": values, "weights": weights, "original": original}
 
 
@@ -657,18 +672,20 @@ class AugMix:
                 out = jax.vmap(lambda p, x: self.base.apply(p, x, vr))(base_params, out)
             return out
 
+        def chain(mixed, draw):
+            ops, mags, weight = draw
+            matrices = jax.vmap(lambda o, m: ops_matrix(shape, o, m))(ops, mags)
+            pixels = ops_pixels_batch(through(geometry.compose(base_matrix, matrices)), ops, mags, value_range=vr)
+            return mixed + weight[:, None, None, None] * pixels, None
+
         clean = through(base_matrix)
         outs = [clean]
         for v in range(1, count + 1):
             draw = jax.vmap(lambda k: sample_augmix(jax.random.fold_in(k, v), shape, severity=self.severity,
                                                     width=self.width, depth=self.depth, alpha=self.alpha,
                                                     all_ops=self.all_ops))(keys)
-            mixed = draw["original"][:, None, None, None] * clean
-            for c in range(self.width):
-                ops, mags = draw["ops"][:, c], draw["magnitudes"][:, c]
-                chain = jax.vmap(lambda o, m: ops_matrix(shape, o, m))(ops, mags)
-                warped = through(geometry.compose(base_matrix, chain))
-                pixels = ops_pixels_batch(warped, ops, mags, value_range=vr)
-                mixed = mixed + draw["weights"][:, c, None, None, None] * pixels
+            chains = (jnp.swapaxes(draw["ops"], 0, 1), jnp.swapaxes(draw["magnitudes"], 0, 1), draw["weights"].T)
+            # A scan over the chains compiles one chain (a warp and its operations) once.
+            mixed, _ = lax.scan(chain, draw["original"][:, None, None, None] * clean, chains)
             outs.append(mixed)
         return _images.restore(jnp.stack(outs), images.dtype)
