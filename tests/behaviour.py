@@ -160,6 +160,26 @@ def _keras_flow():
     return {"images": batch, "labels": labels}
 
 
+def _policies():
+    """Each policy per image (issue 17), uint8 and float32, nearest with black fill; AugMix's views."""
+    out = {}
+    pieces = {"trivial_augment": pipeline.trivial_augment(), "rand_augment": pipeline.rand_augment(3, 20),
+              "auto_augment_svhn": pipeline.auto_augment("svhn")}
+    for name, piece in pieces.items():
+        augment = jaxaug.Augmenter(pipeline.chain(pipeline.crop(2), piece), order=0, fill_mode="constant")
+        for dtype in ("uint8", "float32"):
+            out[f"{name}/{dtype}"] = jax.jit(augment)(_key(), _images(dtype))
+    augmix = jaxaug.policies.AugMix(base=pipeline.flip())
+    out["augmix/uint8"] = jax.jit(augmix.views, static_argnums=2)(_key(), _images("uint8"), 2)
+    image = _images("uint8")[0]
+    for i, name in enumerate(("posterize", "solarize", "autocontrast", "equalize")):
+        fn = getattr(jaxaug.tone, name)
+        out[f"tone/{name}"] = fn(image, *((3,) if name == "posterize" else (100.0,) if name == "solarize" else ()))
+    for name in ("brightness", "color", "contrast", "sharpness"):
+        out[f"enhance/{name}"] = getattr(jaxaug.enhance, name)(image, 1.6)
+    return out
+
+
 def cases() -> dict:
     """name -> function returning {field: array}."""
     out = {name: _run_augmenter(*spec) for name, spec in _augmenter_cases().items()}
@@ -169,6 +189,7 @@ def cases() -> dict:
     out["functions"] = _functions
     out["mixing"] = _mixing
     out["keras/flow"] = _keras_flow
+    out["policies"] = _policies
     return out
 
 

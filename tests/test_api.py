@@ -16,7 +16,7 @@ import pytest
 import jaxaug
 from jaxaug import ops
 
-OP_MODULES = ("transforms", "color", "noise", "filters", "occlusion", "mixing", "geometry")
+OP_MODULES = ("transforms", "color", "noise", "filters", "occlusion", "mixing", "geometry", "policies")
 RANDOM_OPS = sorted((m, n) for m in OP_MODULES for n in getattr(jaxaug, m).__all__ if n.startswith("random_"))
 
 
@@ -59,13 +59,15 @@ _ARGS = {"affine": (), "rotation": (20.0,), "shift": (), "shear": (10.0,), "zoom
          "crop": (2,), "channel_shift": (0.1,), "brightness": ((0.5, 1.5),), "contrast": ((0.5, 1.5),),
          "saturation": ((0.5, 1.5),), "hue": (0.1,), "hsv_contrast": ((0.25, 4.0),), "grayscale": (0.5,),
          "blur": ((0.5, 1.5),), "gaussian_noise": (0.05,), "salt_and_pepper": (0.1,), "cutout": (4,),
-         "random_erasing": (), "invert": (0.5,)}
+         "random_erasing": (), "invert": (0.5,), "policy": ()}
 # What the random op passes to its twin besides the draw.
 _TWIN_OPTIONS = {"blur": dict(max_sigma=1.5)}
 
 # affine's twin builds the matrix (random_affine draws a matrix); cutout and random erasing share one
-# twin (both erase a box); normalisation's "sampler" is fit.
-TWIN_NAME_EXCEPTIONS = {"affine": "affine_matrix", "cutout": "erase", "erasing": "erase", "fit": "standardize"}
+# twin (both erase a box); normalisation's "sampler" is fit; the policies share one twin (a draw
+# of any policy is a list of operations and magnitudes).
+TWIN_NAME_EXCEPTIONS = {"affine": "affine_matrix", "cutout": "erase", "erasing": "erase", "fit": "standardize",
+                        "rand_augment": "apply_ops"}
 
 
 @pytest.mark.parametrize("op", [op for op in ops.OPS if op.kind != "batch"], ids=lambda op: op.name)
