@@ -7,7 +7,10 @@ An `Augmentation` is a small pure piece, in the spirit of optax:
 * `matrix(params, shape) -> (3, 3)` for geometric pieces: a centred pull matrix
   (see `jaxaug.geometry`), or None;
 * `apply(params, image, value_range) -> image` for pixel pieces (colour, noise,
-  blur, occlusion), on one float32 image, or None.
+  blur, occlusion), on one float32 image, or None;
+* optionally `apply_batch(params, images, value_range)`, the same as `vmap(apply)` but
+  computed for the batch at once, for pieces that can do better than `vmap` (the policies
+  run their costly operations only on the images that drew them).
 
 `chain(*pieces)` combines pieces into one. When a chain runs, the matrices of all
 its geometric pieces are multiplied into ONE matrix per image and the image is

@@ -399,15 +399,25 @@ def ops_pixels(image, ops, magnitudes, *, value_range=None):
       >>> out = ops_pixels(image_uint8, jnp.array([13]), jnp.array([0.0]))   # equalize
     """
     image = _images.check_image(image)
-    lo, hi = _images.value_range(image.dtype, value_range)
-    levels = jnp.clip(jnp.round((image.astype(jnp.float32) - lo) * (255.0 / (hi - lo))), 0.0, 255.0)
-    levels = levels.astype(jnp.uint8)
+    levels, bounds = _to_bytes(image, value_range)
     ops = jnp.asarray(ops, jnp.int32)
     magnitudes = jnp.asarray(magnitudes, jnp.float32)
     branch = jnp.asarray(_BRANCH_OF)[ops]
     for s in range(ops.shape[0]):
         levels = lax.switch(branch[s], _BRANCH_LIST, levels, magnitudes[s])
-    return _images.restore(levels.astype(jnp.float32) * ((hi - lo) / 255.0) + lo, image.dtype)
+    return _from_bytes(levels, bounds, image.dtype)
+
+
+def _to_bytes(images, value_range):
+    """Images as uint8 levels of their value range (rounded, clipped), as PIL would hold them."""
+    lo, hi = _images.value_range(images.dtype, value_range)
+    levels = jnp.clip(jnp.round((images.astype(jnp.float32) - lo) * (255.0 / (hi - lo))), 0.0, 255.0)
+    return levels.astype(jnp.uint8), (lo, hi)
+
+
+def _from_bytes(levels, bounds, dtype):
+    lo, hi = bounds
+    return _images.restore(levels.astype(jnp.float32) * ((hi - lo) / 255.0) + lo, dtype)
 
 
 def ops_pixels_batch(images, ops, magnitudes, *, value_range=None):
@@ -427,9 +437,8 @@ def ops_pixels_batch(images, ops, magnitudes, *, value_range=None):
       >>> out = ops_pixels_batch(images_uint8, params["ops"], params["magnitudes"])
     """
     images = _images.check_image(images, "images", ndims=(4,))
-    lo, hi = _images.value_range(images.dtype, value_range)
-    levels = jnp.clip(jnp.round((images.astype(jnp.float32) - lo) * (255.0 / (hi - lo))), 0.0, 255.0)
-    levels = lax.optimization_barrier(levels.astype(jnp.uint8))
+    levels, bounds = _to_bytes(images, value_range)
+    levels = lax.optimization_barrier(levels)
     ops, magnitudes = lax.optimization_barrier((jnp.asarray(ops, jnp.int32), jnp.asarray(magnitudes, jnp.float32)))
 
     def slot(levels, draw):
@@ -441,7 +450,7 @@ def ops_pixels_batch(images, ops, magnitudes, *, value_range=None):
 
     # A scan over the slots compiles the slot once (AugMix has 3 per chain).
     levels, _ = lax.scan(slot, levels, (ops.T, magnitudes.T))
-    return _images.restore(levels.astype(jnp.float32) * ((hi - lo) / 255.0) + lo, images.dtype)
+    return _from_bytes(levels, bounds, images.dtype)
 
 
 def _exact_quotient(a, b):
