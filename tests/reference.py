@@ -7,27 +7,30 @@ SCIPY_MODE = {"constant": "constant", "nearest": "nearest", "reflect": "reflect"
               "wrap": "grid-wrap"}
 
 
-def scipy_warp(image, matrix, *, order, fill_mode, cval=0.0):
+def scipy_warp(image, matrix, *, order, fill_mode, cval=0.0, output_shape=None):
     """`scipy.ndimage.affine_transform` channel by channel on an (H, W, C) image."""
     image = np.asarray(image, np.float64)
     matrix = np.asarray(matrix, np.float64)
     return np.stack(
-        [ndi.affine_transform(image[..., c], matrix, order=order, mode=SCIPY_MODE[fill_mode], cval=cval)
+        [ndi.affine_transform(image[..., c], matrix, order=order, mode=SCIPY_MODE[fill_mode], cval=cval,
+                              output_shape=output_shape)
          for c in range(image.shape[-1])], axis=-1)
 
 
-def ambiguous_pixels(matrix, shape, *, order, fill_mode, eps=1e-3):
+def ambiguous_pixels(matrix, shape, *, order, fill_mode, eps=1e-3, output_shape=None):
     """Output pixels whose sample point is within `eps` of a discontinuity.
 
     There, float32 (ours) and float64 (scipy) may legitimately fall on different sides:
     the rounding ties of order 0, and the image border of scipy's "constant" mode.
+    `shape` is the input's (H, W); the output grid is `output_shape` (default the same).
     """
     h, w = shape
+    out_h, out_w = shape if output_shape is None else output_shape
     m = np.asarray(matrix, np.float64)
-    rows, cols = np.meshgrid(np.arange(h), np.arange(w), indexing="ij")
+    rows, cols = np.meshgrid(np.arange(out_h), np.arange(out_w), indexing="ij")
     y = m[0, 0] * rows + m[0, 1] * cols + m[0, 2]
     x = m[1, 0] * rows + m[1, 1] * cols + m[1, 2]
-    out = np.zeros((h, w), bool)
+    out = np.zeros((out_h, out_w), bool)
     for v, size in ((y, h), (x, w)):
         if order == 0:
             out |= np.abs(np.mod(v, 1.0) - 0.5) < eps

@@ -53,6 +53,42 @@ def test_matches_scipy_for_random_matrices(shape, order, fill_mode):
             assert err.max(initial=0) <= 1e-4, (v, i, err.max())
 
 
+@pytest.mark.parametrize("out_hw", [(13, 9), (40, 52), (1, 1)], ids=lambda s: "x".join(map(str, s)))
+@pytest.mark.parametrize("order", [0, 1])
+@pytest.mark.parametrize("fill_mode", MODES)
+def test_output_shape_matches_scipy(out_hw, order, fill_mode):
+    shape = (24, 31, 3)
+    batch = np.stack([image(shape, seed=i) for i in range(3)])
+    # A crop-and-resize: output pixel (r, c) reads input (0.61 r + 2.27, 0.53 c - 1.13), then a wide random matrix.
+    resize = np.array([[0.61, 0.0, 2.27], [0.0, 0.53, -1.13], [0.0, 0.0, 1.0]])
+    ms = np.stack([resize, random_matrix(7, shape[:2]) @ resize, random_matrix(8, shape[:2])])
+    variant = ["eager", "jit", "vmap"][(out_hw[0] + order + MODES.index(fill_mode)) % 3]
+    ours = np.asarray(variant_apply(variant, batch, ms, output_shape=out_hw, order=order, fill_mode=fill_mode,
+                                    cval=0.25))
+    assert ours.shape == (3, *out_hw, 3)
+    for i in range(3):
+        ref = scipy_warp(batch[i], ms[i], order=order, fill_mode=fill_mode, cval=0.25, output_shape=out_hw)
+        skip = ambiguous_pixels(ms[i], shape[:2], order=order, fill_mode=fill_mode, output_shape=out_hw)
+        assert skip.mean() < 0.2
+        err = np.abs(ours[i] - ref)[~skip]
+        assert err.max(initial=0) <= 1e-4, (i, err.max())  # float32 coordinates against float64
+
+
+def test_output_shape_of_the_identity_is_a_crop_or_a_constant_pad():
+    x = (np.arange(6 * 7 * 2).reshape(6, 7, 2) % 251).astype(np.uint8)
+    eye = np.eye(3)
+    np.testing.assert_array_equal(np.asarray(jaxaug.affine_warp(x, eye, output_shape=(4, 5))), x[:4, :5])
+    padded = np.asarray(jaxaug.affine_warp(x, eye, output_shape=(8, 9), fill_mode="constant", cval=3, order=0))
+    np.testing.assert_array_equal(padded[:6, :7], x)
+    assert (padded[6:] == 3).all() and (padded[:, 7:] == 3).all()
+
+
+@pytest.mark.parametrize("bad", [(0, 4), (4,), (4.0, 4), "4x4", (True, 4), (4, -1)])
+def test_bad_output_shape_names_the_argument(bad):
+    with pytest.raises(ValueError, match="output_shape"):
+        jaxaug.affine_warp(np.zeros((4, 4, 1), np.float32), np.eye(3), output_shape=bad)
+
+
 def test_single_image_and_shared_matrix_forms_agree():
     batch = image((4, 9, 11, 3))
     m = random_matrix(7, (9, 11))
