@@ -45,10 +45,15 @@ def _luma(x, exact: bool):
 def _blend(image, x, degenerate, factor, bounds):
     """`Image.blend(degenerate, image, factor)`: truncated to a level and clipped on uint8."""
     factor = _checks.real_scalar(factor, "factor", minimum=0.0)
-    out = jnp.clip(degenerate + factor * (x - degenerate), 0.0, 255.0)
+    out = blend_levels(x, degenerate, factor)
     if image.dtype == jnp.uint8:
         out = jnp.floor(out)  # PIL casts the non-negative float to UINT8
     return _images.from_levels(image, out, bounds)
+
+
+def blend_levels(x, degenerate, factor):
+    """`degenerate + factor * (x - degenerate)` on the 0..255 scale, clipped to it (not truncated)."""
+    return jnp.clip(degenerate + factor * (x - degenerate), 0.0, 255.0)
 
 
 def brightness(image, factor, *, value_range=None):

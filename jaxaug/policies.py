@@ -453,14 +453,6 @@ def ops_pixels_batch(images, ops, magnitudes, *, value_range=None):
     return _from_bytes(levels, bounds, images.dtype)
 
 
-def _exact_quotient(a, b):
-    """floor(a / b) for integer-valued float32 0 <= a < 2**24 and b >= 1, exactly (a vector division
-    is not guaranteed to be correctly rounded, and CPUs have no vector integer division)."""
-    q = jnp.floor(a * (1.0 / b))
-    q = jnp.where((q + 1.0) * b <= a, q + 1.0, q)
-    return jnp.where(q * b > a, q - 1.0, q)
-
-
 def _formula_ops(x, op, m):
     """One uint8 image through its slot's operation if that is a per-pixel formula, else kept.
 
@@ -475,13 +467,11 @@ def _formula_ops(x, op, m):
     mean = jnp.floor(jnp.sum(jnp.sum(luma, axis=0)).astype(jnp.float32) / luma.size + 0.5)
     degenerate = jnp.where(op == _INDEX["color"], luma.astype(jnp.float32)[..., None],
                            jnp.where(op == _INDEX["contrast"], mean, 0.0))
-    blended = jnp.floor(jnp.clip(degenerate + (1.0 + m) * (v - degenerate), 0.0, 255.0))
-    step = jnp.exp2(8.0 - jnp.trunc(m))
-    posterized = jnp.floor(v / step) * step
+    blended = jnp.floor(enhance.blend_levels(v, degenerate, 1.0 + m))  # PIL truncates to a level
+    posterized = tone.posterize_levels(v, jnp.trunc(m))
     threshold = jnp.where(op == _INDEX["solarize"], m, jnp.where(op == _INDEX["invert"], 0.0, 256.0))
-    solarized = jnp.where(v < threshold, v, 255.0 - v)
-    stretched = jnp.clip(_exact_quotient((v - lo) * 255.0, jnp.maximum(hi - lo, 1.0)), 0.0, 255.0)
-    autocontrasted = jnp.where(hi > lo, stretched, v)
+    solarized = tone.solarize_levels(v, threshold)
+    autocontrasted = tone.stretch_levels(v, lo, hi)
     is_blend = (op == _INDEX["brightness"]) | (op == _INDEX["color"]) | (op == _INDEX["contrast"])
     out = jnp.where(is_blend, blended, solarized)
     out = jnp.where(op == _INDEX["posterize"], posterized, out)

@@ -37,9 +37,15 @@ def posterize(image, bits, *, value_range=None):
       >>> out = posterize(image_uint8, 3)
     """
     image, x, bounds = _images.to_levels(image, value_range)
-    step = jnp.exp2(8.0 - _checks.real_scalar(bits, "bits", minimum=1.0, maximum=8.0))
+    bits = _checks.real_scalar(bits, "bits", minimum=1.0, maximum=8.0)
+    return _images.from_levels(image, posterize_levels(x, bits), bounds)
+
+
+def posterize_levels(x, bits):
+    """Levels (float32, 0..255) with their `bits` most significant bits kept."""
+    step = jnp.exp2(8.0 - bits)
     # Levels are integers in float32 and steps powers of two: floor is exact, as PIL's bit mask.
-    return _images.from_levels(image, jnp.floor(x / step) * step, bounds)
+    return jnp.floor(x / step) * step
 
 
 def solarize(image, threshold, *, value_range=None):
@@ -58,7 +64,12 @@ def solarize(image, threshold, *, value_range=None):
     """
     image, x, bounds = _images.to_levels(image, value_range)
     threshold = _checks.real_scalar(threshold, "threshold")
-    return _images.from_levels(image, jnp.where(x < threshold, x, 255.0 - x), bounds)
+    return _images.from_levels(image, solarize_levels(x, threshold), bounds)
+
+
+def solarize_levels(x, threshold):
+    """Levels (float32, 0..255) at or above `threshold` inverted."""
+    return jnp.where(x < threshold, x, 255.0 - x)
 
 
 def solarize_add(image, addition, *, threshold=128.0, value_range=None):
@@ -130,14 +141,28 @@ def autocontrast(image, *, value_range=None):
     """
     image, x, bounds = _images.to_levels(image, value_range)
     q = _quantized(x)
-    lo, hi = (v.astype(jnp.int32)[:, None] for v in channel_extremes(q))
-    level = jnp.arange(_LEVELS, dtype=jnp.int32)[None, :]
-    # Integer division, exact (in float32, XLA may turn v * 255 / span into v * (255 / span),
-    # which lands below an exact integer: 242 * 255 / 242 gave 254.99998), on the 256 levels
-    # of a table rather than per pixel: CPUs have no vector integer division.
-    stretched = jnp.clip((level - lo) * 255 // jnp.maximum(hi - lo, 1), 0, 255)
-    table = jnp.where(hi > lo, stretched, level).astype(jnp.float32)  # (C, 256)
-    return _images.from_levels(image, lookup(table, q), bounds)
+    return _images.from_levels(image, stretch_levels(q, *channel_extremes(q)), bounds)
+
+
+def stretch_levels(q, lo, hi):
+    """Integer levels q (float32, (..., C)) stretched so that per-channel `lo` -> 0 and `hi` -> 255.
+
+    `(q - lo) * 255 // (hi - lo)` exactly; a channel with hi <= lo is kept.
+    """
+    stretched = jnp.clip(_exact_quotient((q - lo) * 255.0, jnp.maximum(hi - lo, 1.0)), 0.0, 255.0)
+    return jnp.where(hi > lo, stretched, q)
+
+
+def _exact_quotient(a, b):
+    """floor(a / b) for integer-valued float32 0 <= a < 2**24 and b >= 1, exactly.
+
+    In float32, XLA may turn v * 255 / span into v * (255 / span), which lands below an exact
+    integer (242 * 255 / 242 gave 254.99998); CPUs have no vector integer division. So: a
+    quotient through the reciprocal, then corrected by one where the exact products disagree.
+    """
+    q = jnp.floor(a * (1.0 / b))
+    q = jnp.where((q + 1.0) * b <= a, q + 1.0, q)
+    return jnp.where(q * b > a, q - 1.0, q)
 
 
 def equalize_table(levels):
