@@ -572,14 +572,7 @@ def sample_augmix(key, shape, *, severity=3, width=3, depth=None, alpha=1.0, all
       >>> params = sample_augmix(jax.random.key(0), (32, 32, 3))
     """
     _checks.check_key(key)
-    _checks.check_int(severity, "severity", 1, 10)
-    _checks.check_int(width, "width", 1, 16)
-    if depth is not None:
-        _checks.check_int(depth, "depth", 1, _CHAIN_SLOTS)
-    _checks.check_bool(all_ops, "all_ops")
-    alpha = _checks.static_float(alpha, "alpha")
-    if not alpha > 0:
-        raise ValueError(f"alpha must be > 0. Received: alpha={alpha!r}")
+    alpha = _check_augmix_options(severity, width, depth, alpha, all_ops)
     table = jnp.asarray(magnitudes("augmix", 11, shape))
     choices = jnp.asarray(_op_indices(AUGMIX_OPS + (_ENHANCE if all_ops else ()), "ops"))
     k_choices, k_signs, k_mix = (jax.random.fold_in(key, i) for i in range(3))
@@ -602,6 +595,19 @@ def sample_augmix(key, shape, *, severity=3, width=3, depth=None, alpha=1.0, all
     original = g[-2] / (g[-2] + g[-1])
     weights = g[:width] / jnp.sum(g[:width]) * (1.0 - original)
     return {"ops": chosen, "magnitudes": values, "weights": weights, "original": original}
+
+
+def _check_augmix_options(severity, width, depth, alpha, all_ops) -> float:
+    """Checks AugMix's static options (before any draw); returns alpha as a float."""
+    _checks.check_int(severity, "severity", 1, 10)
+    _checks.check_int(width, "width", 1, 16)
+    if depth is not None:
+        _checks.check_int(depth, "depth", 1, _CHAIN_SLOTS)
+    _checks.check_bool(all_ops, "all_ops")
+    alpha = _checks.static_float(alpha, "alpha")
+    if not alpha > 0:
+        raise ValueError(f"alpha must be > 0. Received: alpha={alpha!r}")
+    return alpha
 
 
 @dataclasses.dataclass(frozen=True)
@@ -640,8 +646,7 @@ class AugMix:
     value_range: tuple[float, float] | None = None
 
     def __post_init__(self):
-        sample_augmix(jax.random.key(0), (8, 8, 3), severity=self.severity, width=self.width, depth=self.depth,
-                      alpha=self.alpha, all_ops=self.all_ops)  # checks the options now
+        _check_augmix_options(self.severity, self.width, self.depth, self.alpha, self.all_ops)
         warp.check_options(self.order, self.fill_mode, self.cval)
         if self.base is not None and not (hasattr(self.base, "sample") and hasattr(self.base, "matrix")):
             raise TypeError(f"base must be a jaxaug.pipeline piece or None. Received: base={_checks.short_repr(self.base)}")
