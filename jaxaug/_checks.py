@@ -207,19 +207,27 @@ def nonnegative_float(value, name: str) -> float:
 
 
 def image_hw(shape, name: str = "shape") -> tuple[int, int]:
-    """Returns (H, W) from an image shape given as (H, W) or (H, W, C)."""
+    """Returns (H, W) from an image shape given as (H, W) or (H, W, C).
+
+    H and W are Python ints, or traced integer scalars: the true extent of each image of a
+    ragged batch (`Augmenter(...)(key, images, sizes=...)`), which are data, not checked here.
+    """
+    def dim(d):
+        if isinstance(d, jax.core.Tracer) and d.shape == () and jnp.issubdtype(d.dtype, jnp.integer):
+            return d
+        if isinstance(d, (bool, np.bool_)) or not isinstance(d, (int, np.integer)):
+            raise TypeError(shape)
+        return int(d)
+
     try:
         if isinstance(shape, (str, bytes)):
             raise TypeError(shape)
-        dims = tuple(shape)
-        if any(isinstance(d, (bool, np.bool_)) or not isinstance(d, (int, np.integer)) for d in dims):
-            raise TypeError(shape)
-        dims = tuple(int(d) for d in dims)
+        dims = tuple(dim(d) for d in shape)
     except (TypeError, ValueError) as err:
         raise TypeError(
                 f"{name} must be an image shape (H, W) or (H, W, C) of integers. Received: {name}={short_repr(shape)}"
         ) from err
-    if len(dims) not in (2, 3) or any(d < 1 for d in dims):
+    if len(dims) not in (2, 3) or any(isinstance(d, int) and d < 1 for d in dims):
         raise ValueError(
                 f"{name} must be an image shape (H, W) or (H, W, C) of positive sizes. "
                 f"Received: {name}={shape!r}"

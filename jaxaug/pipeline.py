@@ -46,6 +46,7 @@ __all__ = [
     "auto_augment",
     "blur",
     "brightness",
+    "center_crop",
     "chain",
     "channel_shift",
     "combine",
@@ -63,6 +64,8 @@ __all__ = [
     "random_apply",
     "rand_augment",
     "random_erasing",
+    "random_resized_crop",
+    "resize",
     "rotation",
     "salt_and_pepper",
     "saturation",
@@ -86,6 +89,12 @@ class Augmentation(NamedTuple):
     # (params, images (N, H, W, C), value_range) -> images: the same as vmap(apply) but computed
     # for the batch at once, for pieces that can do better than vmap (see jaxaug.policies).
     apply_batch: Callable[[Any, jax.Array, tuple], jax.Array] | None = None
+    # (H', W') of the output of this piece's geometry (None: the input's size). Its `matrix`
+    # maps that output grid to the input; the pieces after it draw and act at this size.
+    output_size: tuple[int, int] | None = None
+    # True when every matrix the piece gives is axis-aligned (no rotation or shear), which
+    # the separable antialiasing filter needs (see `jaxaug.Augmenter`'s `antialias`).
+    axis_aligned: bool = False
 
 
 _PROBE_SHAPE = (8, 8, 3)
@@ -105,8 +114,25 @@ def _checked(piece: Augmentation) -> Augmentation:
     return piece
 
 
-def _geometric(sample, matrix_fn) -> Augmentation:
-    return _checked(Augmentation(sample=sample, matrix=lambda p, shape: matrix_fn(shape, **p)))
+def _geometric(sample, matrix_fn, *, axis_aligned=False, output_size=None) -> Augmentation:
+    return _checked(Augmentation(sample=sample, matrix=lambda p, shape: matrix_fn(shape, **p),
+                                 output_size=output_size, axis_aligned=axis_aligned))
+
+
+def _resized(shape, output_size):
+    """The shape a piece's output has: `output_size` with `shape`'s channels, or `shape` if None."""
+    return tuple(shape) if output_size is None else tuple(output_size) + tuple(shape)[2:]
+
+
+def _stage_shapes(pieces, shape):
+    """The shape each piece draws and acts at: geometric pieces at the size the geometry before
+    them gives, pixel pieces (which run after all geometry) at the final size."""
+    shapes, current = [], tuple(shape)
+    for p in pieces:
+        shapes.append(current if p.matrix is not None else None)
+        if p.matrix is not None:
+            current = _resized(current, p.output_size)
+    return [current if s is None else s for s in shapes]
 
 
 def _pixel(sample, twin, *, hsv=None, **twin_options) -> Augmentation:
@@ -128,11 +154,15 @@ def combine(pieces, slots, names=None) -> Augmentation:
     pixel = [(k, p) for k, p in zip(keys, pieces, strict=True) if p.apply is not None]
 
     def sample(key, shape):
-        drawn = [p.sample(jax.random.fold_in(key, s), shape) for s, p in zip(slots, pieces, strict=True)]
+        drawn = [p.sample(jax.random.fold_in(key, s), at)
+                 for s, p, at in zip(slots, pieces, _stage_shapes(pieces, shape), strict=True)]
         return tuple(drawn) if names is None else dict(zip(names, drawn, strict=True))
 
     def matrix(params, shape):
-        return geometry.compose(*(p.matrix(params[k], shape) for k, p in geometric))
+        # Pull matrices compose from the input side: the first piece's matrix maps its output
+        # (the next piece's input, of the size it gives) to the image.
+        at = _stage_shapes([p for _, p in geometric], shape)
+        return geometry.compose(*(p.matrix(params[k], s) for (k, p), s in zip(geometric, at, strict=True)))
 
     def apply(params, image, value_range):
         for run in _hsv_runs(pixel):
@@ -156,8 +186,10 @@ def combine(pieces, slots, names=None) -> Augmentation:
         return p.apply(params[k], image, value_range)
 
     batched = any(p.apply_batch is not None for _, p in pixel)
+    sizes = [p.output_size for _, p in geometric if p.output_size is not None]
     return Augmentation(sample, matrix if geometric else None, apply if pixel else None,
-                        apply_batch=apply_batch if batched else None)
+                        apply_batch=apply_batch if batched else None, output_size=sizes[-1] if sizes else None,
+                        axis_aligned=all(p.axis_aligned for _, p in geometric))
 
 
 def _hsv_runs(pixel):
@@ -200,6 +232,10 @@ def _gated(pieces, name: str, choose) -> Augmentation:
     for j, p in enumerate(pieces):
         if not isinstance(p, Augmentation):
             raise TypeError(f"{name} takes Augmentation pieces. Received: pieces[{j}]={_checks.short_repr(p)}")
+    for j, p in enumerate(pieces):
+        if p.output_size is not None:
+            raise ValueError(f"{name} cannot hold a piece that changes the output size (every image of a batch "
+                             f"must come out at one size). Received: pieces[{j}] with output size {p.output_size}")
     geometric = [j for j, p in enumerate(pieces) if p.matrix is not None]
     pixel = [j for j, p in enumerate(pieces) if p.apply is not None]
 
@@ -228,7 +264,8 @@ def _gated(pieces, name: str, choose) -> Augmentation:
 
     batched = any(pieces[j].apply_batch is not None for j in pixel)
     return _checked(Augmentation(sample, matrix if geometric else None, apply if pixel else None,
-                                 apply_batch=apply_batch if batched else None))
+                                 apply_batch=apply_batch if batched else None,
+                                 axis_aligned=all(pieces[j].axis_aligned for j in geometric)))
 
 
 def some_of(n, *pieces: Augmentation) -> Augmentation:
@@ -346,7 +383,8 @@ def affine(*, rotation_range=0.0, width_shift_range=0.0, height_shift_range=0.0,
                    height_shift_range=height_shift_range, shear_range=shear_range, zoom_range=zoom_range,
                    horizontal_flip=horizontal_flip, vertical_flip=vertical_flip, isotropic_zoom=isotropic_zoom)
     return _geometric(functools.partial(geometry.sample_affine, **options),
-                      lambda shape, **p: geometry.affine_matrix(shape[:2], **p))
+                      lambda shape, **p: geometry.affine_matrix(shape[:2], **p),
+                      axis_aligned=not rotation_range and not shear_range)
 
 
 def rotation(max_degrees) -> Augmentation:
@@ -359,7 +397,7 @@ def shift(*, height_shift_range=0.0, width_shift_range=0.0) -> Augmentation:
     """Translation with Keras' shift-range rules (fractions of the size when < 1, else pixels)."""
     return _geometric(functools.partial(transforms.sample_shift, height_shift_range=height_shift_range,
                                         width_shift_range=width_shift_range),
-                      transforms.shift_matrix_centered)
+                      transforms.shift_matrix_centered, axis_aligned=True)
 
 
 def shear(max_degrees) -> Augmentation:
@@ -371,13 +409,13 @@ def shear(max_degrees) -> Augmentation:
 def zoom(zoom_range, *, isotropic=False) -> Augmentation:
     """Keras zoom: factors uniform in [1 - z, 1 + z] (or [lo, hi]); one factor for both axes if `isotropic`."""
     return _geometric(functools.partial(transforms.sample_zoom, zoom_range=zoom_range, isotropic=isotropic),
-                      transforms.zoom_matrix_centered)
+                      transforms.zoom_matrix_centered, axis_aligned=True)
 
 
 def flip(horizontal=True, vertical=False) -> Augmentation:
     """Mirror left-right (and/or top-bottom), each with probability 1/2."""
     return _geometric(functools.partial(transforms.sample_flip, horizontal=horizontal, vertical=vertical),
-                      transforms.flip_matrix_centered)
+                      transforms.flip_matrix_centered, axis_aligned=True)
 
 
 def crop(padding) -> Augmentation:
@@ -386,7 +424,49 @@ def crop(padding) -> Augmentation:
     The uncovered border follows the pipeline's `fill_mode` (use "constant" for the
     classic zero padding, "reflect" for reflection padding).
     """
-    return _geometric(functools.partial(transforms.sample_crop, padding=padding), transforms.crop_matrix)
+    return _geometric(functools.partial(transforms.sample_crop, padding=padding), transforms.crop_matrix,
+                      axis_aligned=True)
+
+
+def random_resized_crop(size, *, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3)) -> Augmentation:
+    """torchvision's `RandomResizedCrop(size, scale, ratio)`: a random box resized to `size`, per image.
+
+    The box is drawn by `jaxaug.transforms.sample_resized_crop` (area fraction in `scale`,
+    width / height in `ratio`, 10 tries then a centred fallback). The output has `size`
+    ((height, width), or an int for a square); pieces after this one act at that size. Run it
+    with `Augmenter(..., antialias=True)` for torchvision v2's and PIL's antialiased resize.
+
+    Example:
+      >>> augment = jaxaug.Augmenter(chain(random_resized_crop(224), flip()), antialias=True)
+    """
+    out = transforms.check_size(size)
+    return _geometric(functools.partial(transforms.sample_resized_crop, scale=scale, ratio=ratio),
+                      lambda shape, **p: transforms.resized_crop_matrix(shape, out, **p),
+                      axis_aligned=True, output_size=out)
+
+
+def resize(size) -> Augmentation:
+    """Resizes the whole image to `size` ((height, width), or an int for a square), per image of any size.
+
+    Unlike torchvision's `Resize(int)`, an int is a square, not the shorter edge.
+
+    Example:
+      >>> augment = jaxaug.Augmenter(chain(resize((64, 64)), rotation(10)))
+    """
+    out = transforms.check_size(size)
+    return _geometric(lambda key, shape: {}, lambda shape: transforms.resize_matrix(shape, out),
+                      axis_aligned=True, output_size=out)
+
+
+def center_crop(size) -> Augmentation:
+    """torchvision's `CenterCrop(size)`: the central window of `size`, padded by the fill mode where larger.
+
+    Example:
+      >>> augment = jaxaug.Augmenter(chain(resize(256), center_crop(224)))
+    """
+    out = transforms.check_size(size)
+    return _geometric(lambda key, shape: {}, lambda shape: transforms.center_crop_matrix(shape, out),
+                      axis_aligned=True, output_size=out)
 
 
 # --- pixel pieces -----------------------------------------------------------------------

@@ -60,9 +60,17 @@ class Augmenter:
       value_range: (lo, hi) of the pixel values for the pixel pieces; default (0, 255)
         for uint8 images, (0, 1) for floating ones.
       dtype: output dtype; default: the images' dtype (uint8 is rounded and clipped).
+      antialias: filter downscales (e.g. a `random_resized_crop` of a large photo) as PIL's
+        and torchvision's antialiased bilinear resize (see `affine_warp`). Needs `order=1`
+        and axis-aligned geometry (crops, resizes, flips, shifts, zooms): a piece that
+        rotates or shears raises ValueError here.
 
-    Calling it: `augmenter(key, images, *, indices=None, masks=None, keypoints=None, boxes=None)`.
-    Example i draws from `fold_in(key, indices[i])` (default `arange(N)`).
+    Calling it: `augmenter(key, images, *, indices=None, sizes=None, masks=None, keypoints=None, boxes=None)`.
+    Example i draws from `fold_in(key, indices[i])` (default `arange(N)`). A piece with an
+    output size (`random_resized_crop`, `resize`, `center_crop`) sets the output's (H', W').
+    `sizes` ((N, 2) ints) gives the true (height, width) of each image of a padded batch: each
+    image is then drawn, cropped and resized from its own extent (top-left aligned), into one
+    output size, and the padding is never read.
     """
 
     augmentation: Augmentation
@@ -72,6 +80,7 @@ class Augmenter:
     mask_cval: float = 0.0
     value_range: tuple[float, float] | None = None
     dtype: Any = None
+    antialias: bool = False
 
     def __post_init__(self):
         if not isinstance(self.augmentation, Augmentation):
@@ -83,6 +92,11 @@ class Augmenter:
                 raise TypeError(f"augmentation.{field} must be a function{' or None' if field != 'sample' else ''}. "
                                 f"Received: augmentation.{field}={_checks.short_repr(fn)}")
         warp.check_options(self.order, self.fill_mode, self.cval)
+        warp.check_antialias(self.antialias, self.order)
+        if self.antialias and self.augmentation.matrix is not None and not self.augmentation.axis_aligned:
+            raise ValueError("antialias=True needs axis-aligned geometry (crops, resizes, flips, shifts, zooms): its "
+                             "filter is separable. Received: an augmentation with a piece that rotates or shears "
+                             "(resample such geometry without antialias, or in an Augmenter of its own)")
         # jax.jit hashes the Augmenter: keep every field a hashable Python value.
         object.__setattr__(self, "cval", _checks.static_float(self.cval, "cval"))
         object.__setattr__(self, "mask_cval", _checks.static_float(self.mask_cval, "mask_cval"))
@@ -102,22 +116,27 @@ class Augmenter:
                                 f"Received: dtype={self.dtype!r}")
             object.__setattr__(self, "dtype", dtype)
 
-    def sample(self, key, images, indices=None):
+    def sample(self, key, images, indices=None, sizes=None):
         """The parameters of every example, batched (leading axis N): a replayable pytree."""
         _checks.check_key(key)
         images = _images.check_image(images, "images", ndims=(4,))
         indices = _check_indices(indices, images.shape[0])
         keys = jax.vmap(jax.random.fold_in, in_axes=(None, 0))(key, indices)
-        shape = images.shape[1:]
-        return jax.vmap(lambda k: self.augmentation.sample(k, shape))(keys)
+        if sizes is None:
+            shape = images.shape[1:]
+            return jax.vmap(lambda k: self.augmentation.sample(k, shape))(keys)
+        sizes = self._check_sizes(sizes, images.shape)
+        return jax.vmap(lambda k, e: self.augmentation.sample(k, (e[0], e[1], images.shape[-1])))(keys, sizes)
 
-    def apply(self, params, images, *, masks=None, keypoints=None, boxes=None):
+    def apply(self, params, images, *, sizes=None, masks=None, keypoints=None, boxes=None):
         """Applies sampled `params` to a batch (N, H, W, C) and, if given, its masks, keypoints and boxes.
 
-        `params` must have the structure, shapes and dtypes `sample` gives for these images.
+        `params` must have the structure, shapes and dtypes `sample` gives for these images
+        (and `sizes`, if the batch is ragged).
         """
         images = _images.check_image(images, "images", ndims=(4,))
-        expected = jax.eval_shape(self.sample, jax.random.key(0), images)
+        sizes = None if sizes is None else self._check_sizes(sizes, images.shape)
+        expected = jax.eval_shape(lambda k, x, e: self.sample(k, x, sizes=e), jax.random.key(0), images, sizes)
         want, want_tree = jax.tree.flatten(expected)
         leaves, tree = jax.tree.flatten(params)
         try:
@@ -128,16 +147,48 @@ class Augmenter:
             raise ValueError(f"params must be what this Augmenter's sample() returns for these images: "
                              f"{_checks.short_repr(jax.tree.map(lambda a: a.shape, expected), 300)}. "
                              f"Received: params={_checks.short_repr(jax.tree.map(jnp.shape, params), 300)}")
-        return self._apply(params, images, masks, keypoints, boxes, token=None)
+        return self._apply(params, images, sizes, masks, keypoints, boxes, token=None)
 
-    def _apply(self, params, images, masks, keypoints, boxes, token):
+    def _check_sizes(self, sizes, shape):
+        """(N, 2) int32 true extents, each within the padded (H, W); only with an output size."""
+        if self.augmentation.output_size is None:
+            raise ValueError("sizes (a ragged batch) needs a piece that sets the output size (random_resized_crop, "
+                             "resize or center_crop), so that every image comes out at one size. "
+                             f"Received: sizes={_checks.short_repr(sizes)} with no such piece")
+        n, h, w = shape[:3]
+        what = f"the (height, width) of each image, shape ({n}, 2)"
+        try:
+            sizes = sizes if isinstance(sizes, jax.Array) else np.asarray(sizes)
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"sizes must be integers, {what}. Received: sizes={_checks.short_repr(sizes)}") from err
+        if not jnp.issubdtype(sizes.dtype, jnp.integer):
+            raise TypeError(f"sizes must be integers, {what}. Received: sizes.dtype={sizes.dtype}")
+        if tuple(sizes.shape) != (n, 2):
+            raise ValueError(f"sizes must be {what}. Received: sizes.shape={tuple(sizes.shape)}")
+        if not _checks.is_traced(sizes):
+            host = np.asarray(sizes)
+            bad = (host < 1) | (host > np.array([h, w]))
+            if bad.any():
+                i = int(np.argwhere(bad)[0][0])
+                raise ValueError(f"sizes must lie within the padded images: 1 <= height <= {h}, 1 <= width <= {w}. "
+                                 f"Received: sizes[{i}]={host[i].tolist()}")
+        # Traced sizes are data: clipped into the padded extent rather than read out of bounds.
+        sizes = jnp.asarray(sizes).astype(jnp.int32)
+        return jnp.clip(sizes, 1, jnp.array([h, w], jnp.int32))
+
+    def _apply(self, params, images, sizes, masks, keypoints, boxes, token):
         images = _images.check_image(images, "images", ndims=(4,))
         n, h, w, _ = images.shape
         piece = self.augmentation
+        out_hw = (h, w) if piece.output_size is None else piece.output_size
         matrices = None
         if piece.matrix is not None:
-            matrices = jax.vmap(lambda p: piece.matrix(p, images.shape[1:]))(params)
-            out = warp.warp_float(images, matrices, self.order, self.fill_mode, self.cval)
+            if sizes is None:
+                matrices = jax.vmap(lambda p: piece.matrix(p, images.shape[1:]))(params)
+            else:
+                matrices = jax.vmap(lambda p, e: piece.matrix(p, (e[0], e[1], images.shape[-1])))(params, sizes)
+            out = warp.warp_float(images, matrices, self.order, self.fill_mode, self.cval, out_hw, extents=sizes,
+                                  antialias=self.antialias, aligned=True)
         else:
             out = images.astype(jnp.float32)
         if piece.apply is not None:
@@ -153,24 +204,27 @@ class Augmenter:
             return out
         eye = jnp.broadcast_to(jnp.eye(3, dtype=jnp.float32), (n, 3, 3))
         matrices = eye if matrices is None else matrices
-        return Augmented(out, self._masks(masks, matrices, (n, h, w)),
-                         *_points("keypoints", keypoints, matrices, (h, w)), *_points("boxes", boxes, matrices, (h, w)))
+        return Augmented(out, self._masks(masks, matrices, (n, h, w), out_hw, sizes),
+                         *_points("keypoints", keypoints, matrices, out_hw), *_points("boxes", boxes, matrices, out_hw))
 
-    def __call__(self, key, images, *, indices=None, masks=None, keypoints=None, boxes=None):
+    def __call__(self, key, images, *, indices=None, sizes=None, masks=None, keypoints=None, boxes=None):
         """Augments `images` (N, H, W, C) — or one image (H, W, C), as example 0.
 
-        Returns the augmented images (same shape; dtype as `dtype`), or an `Augmented`
-        tuple when `masks` ((N, H, W) or (N, H, W, K)), `keypoints` ((N, K, 2), (row, col)
-        pixel centres) or `boxes` ((N, B, 4), (row_min, col_min, row_max, col_max) pixel
-        edges) are given: they get the same geometry, never the pixel ops.
+        Returns the augmented images ((N, H', W', C): the input's size unless a piece sets
+        another; dtype as `dtype`), or an `Augmented` tuple when `masks` ((N, H, W) or
+        (N, H, W, K)), `keypoints` ((N, K, 2), (row, col) pixel centres) or `boxes` ((N, B, 4),
+        (row_min, col_min, row_max, col_max) pixel edges) are given: they get the same
+        geometry (and come out at the output size, in its pixels), never the pixel ops.
+        `sizes` ((N, 2) ints): the true (height, width) of each image of a padded batch.
         """
         _checks.check_key(key)
         images = _images.check_image(images, "images", ndims=(3, 4))
         single = images.ndim == 3
         if single:
-            if indices is not None:
-                raise ValueError(f"indices is only for a batch (N, H, W, C). "
-                                 f"Received: indices={_checks.short_repr(indices)}")
+            for name, value in (("indices", indices), ("sizes", sizes)):
+                if value is not None:
+                    raise ValueError(f"{name} is only for a batch (N, H, W, C). "
+                                     f"Received: {name}={_checks.short_repr(value)}")
             images = jnp.asarray(images)[None]
             masks = None if masks is None else _mask_array(masks)[None]
             keypoints = None if keypoints is None else _checks.real_array(keypoints, "keypoints")[None]
@@ -180,11 +234,12 @@ class Augmenter:
         # The parameters are computed once, in memory, before any pixel reads them: otherwise
         # XLA's CPU backend may fuse the sampling (the threefry rounds) into the per-pixel loop
         # of an op that reads them and redo it for every pixel (a policy ran 2.5x slower).
-        params = lax.optimization_barrier(self.sample(key, images, indices))
-        out = self._apply(params, images, masks, keypoints, boxes, token=token)
+        sizes = None if sizes is None else self._check_sizes(sizes, images.shape)
+        params = lax.optimization_barrier(self.sample(key, images, indices, sizes))
+        out = self._apply(params, images, sizes, masks, keypoints, boxes, token=token)
         return jax.tree.map(lambda a: a[0], out) if single else out
 
-    def _masks(self, masks, matrices, nhw):
+    def _masks(self, masks, matrices, nhw, out_hw, sizes):
         if masks is None:
             return None
         masks = _mask_array(masks)
@@ -192,7 +247,8 @@ class Augmenter:
             raise ValueError(f"masks must have shape {nhw} or {nhw + ('K',)} to match the images. "
                              f"Received: masks.shape={masks.shape}")
         stacked = masks if masks.ndim == 4 else masks[..., None]
-        out = warp.warp_float(stacked.astype(jnp.float32), matrices, 0, self.fill_mode, self.mask_cval)
+        out = warp.warp_float(stacked.astype(jnp.float32), matrices, 0, self.fill_mode, self.mask_cval, out_hw,
+                              extents=sizes)
         return _images.restore(out if masks.ndim == 4 else out[..., 0], masks.dtype)
 
 

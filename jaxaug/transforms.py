@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
-from jaxaug import _checks, _images
+from jaxaug import _checks, _images, geometry
 from jaxaug.geometry import (
     centered,
     flip_matrix,
@@ -32,20 +33,28 @@ from jaxaug.geometry import (
 from jaxaug.warp import affine_warp
 
 __all__ = [
+    "center_crop",
+    "center_crop_matrix",
     "crop",
     "crop_matrix",
     "flip",
     "flip_matrix_centered",
     "random_crop",
     "random_flip",
+    "random_resized_crop",
     "random_rotation",
     "random_shear",
     "random_shift",
     "random_zoom",
+    "resize",
+    "resize_matrix",
+    "resized_crop",
+    "resized_crop_matrix",
     "rotation",
     "rotation_matrix_centered",
     "sample_crop",
     "sample_flip",
+    "sample_resized_crop",
     "sample_rotation",
     "sample_shear",
     "sample_shift",
@@ -306,3 +315,156 @@ def random_crop(key, image, padding, *, fill_mode="constant", cval=0.0):
     """
     image = _images.check_image(image, ndims=(3, 4))
     return crop(image, **sample_crop(key, image.shape[-3:], padding), fill_mode=fill_mode, cval=cval)
+
+
+# --- output sizes: resized crops, resizes and centre crops ---------------------------
+#
+# These map an output grid of another size onto the input, so their matrices take the
+# output `size` too; composed with other geometry, they still cost one resample. A box is in
+# pixel edges: (top, left, height, width) covers rows [top, top + height) of the input.
+
+
+def check_size(size, name: str = "size") -> tuple[int, int]:
+    """(height, width) of an output, from an int (a square) or a pair of ints >= 1."""
+    if isinstance(size, (int, np.integer)) and not isinstance(size, bool):
+        size = (size, size)
+    if (not isinstance(size, (tuple, list)) or len(size) != 2
+            or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in size)
+            or min(size) < 1):
+        raise ValueError(f"{name} must be an int or (height, width), ints >= 1. Received: {name}={_checks.short_repr(size)}")
+    return int(size[0]), int(size[1])
+
+
+def resized_crop_matrix(shape, size, top, left, height, width):
+    """Pull matrix from an output of `size` to the input box (top, left, height, width), in pixel edges.
+
+    Output pixel centre o + 1/2 maps to top + (o + 1/2) * height / size[0] on the rows (the
+    half-pixel rule of PIL, torchvision, OpenCV and `jax.image.resize`), and alike on the
+    columns. The samples stay inside the box, but the bilinear taps and the antialiasing
+    filter may read the pixels next to it, as PIL's `resize(size, box=...)` does.
+    """
+    _checks.image_hw(shape)
+    out_h, out_w = check_size(size)
+    sy = jnp.asarray(height, jnp.float32) / out_h
+    sx = jnp.asarray(width, jnp.float32) / out_w
+    return geometry._matrix(sy, 0.0, top + 0.5 * sy - 0.5, 0.0, sx, left + 0.5 * sx - 0.5)
+
+
+def resize_matrix(shape, size):
+    """Pull matrix of a resize of the whole image of `shape` to `size` (see `resized_crop_matrix`)."""
+    h, w = _checks.image_hw(shape)
+    return resized_crop_matrix(shape, size, 0.0, 0.0, h, w)
+
+
+def center_crop_matrix(shape, size):
+    """Pull matrix of torchvision's `CenterCrop(size)`: whole-pixel offsets, padding when `size` is larger.
+
+    The crop starts at round((H - h') / 2) (half to even, as Python's `round`); an output larger
+    than the image is padded with (h' - H) // 2 pixels above (torchvision's rule), filled by
+    the warp's fill mode.
+    """
+    h, w = _checks.image_hw(shape)
+    out_h, out_w = check_size(size)
+
+    def offset(extent, out):
+        d = jnp.asarray(extent - out, jnp.float32)
+        return jnp.where(d >= 0, jnp.round(d / 2), -jnp.floor(-d / 2))
+
+    return geometry._matrix(1.0, 0.0, offset(h, out_h), 0.0, 1.0, offset(w, out_w))
+
+
+_TRIES = 10  # torchvision's RandomResizedCrop.get_params
+
+
+def sample_resized_crop(key, shape, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3)):
+    """{"top", "left", "height", "width"}: torchvision's `RandomResizedCrop` box, in whole pixels.
+
+    Up to 10 tries draw an area fraction uniform in `scale` and an aspect ratio (width /
+    height) log-uniform in `ratio`; the box is round(sqrt(area * ratio)) wide and
+    round(sqrt(area / ratio)) high, and the first try that fits the image is placed
+    uniformly at random. If none fits, the fallback is the largest centred box whose ratio
+    lies in `ratio`. All tries are drawn at once (no loop), so it runs per image in one
+    compiled call; `shape` may hold a traced (H, W), the true extent of a padded image.
+
+    Example:
+      >>> sample_resized_crop(jax.random.key(0), (32, 32, 3))["height"]
+    """
+    h, w = _checks.image_hw(shape)
+    _checks.check_key(key)
+    lo, hi = _checks.static_range(scale, "scale", positive=True)
+    if hi > 1:
+        raise ValueError(f"scale must lie in (0, 1] (fractions of the image area). Received: scale={scale!r}")
+    rlo, rhi = _checks.static_range(ratio, "ratio", positive=True)
+    h, w = jnp.asarray(h, jnp.float32), jnp.asarray(w, jnp.float32)
+    k_area, k_ratio, k_top, k_left = jax.random.split(key, 4)
+    area = h * w * jax.random.uniform(k_area, (_TRIES,), minval=lo, maxval=hi)
+    aspect = jnp.exp(jax.random.uniform(k_ratio, (_TRIES,), minval=np.log(rlo), maxval=np.log(rhi)))
+    box_w, box_h = jnp.round(jnp.sqrt(area * aspect)), jnp.round(jnp.sqrt(area / aspect))
+    fits = (box_w > 0) & (box_w <= w) & (box_h > 0) & (box_h <= h)
+    top = jnp.floor(jax.random.uniform(k_top, (_TRIES,)) * (h - box_h + 1))
+    left = jnp.floor(jax.random.uniform(k_left, (_TRIES,)) * (w - box_w + 1))
+    first = jnp.argmax(fits)
+    # The fallback: the whole image, narrowed (or flattened) to the nearest allowed ratio.
+    in_ratio = w / h
+    fb_w = jnp.where(in_ratio > rhi, jnp.round(h * rhi), w)
+    fb_h = jnp.where(in_ratio < rlo, jnp.round(w / rlo), h)
+    fallback = (jnp.floor((h - fb_h) / 2), jnp.floor((w - fb_w) / 2), fb_h, fb_w)
+    drawn = (top[first], left[first], box_h[first], box_w[first])
+    box = [jnp.where(fits[first], d, f) for d, f in zip(drawn, fallback, strict=True)]
+    return dict(zip(("top", "left", "height", "width"), box, strict=True))
+
+
+def resized_crop(image, top, left, height, width, size, *, order=1, fill_mode="nearest", cval=0.0,
+                 antialias=False):
+    """Crops the box (top, left, height, width) (pixel edges) and resizes it to `size`, in one resample.
+
+    Args:
+      image: (H, W, C) (or a batch (N, H, W, C), all cropped alike).
+      top, left, height, width: the box in input pixels; may be traced and fractional.
+      size: the output (height, width), or an int for a square.
+      order, fill_mode, cval, antialias: see `affine_warp`; `antialias=True` filters a
+        downscale as PIL's and torchvision's antialiased bilinear resize.
+
+    Example:
+      >>> out = jaxaug.transforms.resized_crop(image, 4, 4, 24, 24, (64, 64))
+    """
+    image = _images.check_image(image, ndims=(3, 4))
+    matrix = resized_crop_matrix(image.shape[-3:], size, top, left, height, width)
+    return affine_warp(image, matrix, output_shape=check_size(size), order=order, fill_mode=fill_mode, cval=cval,
+                       antialias=antialias)
+
+
+def resize(image, size, *, order=1, antialias=False):
+    """Resizes the whole image to `size` ((height, width), or an int for a square).
+
+    Unlike torchvision's `Resize(int)`, an int is a square output, not the shorter edge.
+    `antialias=True` equals PIL's `Image.resize(size, BILINEAR)` (within rounding) when downscaling.
+
+    Example:
+      >>> out = jaxaug.transforms.resize(image, (16, 24), antialias=True)
+    """
+    image = _images.check_image(image, ndims=(3, 4))
+    return affine_warp(image, resize_matrix(image.shape[-3:], size), output_shape=check_size(size), order=order,
+                       fill_mode="nearest", antialias=antialias)
+
+
+def center_crop(image, size, *, fill_mode="constant", cval=0.0):
+    """torchvision's `CenterCrop(size)`: the central `size` window, padded (by `fill_mode`) where larger.
+
+    Example:
+      >>> out = jaxaug.transforms.center_crop(image, 24)
+    """
+    image = _images.check_image(image, ndims=(3, 4))
+    return affine_warp(image, center_crop_matrix(image.shape[-3:], size), output_shape=check_size(size), order=0,
+                       fill_mode=fill_mode, cval=cval)
+
+
+def random_resized_crop(key, image, size, *, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3), order=1, antialias=False):
+    """torchvision's `RandomResizedCrop`: a box drawn by `sample_resized_crop`, resized to `size`.
+
+    Example:
+      >>> out = jaxaug.transforms.random_resized_crop(jax.random.key(0), image, 24)
+    """
+    image = _images.check_image(image, ndims=(3, 4))
+    box = sample_resized_crop(key, image.shape[-3:], scale, ratio)
+    return resized_crop(image, **box, size=size, order=order, antialias=antialias)

@@ -27,12 +27,13 @@ __all__ = ["FILL_MODES", "affine_warp", "warp_boxes", "warp_keypoints"]
 FILL_MODES = ("constant", "nearest", "reflect", "mirror", "wrap")
 
 
-def _fold(v, size: int, mode: str):
+def _fold(v, size, mode: str):
     """Maps continuous coordinates outside the image into it, as scipy does first.
 
     Coordinates already inside are returned untouched (bit for bit), so the fold can
     never perturb an in-range sample. Returns the folded coordinate, whose taps at
-    floor and floor + 1 lie in [-1, size] and are made valid by `_tap_index`.
+    floor and floor + 1 lie in [-1, size] and are made valid by `_tap_index`. `size` is a
+    Python int, or a traced integer (one image's true extent in a ragged batch).
     """
     hi = size - 1
     if mode in ("nearest", "constant"):
@@ -44,16 +45,18 @@ def _fold(v, size: int, mode: str):
         period = 2.0 * size
         u = jnp.mod(v + 0.5, period)
         folded = jnp.where(u >= size, period - u, u) - 0.5
-    elif size == 1:  # mirror of one pixel is that pixel everywhere
+    elif isinstance(size, int) and size == 1:  # mirror of one pixel is that pixel everywhere
         return jnp.zeros_like(v)
     else:  # mirror
-        period = 2.0 * hi
+        period = 2.0 * jnp.maximum(hi, 1)
         u = jnp.mod(v, period)
         folded = jnp.where(u > hi, period - u, u)
+        if not isinstance(size, int):
+            folded = jnp.where(size == 1, 0.0, folded)
     return jnp.where((v >= 0) & (v <= hi), v, folded)
 
 
-def _tap_index(i, size: int, mode: str):
+def _tap_index(i, size, mode: str):
     """Integer tap in [-1, size] -> valid index; the edge taps follow the fill mode."""
     if mode == "wrap":
         # The clip only matters for a NaN coordinate, whose integer is arbitrary: keep it in range.
@@ -75,7 +78,7 @@ def _fill_row(cval, dtype):
     return value
 
 
-def _warp_one(image, matrix, cval, order: int, mode: str, out_hw=None):
+def _warp_one(image, matrix, cval, order: int, mode: str, out_hw=None, extent=None):
     """One (H, W, C) image through one (3, 3) matrix; float32 result.
 
     Pixels are gathered as whole (C,) rows of the flattened (H * W, C) image, in the image's
@@ -84,8 +87,9 @@ def _warp_one(image, matrix, cval, order: int, mode: str, out_hw=None):
     order 0), the least any bilinear warp can: converting the batch to float32 first writes
     and re-reads 4x the uint8 bytes, and measured 2.7-3.3x slower on a Zen 5 CPU.
     """
-    h, w, _ = image.shape
-    out_h, out_w = (h, w) if out_hw is None else out_hw
+    stride = image.shape[1]
+    h, w = image.shape[:2] if extent is None else extent  # the true extent of a padded image
+    out_h, out_w = image.shape[:2] if out_hw is None else out_hw
     rows = jnp.arange(out_h, dtype=jnp.float32)[:, None]
     cols = jnp.arange(out_w, dtype=jnp.float32)[None, :]
     y = matrix[0, 0] * rows + matrix[0, 1] * cols + matrix[0, 2]
@@ -96,7 +100,8 @@ def _warp_one(image, matrix, cval, order: int, mode: str, out_hw=None):
     y, x = lax.optimization_barrier((y, x))
     inside = (y >= 0) & (y <= h - 1) & (x >= 0) & (x <= w - 1)
     y, x = lax.optimization_barrier((_fold(y, h, mode), _fold(x, w, mode)))
-    flat = image.reshape(h * w, image.shape[-1])
+    size = image.shape[0] * stride
+    flat = image.reshape(size, image.shape[-1])
     fill = _fill_row(cval, image.dtype) if mode == "constant" and order == 1 else None
     if fill is not None:
         # Constant fill as one more pixel: every tap of an outside point reads it with weight
@@ -109,8 +114,8 @@ def _warp_one(image, matrix, cval, order: int, mode: str, out_hw=None):
 
     def gather(row_index, col_index):
         # `_tap_index` puts every index in range, a NaN coordinate's too: no bounds check needed.
-        index = row_index * w + col_index
-        index = index if fill is None else jnp.where(inside, index, h * w)
+        index = row_index * stride + col_index
+        index = index if fill is None else jnp.where(inside, index, size)
         return flat.at[index].get(mode="promise_in_bounds").astype(jnp.float32)
 
     if order == 0:
@@ -143,7 +148,7 @@ def _check_matrices(matrices, images):
     return jnp.asarray(matrices, jnp.float32)
 
 
-def affine_warp(images, matrices, *, output_shape=None, order=1, fill_mode="nearest", cval=0.0):
+def affine_warp(images, matrices, *, output_shape=None, order=1, fill_mode="nearest", cval=0.0, antialias=False):
     """Resamples images through 3x3 pull matrices in one fused pass over all channels.
 
     For every output pixel (row, col), the input is read at `M @ [row, col, 1]`
@@ -164,6 +169,14 @@ def affine_warp(images, matrices, *, output_shape=None, order=1, fill_mode="near
         module docstring for diagrams. "wrap" is periodic (scipy's "grid-wrap").
       cval: value of points outside the input when `fill_mode="constant"`, in the
         units of the image (0..255 for uint8). May be traced.
+      antialias: with order 1, filter downscales as PIL's and torchvision's antialiased
+        bilinear resize: along each axis a triangle filter of half-width max(1, |scale|)
+        input pixels about the sample point, normalised over the taps inside the image
+        (for scales <= 1, plain bilinear). The filter is separable, so it needs an
+        axis-aligned matrix (zero [0, 1] and [1, 0] entries: crops, resizes, flips, shifts,
+        zooms); an image whose matrix rotates or shears is resampled without it, by plain
+        bilinear interpolation (see `jaxaug.Augmenter`'s `antialias`, which refuses such
+        geometry instead).
 
     Returns:
       Array of the dtype of `images`, shape (..., H', W', C). Arithmetic is float32; uint8 results
@@ -181,8 +194,18 @@ def affine_warp(images, matrices, *, output_shape=None, order=1, fill_mode="near
     images = _images.check_image(images, "images", ndims=(3, 4))
     matrices = _check_matrices(matrices, images)
     check_options(order, fill_mode, cval)
+    check_antialias(antialias, order)
     out_hw = None if output_shape is None else check_output_shape(output_shape)
-    return _images.restore(warp_float(images, matrices, order, fill_mode, cval, out_hw), images.dtype)
+    return _images.restore(warp_float(images, matrices, order, fill_mode, cval, out_hw, antialias=antialias),
+                           images.dtype)
+
+
+def check_antialias(antialias, order) -> None:
+    """`antialias` is a bool, and True only with bilinear resampling (the filter is PIL's bilinear)."""
+    _checks.check_bool(antialias, "antialias")
+    if antialias and order != 1:
+        raise ValueError(f"antialias=True needs order=1 (its filter is the antialiased bilinear of PIL and "
+                         f"torchvision). Received: order={order!r}")
 
 
 def check_output_shape(output_shape) -> tuple[int, int]:
@@ -205,18 +228,112 @@ def check_options(order, fill_mode, cval) -> None:
     _checks.real_scalar(cval, "cval")
 
 
-def warp_float(images, matrices, order: int, fill_mode: str, cval, out_hw=None):
+def warp_float(images, matrices, order: int, fill_mode: str, cval, out_hw=None, *, extents=None,
+               antialias: bool = False, aligned: bool = False):
     """`affine_warp` on checked inputs, returning float32 (for pipelines that go on computing).
 
     A batch is `vmap` of the one-image warp: its gathers get the batch as a batching
     dimension, so each image reads only its own pixels and a batch sharded over devices
-    gathers locally, with no collective.
+    gathers locally, with no collective. `extents` ((N, 2) int32, or None) are the true
+    (height, width) of each image of a padded batch. With `antialias`, axis-aligned matrices
+    go through `_antialiased`; the others are warped as usual, unless the caller knows
+    statically that every matrix is axis-aligned (`aligned`), which skips that second pass.
     """
     cval = cval if _fill_row(cval, images.dtype) is not None else jnp.asarray(cval, jnp.float32)
-    warp = lambda img, m: _warp_one(img, m, cval, order, fill_mode, out_hw)  # noqa: E731
     if images.ndim == 3:
-        return warp(images, matrices)
-    return jax.vmap(warp, in_axes=(0, 0 if matrices.ndim == 3 else None))(images, matrices)
+        extents = None if extents is None else extents[None]
+        return warp_float(images[None], matrices, order, fill_mode, cval, out_hw, extents=extents,
+                          antialias=antialias, aligned=aligned)[0]
+    batched = jnp.broadcast_to(matrices, (images.shape[0], 3, 3))
+    if antialias:
+        smooth = _antialiased(images, batched, cval, fill_mode, out_hw, extents)
+        if aligned:
+            return smooth
+    warp = lambda img, m, e: _warp_one(img, m, cval, order, fill_mode, out_hw, e)  # noqa: E731
+    if extents is None:
+        out = jax.vmap(lambda img, m: warp(img, m, None), in_axes=(0, 0 if matrices.ndim == 3 else None))(images,
+                                                                                                          matrices)
+    else:
+        out = jax.vmap(lambda img, m, e: warp(img, m, (e[0], e[1])))(images, batched, extents)
+    if antialias:
+        axis_aligned = (batched[:, 0, 1] == 0) & (batched[:, 1, 0] == 0)
+        out = jnp.where(axis_aligned[:, None, None, None], smooth, out)
+    return out
+
+
+# Taps of the antialiasing filter read per loop step: one step covers downscales up to 1.5x
+# (a triangle of half-width s touches at most 2s + 1 pixels), two steps up to 3.5x.
+_TAPS_PER_STEP = 4
+
+
+def _antialiased(images, matrices, cval, mode: str, out_hw, extents):
+    """Resamples a batch through axis-aligned matrices with PIL's antialiased bilinear filter.
+
+    Along each axis, output pixel o reads the input around its centre c = scale * o + offset
+    (folded into the image by `mode`, as the plain warp does) with a triangle filter of
+    half-width s = max(1, |scale|) input pixels, normalised over the taps that lie in the
+    image (PIL's `resize` rule; `wrap` wraps the taps instead). For s = 1 this is bilinear
+    interpolation. The filter is separable, so rows are filtered first (gathering whole
+    rows, the bytes of a row per tap), then columns: for a 500 -> 224 downscale that is
+    about 6 taps per axis instead of 36 for the 2D footprint. The taps are read in a loop of
+    `_TAPS_PER_STEP` per step, for as many steps as the largest scale of the batch needs.
+    """
+    n, h_in, w_in, _ = images.shape
+    out_h, out_w = (h_in, w_in) if out_hw is None else out_hw
+    sizes = (jnp.broadcast_to(jnp.array([h_in, w_in], jnp.int32), (n, 2)) if extents is None
+             else extents.astype(jnp.int32))
+    rows = _axis_filter(matrices[:, 0, 0], matrices[:, 0, 2], out_h, sizes[:, 0], mode)
+    cols = _axis_filter(matrices[:, 1, 1], matrices[:, 1, 2], out_w, sizes[:, 1], mode)
+    take_rows = jax.vmap(lambda img, i: img.at[i].get(mode="promise_in_bounds"))
+    take_cols = jax.vmap(lambda img, i: img.at[:, i].get(mode="promise_in_bounds"))
+    c = images.shape[-1]
+    out = _filter_axis(images, rows, mode, take_rows, (n, out_h, w_in, c), lambda v: v[:, :, None, None])
+    out = _filter_axis(out, cols, mode, take_cols, (n, out_h, out_w, c), lambda v: v[:, None, :, None])
+    if mode == "constant":
+        inside = rows[-1][:, :, None, None] & cols[-1][:, None, :, None]
+        out = jnp.where(inside, out, cval)
+    return out
+
+
+def _axis_filter(scale, offset, n_out: int, size, mode: str):
+    """One axis of `_antialiased` for a batch: (centre, half-width, first tap, size, taps, inside)."""
+    centre = scale[:, None] * jnp.arange(n_out, dtype=jnp.float32) + offset[:, None]  # (N, n_out)
+    size = size[:, None]
+    inside = (centre >= 0) & (centre <= size - 1)
+    centre = lax.optimization_barrier(_fold(centre, size, mode))  # one value for the taps and their weights
+    half = jnp.maximum(jnp.abs(scale), 1.0)[:, None]
+    first = jnp.floor(centre - half) + 1.0  # the taps q with |q - centre| < half
+    taps = jnp.max(jnp.ceil(centre + half) - first).astype(jnp.int32)
+    return centre, half, first, size, taps, inside
+
+
+def _filter_axis(x, axis, mode: str, take, out_shape, expand):
+    """Sums the weighted taps of one axis (see `_antialiased`), `_TAPS_PER_STEP` per loop step.
+
+    take(x, index) gathers the taps `index` ((N, n_out) ints) of every image; expand(weights)
+    broadcasts (N, n_out) weights against the result, of shape `out_shape`.
+    """
+    centre, half, first, size, taps, _ = axis
+
+    def step(i, carry):
+        total, norm = carry
+        for j in range(_TAPS_PER_STEP):
+            q = first + (i * _TAPS_PER_STEP + j).astype(jnp.float32)
+            weight = jnp.maximum(1.0 - jnp.abs(q - centre) / half, 0.0)
+            q = q.astype(jnp.int32)
+            if mode == "wrap":
+                index = jnp.clip(q - size * jnp.floor_divide(q, size), 0, size - 1)
+            else:  # taps outside the image are dropped; the rest are renormalised (PIL)
+                weight = jnp.where((q >= 0) & (q < size), weight, 0.0)
+                index = jnp.clip(q, 0, size - 1)
+            total = total + expand(weight) * take(x, index).astype(jnp.float32)
+            norm = norm + weight
+        return total, norm
+
+    steps = (taps + _TAPS_PER_STEP - 1) // _TAPS_PER_STEP
+    init = (jnp.zeros(out_shape, jnp.float32), jnp.zeros(centre.shape, jnp.float32))
+    total, norm = lax.fori_loop(0, steps, step, init)
+    return total / expand(norm)
 
 
 def warp_keypoints(keypoints, matrices, shape):
