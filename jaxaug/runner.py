@@ -184,7 +184,8 @@ class Augmenter:
         matrices = None
         if piece.matrix is not None:
             if sizes is None:
-                matrices = jax.vmap(lambda p: piece.matrix(p, images.shape[1:]))(params)
+                # axis_size: a piece may have no parameters at all (a fixed resize).
+                matrices = jax.vmap(lambda p: piece.matrix(p, images.shape[1:]), axis_size=n)(params)
             else:
                 matrices = jax.vmap(lambda p, e: piece.matrix(p, (e[0], e[1], images.shape[-1])))(params, sizes)
             out = warp.warp_float(images, matrices, self.order, self.fill_mode, self.cval, out_hw, extents=sizes,
