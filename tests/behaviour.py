@@ -180,6 +180,22 @@ def _policies():
     return out
 
 
+def _output_sizes():
+    """Output sizes (issue 18): a resized crop with antialiasing, a ragged batch, resize + centre crop."""
+    out = {}
+    rrc = jaxaug.Augmenter(pipeline.chain(pipeline.random_resized_crop((7, 9), scale=(0.3, 1.0)), pipeline.flip()),
+                           antialias=True)
+    for dtype in ("uint8", "float32"):
+        images = _images(dtype)
+        out[f"random_resized_crop/{dtype}"] = jax.jit(rrc)(_key(), images)
+        out[f"ragged/{dtype}"] = jax.jit(rrc)(_key(1), images, sizes=np.array([[12, 10], [9, 10], [12, 4]]))
+    fixed = jaxaug.Augmenter(pipeline.chain(pipeline.rotation(20), pipeline.resize((16, 14)),
+                                            pipeline.center_crop((10, 12))), fill_mode="reflect")
+    out["resize-center_crop/float32"] = jax.jit(fixed)(_key(2), _images("float32"))
+    out["resize/antialias"] = jaxaug.transforms.resize(_images("uint8")[0], (5, 4), antialias=True)
+    return out
+
+
 def cases() -> dict:
     """name -> function returning {field: array}."""
     out = {name: _run_augmenter(*spec) for name, spec in _augmenter_cases().items()}
@@ -190,6 +206,7 @@ def cases() -> dict:
     out["mixing"] = _mixing
     out["keras/flow"] = _keras_flow
     out["policies"] = _policies
+    out["output_sizes"] = _output_sizes
     return out
 
 
