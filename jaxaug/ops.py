@@ -69,6 +69,8 @@ class Op:
     units: str
     options: tuple[Option, ...] = ()
     drawn_by: tuple[str, ...] = ()
+    # It sets the output size, so it is no `jaxaug.keras` extra: Keras' generators keep the input's size.
+    sized: bool = False
 
 
 def _bool(value, name):
@@ -81,7 +83,31 @@ def _fraction(value, name):
 
 _KERAS = dict(keras=True)
 
+def _size_or_none(value, name):
+    if value is not None:
+        transforms.check_size(value, name)
+
+
 OPS: tuple[Op, ...] = (
+    # First in the pipeline: the other geometry acts on the crop, at the output size (as torchvision's
+    # RandomResizedCrop followed by its other transforms).
+    Op("random_resized_crop", "random resized crop", "geometric", 17, pipeline.random_resized_crop,
+       (transforms.sample_resized_crop, transforms.resized_crop, transforms.random_resized_crop),
+       "torchvision's box: area fraction in `scale`, width/height log-uniform in `ratio`; output `size`",
+       options=(Option("random_resized_crop", None, "output (height, width), or an int for a square, of "
+                       "torchvision's RandomResizedCrop drawn per image; the other geometry acts at that size. "
+                       "Add `antialias=True` for PIL's and torchvision's antialiased downscale.", "size",
+                       check=_size_or_none),
+                Option("resized_crop_scale", (0.08, 1.0), "the crop's area as a fraction of the image's, (lo, hi).",
+                       "scale", switch=False),
+                Option("resized_crop_ratio", (3 / 4, 4 / 3), "the crop's width / height, (lo, hi), log-uniform.",
+                       "ratio", switch=False)),
+       sized=True),
+    Op("resize", "resize", "geometric", None, pipeline.resize,
+       (None, transforms.resize, None), "to a fixed (height, width); PIL's half-pixel rule", sized=True),
+    Op("center_crop", "centre crop", "geometric", None, pipeline.center_crop,
+       (None, transforms.center_crop, None), "torchvision's rule: round((H − h) / 2), padded where larger",
+       sized=True),
     Op("affine", "IDG geometry", "geometric", 0, pipeline.affine,
        (geometry.sample_affine, geometry.affine_matrix, geometry.random_affine),
        "Keras' distributions; degrees, fractions of the size (< 1) or pixels",
@@ -223,6 +249,8 @@ RUN_OPTIONS: tuple[Option, ...] = (
     Option("value_range", None, "(lo, hi) of the pixel values; default (0, 255) for uint8, (0, 1) for floats. "
            "Float images in 0..255 (as Keras' `img_to_array` gives) need `value_range=(0, 255)`."),
     Option("dtype", None, "output dtype; default the images' (float32 when a normalisation option is on)."),
+    Option("antialias", False, "filter downscales as PIL's and torchvision's antialiased bilinear resize "
+           "(order 1, axis-aligned geometry only; see `jaxaug.Augmenter`)."),
 )
 
 BY_NAME = {op.name: op for op in OPS}
@@ -234,7 +262,7 @@ ORDER = {op.name: i for i, op in enumerate(OPS)}
 OPTIONS = {o.name: o for op in OPS for o in op.options}
 DEFAULTS = {name: o.default for name, o in {**OPTIONS, **{o.name: o for o in RUN_OPTIONS}}.items()}
 # The augmenter options Keras' ImageDataGenerator lacks: jaxaug.keras takes them as extras.
-EXTRAS = tuple(o.name for op in AUGMENTATIONS for o in op.options if not o.keras)
+EXTRAS = tuple(o.name for op in AUGMENTATIONS for o in op.options if not o.keras and not op.sized)
 
 
 def _label(op: Op) -> str:
@@ -324,8 +352,8 @@ def augmenter(**options) -> Augmenter:
     """An `Augmenter` configured with Keras ImageDataGenerator's option names.
 
     `jax.jit(augmenter(...))(key, images)` gives every image its own draw. The pipeline
-    is: one warp for all geometry (Keras' rotation @ shift @ shear @ zoom, then flips,
-    then `crop_padding`), then channel shift, brightness, contrast, saturation, hue, HSV
+    is: one warp for all geometry (a random resized crop if asked, then Keras' rotation @
+    shift @ shear @ zoom, then flips, then `crop_padding`), then channel shift, brightness, contrast, saturation, hue, HSV
     contrast, grayscale, blur, Gaussian noise, salt and pepper, cutout, random erasing,
     and last the normalisation, in Keras' order. Options left at their default are off.
     Each option draws from its own slot of the example's key. The options, with their
@@ -363,7 +391,8 @@ def augmenter(**options) -> Augmenter:
         dtype = np.float32 if dtype is None else dtype
     piece = pipeline.combine(tuple(built.values()), tuple(SLOTS[k] for k in built), names=tuple(built))
     return Augmenter(piece, order=values["order"], fill_mode=values["fill_mode"], cval=values["cval"],
-                     mask_cval=values["mask_cval"], value_range=values["value_range"], dtype=dtype)
+                     mask_cval=values["mask_cval"], value_range=values["value_range"], dtype=dtype,
+                     antialias=values["antialias"])
 
 
 def _args_doc() -> str:

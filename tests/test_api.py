@@ -50,7 +50,8 @@ def test_the_random_op_is_its_twin_applied_to_its_samplers_draw(op):
     if op.name == "affine":  # the twin of a matrix op is the matrix builder
         got, want = random_op(key, image.shape, *args), twin(image.shape[:2], **params)
     else:
-        got, want = random_op(key, image, *args), twin(image, **params, **_TWIN_OPTIONS.get(op.name, {}))
+        got = random_op(key, image, *args, **_RANDOM_OPTIONS.get(op.name, {}))
+        want = twin(image, **params, **_TWIN_OPTIONS.get(op.name, {}), **_RANDOM_OPTIONS.get(op.name, {}))
     np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
 
 
@@ -59,9 +60,11 @@ _ARGS = {"affine": (), "rotation": (20.0,), "shift": (), "shear": (10.0,), "zoom
          "crop": (2,), "channel_shift": (0.1,), "brightness": ((0.5, 1.5),), "contrast": ((0.5, 1.5),),
          "saturation": ((0.5, 1.5),), "hue": (0.1,), "hsv_contrast": ((0.25, 4.0),), "grayscale": (0.5,),
          "blur": ((0.5, 1.5),), "gaussian_noise": (0.05,), "salt_and_pepper": (0.1,), "cutout": (4,),
-         "random_erasing": (), "invert": (0.5,), "policy": ()}
+         "random_erasing": (), "invert": (0.5,), "policy": (), "random_resized_crop": ()}
 # What the random op passes to its twin besides the draw.
 _TWIN_OPTIONS = {"blur": dict(max_sigma=1.5)}
+# What both the random op and its twin take besides the draw (the output size).
+_RANDOM_OPTIONS = {"random_resized_crop": dict(size=(6, 5))}
 
 # affine's twin builds the matrix (random_affine draws a matrix); cutout and random erasing share one
 # twin (both erase a box); normalisation's "sampler" is fit; the policies share one twin (a draw
@@ -73,6 +76,7 @@ TWIN_NAME_EXCEPTIONS = {"affine": "affine_matrix", "cutout": "erase", "erasing":
 @pytest.mark.parametrize("op", [op for op in ops.OPS if op.kind != "batch"], ids=lambda op: op.name)
 def test_the_twin_is_named_as_its_op(op):
     sampler, twin, _ = op.functions
-    stem = sampler.__name__.removeprefix("sample_")
+    # A deterministic op (resize, centre crop) has no sampler: its twin bears the op's name.
+    stem = op.name if sampler is None else sampler.__name__.removeprefix("sample_")
     assert twin.__name__ == TWIN_NAME_EXCEPTIONS.get(stem, stem)
 

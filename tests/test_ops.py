@@ -60,7 +60,8 @@ def test_keras_extras_are_the_options_keras_lacks():
 def test_each_option_alone_builds_its_piece_in_its_slot(op):
     switch = next(o for o in op.options if o.switch)
     value = {bool: True, int: 2, float: 0.1}.get(type(switch.default), (0.8, 1.2))
-    value = "trivial_augment" if switch.name == "policy" else value  # a name, not a range
+    # A policy is a name and a resized crop an output size, not a range.
+    value = {"policy": "trivial_augment", "random_resized_crop": 6}.get(switch.name, value)
     augment = jaxaug.augmenter(**{switch.name: value})
     params = augment.sample(jax.random.key(0), jnp.zeros((1, 8, 8, 3)))
     assert list(params) == [op.name]

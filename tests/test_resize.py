@@ -386,3 +386,19 @@ def test_ragged_masks_and_errors():
         jaxaug.Augmenter(jp.flip())(jax.random.key(0), images, sizes=sizes)
     with pytest.raises(ValueError, match="sizes is only for a batch"):
         augment(jax.random.key(0), images[0], sizes=sizes[:1])
+
+
+def test_augmenter_options():
+    images = np.stack([photo(40, 50)] * 2)
+    augment = jaxaug.augmenter(random_resized_crop=(24, 32), resized_crop_scale=(0.5, 1.0), horizontal_flip=True,
+                               zoom_range=0.1, antialias=True)
+    out = jax.jit(augment)(jax.random.key(0), images)
+    assert out.shape == (2, 24, 32, 3) and out.dtype == jnp.uint8
+    # The crop comes first: the IDG geometry acts on the crop, about the output's centre.
+    assert list(augment.augmentation.sample(jax.random.key(0), images.shape[1:])) == ["random_resized_crop", "affine"]
+    with pytest.raises(ValueError, match="axis-aligned"):
+        jaxaug.augmenter(random_resized_crop=16, rotation_range=10, antialias=True)
+    with pytest.raises(ValueError, match="random_resized_crop"):
+        jaxaug.augmenter(random_resized_crop=(16, 0))
+    # Keras' generators keep the input's size: the option is no jaxaug.keras extra.
+    assert "random_resized_crop" not in jaxaug.ops.EXTRAS
