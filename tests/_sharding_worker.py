@@ -112,10 +112,16 @@ def run_devices():
         out, in_sharding, hlo = augment_sharded(js.batch_sharding(jax.devices()[:n]), images, indices, COLOUR)
         colour[n] = {"sha256": sha256(np.asarray(out)), "collectives": [c for c in COLLECTIVES if c in hlo],
                      "sharding_kept": out.sharding.is_equivalent_to(in_sharding, out.ndim)}
+    sized = {}
+    for n in (1, 8):  # random resized crops with the antialiasing filter (image by image on CPU)
+        options = dict(random_resized_crop=24, horizontal_flip=True, antialias=True)
+        out, in_sharding, hlo = augment_sharded(js.batch_sharding(jax.devices()[:n]), images, indices, options)
+        sized[n] = {"sha256": sha256(np.asarray(out)), "collectives": [c for c in COLLECTIVES if c in hlo],
+                    "sharding_kept": out.sharding.is_equivalent_to(in_sharding, out.ndim), "shape": list(out.shape)}
     everything = js.batch_sharding()
     errors = {"not_divisible": error_text(lambda: js.shard_batch(np.zeros((10, 2)), everything))}
-    return {"device_count": jax.device_count(), "meshes": meshes, "colour": colour, "reference": reference,
-            "errors": errors}
+    return {"device_count": jax.device_count(), "meshes": meshes, "colour": colour, "sized": sized,
+            "reference": reference, "errors": errors}
 
 
 def run_distributed(process_id: int, num_processes: int, port: int):

@@ -1,4 +1,4 @@
-"""examples/resized_crops.py: padded ragged batches give each image's own result, bitwise; clear folder errors."""
+"""examples/resized_crops.py: padded ragged batches give each image's own result; clear folder errors."""
 
 import importlib.util
 import pathlib
@@ -66,7 +66,10 @@ def test_ragged_batch_equals_each_image_alone(rc, demo, augment):
     for i in (1, 4):  # one image of each batch, alone, unpadded, with its global index
         image = rc.decode(paths[i])
         alone = augment(key, image[None], np.array([image.shape[:2]]), np.array([i], np.uint32))
-        np.testing.assert_array_equal(np.asarray(alone)[0], out[i])
+        # Another compiled program (other shapes) of the same float32 formula, rounded to uint8: a
+        # last-bit difference may move a value across a rounding tie, so 1 level on a few pixels.
+        diff = np.abs(np.asarray(alone)[0].astype(int) - out[i])
+        assert diff.max() <= 1 and (diff > 0).mean() < 0.01, (diff.max(), (diff > 0).mean())
     assert not np.array_equal(out[1], out[4])
 
 

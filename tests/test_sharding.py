@@ -80,6 +80,16 @@ def test_pixel_ops_alone_are_bitwise_equal_sharded_and_need_no_collectives(devic
     assert all(c["sharding_kept"] and not c["collectives"] for c in colour.values()), colour
 
 
+def test_resized_crops_with_antialias_stay_sharded_and_equal(devices_run):
+    # On CPU the antialiasing filter loops image by image within one group per device: each
+    # device filters its own images (no all-gather), and the batch stays sharded. The only
+    # collective allowed is the loop's "any group still going?" test, a scalar per tap step.
+    sized = devices_run["sized"]
+    assert sized["1"]["sha256"] == sized["8"]["sha256"], _short({n: c["sha256"] for n, c in sized.items()})
+    assert all(c["sharding_kept"] and c["shape"] == [64, 24, 24, 3] for c in sized.values()), sized
+    assert not sized["1"]["collectives"] and "all-gather" not in sized["8"]["collectives"], sized
+
+
 def test_shard_batch_rejects_a_batch_not_divisible_by_the_device_count(devices_run):
     message = devices_run["errors"]["not_divisible"]
     assert message is not None
