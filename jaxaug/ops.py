@@ -23,7 +23,19 @@ from typing import Any
 
 import numpy as np
 
-from jaxaug import _checks, color, filters, geometry, mixing, noise, normalize, occlusion, pipeline, policies, transforms
+from jaxaug import (
+    _checks,
+    color,
+    filters,
+    geometry,
+    mixing,
+    noise,
+    normalize,
+    occlusion,
+    pipeline,
+    policies,
+    transforms,
+)
 from jaxaug.runner import Augmenter
 
 __all__ = ["OPS", "Op", "Option", "augmenter", "operations_table"]
@@ -353,8 +365,8 @@ def augmenter(**options) -> Augmenter:
 
     `jax.jit(augmenter(...))(key, images)` gives every image its own draw. The pipeline
     is: one warp for all geometry (a random resized crop if asked, then Keras' rotation @
-    shift @ shear @ zoom, then flips, then `crop_padding`), then channel shift, brightness, contrast, saturation, hue, HSV
-    contrast, grayscale, blur, Gaussian noise, salt and pepper, cutout, random erasing,
+    shift @ shear @ zoom, then flips, then `crop_padding`), then channel shift, brightness,
+    contrast, saturation, hue, HSV contrast, grayscale, blur, Gaussian noise, salt and pepper, cutout, random erasing,
     and last the normalisation, in Keras' order. Options left at their default are off.
     Each option draws from its own slot of the example's key. The options, with their
     defaults, are those of `jaxaug.ops.OPS` (keyword-only):

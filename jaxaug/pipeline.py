@@ -176,7 +176,7 @@ def combine(pieces, slots, names=None) -> Augmentation:
                 images = p.apply_batch(params[k], images, value_range)
             else:
                 sub = {k: params[k] for k, _ in run}
-                images = jax.vmap(lambda q, x: apply_run(run, q, x, value_range))(sub, images)
+                images = jax.vmap(lambda q, x, run=run: apply_run(run, q, x, value_range))(sub, images)
         return images
 
     def apply_run(run, params, image, value_range):

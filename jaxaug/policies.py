@@ -197,7 +197,8 @@ def sample_rand_augment(key, shape, *, num_ops=2, magnitude=9, bins=31, magnitud
     if std > 0:
         noisy = level + std * jax.random.normal(jax.random.fold_in(key, 2), (num_ops,))
         levels = jnp.clip(noisy, 0.0, bins - 1.0)
-    return {"ops": chosen, "magnitudes": _signed(jax.random.fold_in(key, 1), chosen, _interpolate(table, chosen, levels))}
+    signed = _signed(jax.random.fold_in(key, 1), chosen, _interpolate(table, chosen, levels))
+    return {"ops": chosen, "magnitudes": signed}
 
 
 def _interpolate(table, ops, levels):
@@ -649,7 +650,8 @@ class AugMix:
         _check_augmix_options(self.severity, self.width, self.depth, self.alpha, self.all_ops)
         warp.check_options(self.order, self.fill_mode, self.cval)
         if self.base is not None and not (hasattr(self.base, "sample") and hasattr(self.base, "matrix")):
-            raise TypeError(f"base must be a jaxaug.pipeline piece or None. Received: base={_checks.short_repr(self.base)}")
+            raise TypeError(f"base must be a jaxaug.pipeline piece or None. "
+                            f"Received: base={_checks.short_repr(self.base)}")
 
     def __call__(self, key, images, *, indices=None):
         """The AugMix images (N, H, W, C), dtype of `images`: view 1 of `views`."""
@@ -665,7 +667,8 @@ class AugMix:
             indices, "indices", n, 2**32, "one global example index per image", dtype=jnp.uint32)
         keys = jax.vmap(jax.random.fold_in, in_axes=(None, 0))(key, indices)
         vr = _images.value_range(images.dtype, self.value_range)
-        base_params = None if self.base is None else jax.vmap(lambda k: self.base.sample(jax.random.fold_in(k, 0), shape))(keys)
+        base_params = (None if self.base is None
+                       else jax.vmap(lambda k: self.base.sample(jax.random.fold_in(k, 0), shape))(keys))
         base_matrix = jnp.broadcast_to(geometry.identity_matrix(), (n, 3, 3))
         if self.base is not None and self.base.matrix is not None:
             base_matrix = jax.vmap(lambda p: self.base.matrix(p, shape))(base_params)
@@ -685,7 +688,7 @@ class AugMix:
         clean = through(base_matrix)
         outs = [clean]
         for v in range(1, count + 1):
-            draw = jax.vmap(lambda k: sample_augmix(jax.random.fold_in(k, v), shape, severity=self.severity,
+            draw = jax.vmap(lambda k, v=v: sample_augmix(jax.random.fold_in(k, v), shape, severity=self.severity,
                                                     width=self.width, depth=self.depth, alpha=self.alpha,
                                                     all_ops=self.all_ops))(keys)
             chains = (jnp.swapaxes(draw["ops"], 0, 1), jnp.swapaxes(draw["magnitudes"], 0, 1), draw["weights"].T)

@@ -331,7 +331,8 @@ def check_size(size, name: str = "size") -> tuple[int, int]:
     if (not isinstance(size, (tuple, list)) or len(size) != 2
             or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in size)
             or min(size) < 1):
-        raise ValueError(f"{name} must be an int or (height, width), ints >= 1. Received: {name}={_checks.short_repr(size)}")
+        raise ValueError(f"{name} must be an int or (height, width), ints >= 1. "
+                         f"Received: {name}={_checks.short_repr(size)}")
     return int(size[0]), int(size[1])
 
 

@@ -339,7 +339,8 @@ def padded(images, fill):
 
 
 RAGGED_PIECES = {
-    "rrc-antialias": (jp.chain(jp.random_resized_crop((24, 28)), jp.flip(), jp.brightness((0.8, 1.2))), {"antialias": True}),
+    "rrc-antialias": (jp.chain(jp.random_resized_crop((24, 28)), jp.flip(), jp.brightness((0.8, 1.2))),
+                      {"antialias": True}),
     "rotate-then-crop": (jp.chain(jp.rotation(25), jp.zoom(0.2), jp.center_crop((30, 30))), {"fill_mode": "reflect"}),
     "resize-constant": (jp.chain(jp.shift(width_shift_range=0.2), jp.resize((16, 20))), {"fill_mode": "constant",
                                                                                           "cval": 0.5}),
