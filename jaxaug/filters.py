@@ -148,6 +148,7 @@ def gaussian_blur(image, sigma, *, truncate=4.0, max_sigma=None, value_range=Non
 
     Example:
       >>> soft = gaussian_blur(image_uint8, 1.5)
+      >>> sigmas = jnp.linspace(0.5, 3.0, len(images))
       >>> per_image = jax.vmap(lambda x, s: gaussian_blur(x, s, max_sigma=3.0))(images, sigmas)
     """
     image = _images.check_image(image)

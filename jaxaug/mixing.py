@@ -111,7 +111,8 @@ def mix(images, labels, partner, lam, *, num_classes=None):
       so each row keeps the mass of the inputs (1 for one-hot labels).
 
     Example:
-      >>> out, soft = mix(images, classes, jnp.array([1, 0]), jnp.array([0.7, 0.3]), num_classes=10)
+      >>> pair = images[:2]                     # two images, classes 3 and 7: each mixed with the other
+      >>> out, soft = mix(pair, jnp.array([3, 7]), jnp.array([1, 0]), jnp.array([0.7, 0.3]), num_classes=10)
     """
     images, labels = _check_batch(images, labels, num_classes)
     n = images.shape[0]
@@ -148,7 +149,8 @@ def paste(images, labels, partner, top, left, height, width, *, num_classes=None
       labels float32 (N, K).
 
     Example:
-      >>> out, soft = paste(images, onehot, jnp.array([1, 0]), top=jnp.array([0, 4]),
+      >>> onehot = jax.nn.one_hot(jnp.array([3, 7]), 10)
+      >>> out, soft = paste(images[:2], onehot, jnp.array([1, 0]), top=jnp.array([0, 4]),
       ...                   left=jnp.array([0, 4]), height=jnp.array([8, 8]), width=jnp.array([8, 8]))
     """
     images, labels = _check_batch(images, labels, num_classes)

@@ -125,7 +125,7 @@ def fit(
       `Statistics`, with None for the fields not asked for.
 
     Example:
-      >>> stats = fit(train_images, featurewise_center=True, featurewise_std_normalization=True)
+      >>> stats = fit(images, featurewise_center=True, featurewise_std_normalization=True)
       >>> x = standardize(image, stats, featurewise_center=True, featurewise_std_normalization=True)
     """
     images = _images.check_image(images, "images", ndims=(4,))
@@ -213,8 +213,9 @@ def standardize(
       float32 array of the shape of `image`.
 
     Example:
-      >>> stats = fit(train, zca_whitening=True, featurewise_center=True)
-      >>> white = standardize(batch, stats, featurewise_center=True, zca_whitening=True)
+      >>> small = images[:, :8, :8]             # ZCA's matrix is (H*W*C)^2: keep the example small
+      >>> stats = fit(small, zca_whitening=True, featurewise_center=True)
+      >>> white = standardize(small, stats, featurewise_center=True, zca_whitening=True)
     """
     image = _images.check_image(image, "image", ndims=(3, 4))
     flags = dict(

@@ -435,6 +435,8 @@ def ops_pixels_batch(images, ops, magnitudes, *, value_range=None):
     image (measured 12x slower on CPU).
 
     Example:
+      >>> keys = jax.random.split(jax.random.key(0), len(images_uint8))
+      >>> params = jax.vmap(lambda k: sample_rand_augment(k, images_uint8.shape[1:]))(keys)
       >>> out = ops_pixels_batch(images_uint8, params["ops"], params["magnitudes"])
     """
     images = _images.check_image(images, "images", ndims=(4,))
@@ -566,8 +568,8 @@ def sample_augmix(key, shape, *, severity=3, width=3, depth=None, alpha=1.0, all
 
     Returns:
       {"ops": (width, 3) int32, "magnitudes": (width, 3) float32 (unused slots: identity),
-       "weights": (width,) float32 chain weights, "original": () float32 weight of the original};
-      the weights sum to 1.
+        "weights": (width,) float32 chain weights, "original": () float32 weight of the original};
+        the weights sum to 1.
 
     Example:
       >>> params = sample_augmix(jax.random.key(0), (32, 32, 3))

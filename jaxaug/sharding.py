@@ -19,12 +19,14 @@ different batch sizes): the augmented batch is bitwise the same for every layout
 
 Example (the same script runs on one device, N devices or N processes; with several
 processes call `jax.distributed.initialize(...)` first):
+  >>> augment = jaxaug.augmenter(rotation_range=20, horizontal_flip=True)
   >>> sharding = jaxaug.batch_sharding()                  # all devices, 1-D mesh "batch"
   >>> rows = jaxaug.process_slice(len(images))            # the rows this process loads
   >>> x, idx = jaxaug.shard_batch((images[rows], np.arange(len(images))[rows]), sharding)
   >>> out = jax.jit(augment)(jax.random.key(0), x, indices=idx)
   >>> out.sharding.is_equivalent_to(x.sharding, out.ndim)  # the output stays sharded
   True
+  >>> params = {"w": np.zeros((3, 10), np.float32)}       # a model's parameters, say
   >>> params = jax.device_put(params, jaxaug.replicated(sharding))  # one process; else see `replicated`
 """
 
@@ -56,7 +58,7 @@ def batch_sharding(devices=None, *, axis_name: str = "batch") -> NamedSharding:
     Example:
       >>> sharding = jaxaug.batch_sharding(jax.devices()[:4])
       >>> sharding.spec
-      PartitionSpec('batch',)
+      P('batch',)
     """
     if not isinstance(axis_name, str):
         raise TypeError(f"axis_name must be a string. Received: axis_name={axis_name!r}")
@@ -96,8 +98,10 @@ def replicated(sharding_or_mesh) -> NamedSharding:
       A `jax.sharding.NamedSharding` with `PartitionSpec()` on that mesh.
 
     Example:
+      >>> params = {"w": np.zeros((3, 10), np.float32)}
       >>> params = jax.device_put(params, jaxaug.replicated(jaxaug.batch_sharding()))
       >>> # With several processes, every process passes the same host value:
+      >>> sharding, w_np = jaxaug.batch_sharding(), np.ones((3, 10), np.float32)
       >>> w = jax.make_array_from_process_local_data(jaxaug.replicated(sharding), w_np, w_np.shape)
     """
     if isinstance(sharding_or_mesh, NamedSharding):

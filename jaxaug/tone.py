@@ -8,6 +8,7 @@ traced, so a batch can give each image its own magnitude under `jax.vmap`.
 
 Example:
   >>> out = jaxaug.tone.posterize(image_uint8, 4)          # PIL: ImageOps.posterize(img, 4)
+  >>> thresholds = jnp.linspace(64.0, 192.0, len(images))     # one per image
   >>> out = jax.vmap(jaxaug.tone.solarize)(images, thresholds)
 """
 

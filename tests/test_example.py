@@ -87,7 +87,18 @@ def test_quick_run_is_bitwise_reproducible_and_writes_its_report(example, fake_c
     table = (tmp_path / "a" / "results.md").read_text()
     assert "70.57 %" in table and f"{100 * metrics['test_accuracy']:.2f} %" in table
     assert Image.open(tmp_path / "a" / "augmented.png").size[0] > 100
-    assert "epoch 2: loss" in capsys.readouterr().out
+    # The tutorial's 3x3 preview: nine 4x-enlarged 32x32 views of one photo, 2 px apart, not all alike.
+    with Image.open(tmp_path / "a" / "preview.png") as picture:
+        grid = np.asarray(picture)
+    assert grid.shape == (3 * 128 + 4, 3 * 128 + 4, 3)
+    cells = [grid[r * 130:r * 130 + 128, q * 130:q * 130 + 128] for r in range(3) for q in range(3)]
+    assert len({cell.tobytes() for cell in cells}) > 1
+    out = capsys.readouterr().out
+    assert "epoch 2: loss" in out
+    # It ends saying where the pictures are and how to run the full experiment.
+    tail = out[out.index(f"wrote {tmp_path / 'a'}/"):]
+    for words in ("results.md", "augmented.png", "preview.png", "--recipe baseline", "--recipe article"):
+        assert words in tail, words
 
 
 @pytest.mark.parametrize("argv, flag", [
@@ -114,6 +125,10 @@ def test_recipes_and_run_names(example):
     cfg = example.make_config(example.parse_args(["--recipe", "baseline", "--quick"]))
     assert cfg.name == "baseline-quick-0" and cfg.augment is None and cfg.val_split == 0.1
     assert (cfg.epochs, cfg.subset, cfg.test_limit) == (2, 500, 1000)
+    # A first look shows augmentation at work: --quick alone is the tutorial's augmented recipe.
+    cfg = example.make_config(example.parse_args(["--quick"]))
+    assert cfg.name == "article-quick-0" and cfg.augment == example.TUTORIAL_IDG
+    assert example.make_config(example.parse_args([])).recipe == "baseline"
     # Changed recipes get their own folder and no reference number.
     cfg = example.make_config(example.parse_args(["--recipe", "best", "--aug", '{"cutout_size": 8}']))
     assert cfg.name == "best-custom-0" and cfg.augment["cutout_size"] == 8 and cfg.augment["horizontal_flip"]

@@ -30,7 +30,8 @@ DESCRIPTION = ("CIFAR-10 on 20 % of the training set: the tutorial's experiment 
 def parse_args(argv) -> argparse.Namespace:
     """The flags, all checked before any data is read: a bad one is an argparse error (exit 2) naming it."""
     p = argparse.ArgumentParser(description=DESCRIPTION)
-    p.add_argument("--recipe", choices=tuple(RECIPES), default="baseline")
+    p.add_argument("--recipe", choices=tuple(RECIPES),
+                   help="default: baseline; with --quick, article (the tutorial's augmentation, to see it at work)")
     p.add_argument("--seed", type=int, default=0, help="0 .. 2**32 - 1")
     p.add_argument("--epochs", type=int, help="default: the recipe's (baseline 20, the others 80)")
     p.add_argument("--order", type=int, choices=(0, 1), help="resampling of the augmentation: 0 nearest, 1 bilinear")
@@ -40,7 +41,8 @@ def parse_args(argv) -> argparse.Namespace:
     p.add_argument("--mixup", type=float, metavar="ALPHA", help="mix batches with jaxaug.mixup(alpha=ALPHA)")
     p.add_argument("--cutmix", type=float, metavar="ALPHA", help="mix batches with jaxaug.cutmix(alpha=ALPHA)")
     p.add_argument("--schedule", choices=("constant", "cosine"), help="learning-rate schedule (default: the recipe's)")
-    p.add_argument("--lr", type=float, help=f"peak learning rate (default: the recipe's, {DEFAULT_LR}; best and the policies 2e-3)")
+    p.add_argument("--lr", type=float,
+                   help=f"peak learning rate (default: the recipe's, {DEFAULT_LR}; best and the policies 2e-3)")
     p.add_argument("--val-split", type=float, help="held-out fraction (default: the recipe's)")
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--devices", type=int, help="train data-parallel on this many local devices (default: all)")
@@ -54,11 +56,13 @@ def parse_args(argv) -> argparse.Namespace:
     p.add_argument("--subset", type=int,
                    help=f"training subset size, a multiple of 10 up to {CIFAR10_TRAIN} (default 10000; --quick: 500)")
     p.add_argument("--test-limit", type=int, help="evaluate on this many test images (default all; --quick: 1000)")
-    p.add_argument("--quick", action="store_true", help="smoke test: 500 images, 2 epochs, 1000 test images")
+    p.add_argument("--quick", action="store_true",
+                   help="a first look: 500 images, 2 epochs, 1000 test images (the article recipe unless --recipe)")
     p.add_argument("--data", help="CIFAR-10 archive, zip or class folder (see jaxaug.data.cifar10)")
     p.add_argument("--data-dir", help="tensorflow-datasets data dir for the prepared dataset")
     p.add_argument("--out", help="output folder (default: runs/<recipe>[-order1][-custom][-quick]-<seed>)")
     args = p.parse_args(argv)
+    args.recipe = args.recipe or ("article" if args.quick else "baseline")
     if args.mixup is not None and args.cutmix is not None:
         p.error("--mixup and --cutmix are exclusive. Received: both")
     for name in ("epochs", "batch_size", "subset", "test_limit", "devices", "num_processes"):

@@ -1,6 +1,6 @@
 """Trains the tutorial's CNN on 20 % of CIFAR-10 in Flax NNX + Optax, augmented by jaxaug inside the jitted step.
 
-    python examples/cifar10/train.py --quick --data PATH          # smoke test: 500 images, 2 epochs
+    python examples/cifar10/train.py --quick --data PATH          # a first look: the tutorial's augmentation, 2 epochs
     python examples/cifar10/train.py --recipe best --data PATH    # 80 epochs: crop, flip, colour, cosine LR
 
 README.md in this folder has every command, the protocol and where it differs from Keras, and
@@ -54,7 +54,7 @@ from input_pipeline import (  # noqa: E402
 )
 from jax.sharding import Mesh  # noqa: E402
 from model import TutorialCNN, conv_valid  # noqa: E402
-from report import epoch_line, say, throughput, write_atomically, write_report  # noqa: E402
+from report import epoch_line, say, summary, throughput, write_atomically, write_report  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 import jaxaug  # noqa: E402
@@ -240,7 +240,7 @@ def run(args: argparse.Namespace) -> int:
             write_report(out, cfg, data, result)
         except OSError as err:  # checked writable before training; this is a full disk or the like
             return fail(f"cannot write the report to {out}/: {one_line(err)}", 1)
-        print(f"wrote {out}/ (metrics.json, curves.png, augmented.png, results.md)")
+        print(summary(out, cfg, data, result))
     return 0
 
 

@@ -55,8 +55,8 @@ Example:
   >>> from jaxaug.keras import ImageDataGenerator
   >>> datagen = ImageDataGenerator(rotation_range=20, width_shift_range=0.2,
   ...                              height_shift_range=0.2, zoom_range=0.2, seed=0)
-  >>> for x_batch, y_batch in datagen.flow(x_train, y_train, batch_size=128):
-  ...     ...
+  >>> batches = datagen.flow(x_train, y_train, batch_size=128)  # endless, as Keras' iterators
+  >>> x_batch, y_batch = next(batches)
 """
 
 from __future__ import annotations
@@ -216,13 +216,11 @@ class ImageDataGenerator:
     `brightness_range` a (lo, hi) factor; `channel_shift_range` in pixel units.
 
     Args:
-      featurewise_center, samplewise_center, featurewise_std_normalization,
-        samplewise_std_normalization, zca_whitening, zca_epsilon: Keras'
+      featurewise_center, samplewise_center, featurewise_std_normalization, samplewise_std_normalization, zca_whitening, zca_epsilon: Keras'
         normalisation (resolved with Keras' warnings, e.g. ZCA turns on centring).
         The flags are bools; `zca_epsilon` >= 0 is checked even with ZCA off.
-      rotation_range, width_shift_range, height_shift_range, brightness_range,
-        shear_range, zoom_range, channel_shift_range, fill_mode, cval,
-        horizontal_flip, vertical_flip: Keras' augmentation options.
+      rotation_range, width_shift_range, height_shift_range, brightness_range, shear_range, zoom_range, channel_shift_range, fill_mode, cval, horizontal_flip, vertical_flip: Keras'
+        augmentation options.
       rescale: factor applied in `standardize`, after the augmentation (as Keras);
         None or 0 for none.
       preprocessing_function: a Python function of one image (numpy, in
