@@ -67,8 +67,9 @@ def draw_boxes(shape, n, **kw):
     return {k: np.asarray(v) for k, v in boxes.items()}
 
 
-@pytest.mark.parametrize("hw", [(60, 90), (90, 60), (33, 33)])
-@pytest.mark.parametrize("kw", [{}, {"scale": (0.5, 1.0), "ratio": (0.5, 2.0)}], ids=["default", "wide"])
+@pytest.mark.parametrize("hw, kw", [((60, 90), {}), ((33, 33), {}),
+                                    ((90, 60), {"scale": (0.5, 1.0), "ratio": (0.5, 2.0)})],
+                         ids=["wide-image", "square", "tall-image-wide-options"])
 def test_box_distribution_matches_torchvision(hw, kw):
     n = 4000
     ours = draw_boxes(hw + (3,), n, **kw)
@@ -156,8 +157,8 @@ def test_resize_without_antialias_matches_opencv(hw, size):
     assert np.abs(ours - ref).max() <= 1
 
 
-@pytest.mark.parametrize("hw, size", [((128, 128), (40, 50)), ((128, 128), (42, 32)), ((300, 420), (224, 224)),
-                                      ((500, 375), (224, 224)), ((97, 61), (224, 200)), ((64, 64), (7, 5))])
+@pytest.mark.parametrize("hw, size", [((128, 128), (40, 50)), ((500, 375), (224, 224)), ((97, 61), (224, 200)),
+                                      ((64, 64), (7, 5))])
 def test_antialiased_resize_matches_pil(hw, size):
     image = photo(*hw)
     ours = np.asarray(T.resize(image, size, antialias=True)).astype(int)
@@ -220,10 +221,11 @@ def test_resize_variants_agree(variant):
     assert np.abs(np.asarray(out).astype(int) - ref).max() <= 1
 
 
-@settings(max_examples=10)  # each new shape compiles (about 2 s); 10 examples cover sizes up and down
-@given(hnp.arrays(np.float32, st.tuples(st.integers(1, 12), st.integers(1, 12), st.just(2)),
+# Shapes from small sets: each new shape compiles (about 1 s), values are what varies.
+@settings(max_examples=12)
+@given(hnp.arrays(np.float32, st.sampled_from([(1, 1, 2), (5, 12, 2), (12, 7, 2)]),
                   elements=st.floats(0, 1, width=32, allow_subnormal=False)),  # XLA CPU flushes subnormals
-       st.tuples(st.integers(1, 30), st.integers(1, 30)), st.booleans())
+       st.sampled_from([(1, 1), (3, 30), (17, 5)]), st.booleans())
 def test_resize_properties(image, size, antialias):
     out = np.asarray(T.resize(image, size, antialias=antialias))
     assert out.shape == size + (2,)
