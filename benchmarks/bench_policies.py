@@ -66,8 +66,8 @@ def calls_for(images):
     fns = {"bare affine_warp": bare_warp}
     fns.update({name: jaxaug.Augmenter(piece, fill_mode="constant") for name, piece in JAXAUG.items()})
     fns["AugMix"] = policies.AugMix()
-    calls = {name: Call(lambda key, f=jax.jit(f): f(key, images), jax.block_until_ready, seed)
-             for name, f in fns.items()}
+    jitted = {name: jax.jit(f) for name, f in fns.items()}
+    calls = {name: Call(lambda key, f=f: f(key, images), jax.block_until_ready, seed) for name, f in jitted.items()}
     versions = {}
     keras_run, keras_version = keras_rand_augment(images.shape)
     if keras_run is not None:

@@ -172,7 +172,7 @@ def _policies():
     augmix = jaxaug.policies.AugMix(base=pipeline.flip())
     out["augmix/uint8"] = jax.jit(augmix.views, static_argnums=2)(_key(), _images("uint8"), 2)
     image = _images("uint8")[0]
-    for i, name in enumerate(("posterize", "solarize", "autocontrast", "equalize")):
+    for name in ("posterize", "solarize", "autocontrast", "equalize"):
         fn = getattr(jaxaug.tone, name)
         out[f"tone/{name}"] = fn(image, *((3,) if name == "posterize" else (100.0,) if name == "solarize" else ()))
     for name in ("brightness", "color", "contrast", "sharpness"):

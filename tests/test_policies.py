@@ -1,5 +1,7 @@
 """jaxaug.policies: torchvision's magnitude tables, PIL's operations, per-image draws, AugMix."""
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -213,7 +215,8 @@ def test_auto_augment_applies_each_step_with_its_probability():
         assert abs(counts[op(name)] - expected[op(name)]) < 5 * sigma + 1e-3, name
 
 
-@pytest.mark.parametrize("maker", [jp.trivial_augment, lambda: jp.rand_augment(2, 15), lambda: jp.auto_augment("imagenet")])
+@pytest.mark.parametrize("maker", [jp.trivial_augment, lambda: jp.rand_augment(2, 15),
+                                   lambda: jp.auto_augment("imagenet")])
 def test_policy_pieces_are_per_image_and_independent_of_the_batch(maker):
     augment = jaxaug.Augmenter(jp.chain(jp.crop(4), jp.flip(), maker()), order=0, fill_mode="constant")
     key, indices = jax.random.key(11), jnp.arange(10, 14)
@@ -261,7 +264,7 @@ def test_random_ops_are_the_twin_of_the_draw():
     for random_op, sampler, options in [(P.random_rand_augment, P.sample_rand_augment, dict(magnitude=12)),
                                         (P.random_trivial_augment, P.sample_trivial_augment, {}),
                                         (P.random_auto_augment, P.sample_auto_augment, dict(policy="svhn"))]:
-        got = jax.jit(lambda k, x: random_op(k, x, **options))(key, PHOTO)
+        got = jax.jit(functools.partial(random_op, **options))(key, PHOTO)
         np.testing.assert_array_equal(np.asarray(got), np.asarray(P.apply_ops(PHOTO, **sampler(key, PHOTO.shape,
                                                                                                **options))))
 
