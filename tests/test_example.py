@@ -36,11 +36,7 @@ def example():
 @pytest.fixture(scope="module")
 def fake_cifar(tmp_path_factory):
     """A class-folder CIFAR-10 of 8 train / 3 test PNGs per class; the class sets the mean colour."""
-    return write_fake_cifar(tmp_path_factory.mktemp("fake_cifar"))
-
-
-def write_fake_cifar(root):
-    """Writes fake_cifar's PNGs under root/cifar10 (root/tfds is left for the example's data dir)."""
+    root = tmp_path_factory.mktemp("fake_cifar")
     rng = np.random.default_rng(0)
     for split, count in (("train", 8), ("test", 3)):
         for label, name in enumerate(cifar10.CLASS_NAMES):

@@ -84,14 +84,7 @@ FINAL_RTOL = 1e-2
 # the switch clusters not seen here, in a count that moves by whole examples).
 ACCURACY_FLIPS = 3
 
-
-# Session scope: under xdist a worker may run another module's tests between this file's, and
-# pytest tears a module fixture down on leaving its module, so these runs (~90 s and ~65 s) would
-# run twice.
-@pytest.fixture(scope="session")
-def fake_cifar(tmp_path_factory):
-    """test_example's class-folder PNGs (+ a tfds data dir), made once for the session's device runs."""
-    return test_example.write_fake_cifar(tmp_path_factory.mktemp("fake_cifar_devices"))
+fake_cifar = test_example.fake_cifar  # the same fixture: class-folder PNGs + a tfds data dir
 
 
 def device_args(fake_cifar, out, devices, *extra):
@@ -199,7 +192,7 @@ def distributed(fake_cifar: pathlib.Path, out: pathlib.Path, port: int, process_
     assert example.main(args) == 0  # process 0 writes the report
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def multi_device_run(fake_cifar, tmp_path_factory):
     out = tmp_path_factory.mktemp("devices")
     run_together([[sys.executable, __file__, "devices", str(fake_cifar), str(out)]], host_env(max(DEVICES)), 600,
@@ -207,7 +200,7 @@ def multi_device_run(fake_cifar, tmp_path_factory):
     return out
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def distributed_run(fake_cifar, tmp_path_factory):
     out, port = tmp_path_factory.mktemp("distributed"), free_port()
     cmds = [[sys.executable, __file__, "distributed", str(fake_cifar), str(out), str(port), str(i)] for i in range(2)]

@@ -33,16 +33,14 @@ def _last_json(stdout: str) -> dict:
     return json.loads(stdout.strip().splitlines()[-1])
 
 
-# Session scope: a module fixture is torn down whenever xdist interleaves another module's test.
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def devices_run():
     """The worker's `devices` mode: meshes of 1, 2, 4 and 8 of 8 host devices."""
     (stdout, _), = run_together([[sys.executable, str(WORKER), "devices"]], host_env(8), 120, "worker")
     return _last_json(stdout)
 
 
-# Session scope: a module fixture is torn down whenever xdist interleaves another module's test.
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def distributed_run():
     """Two `jax.distributed` processes on localhost, 2 host devices each; their JSON, by process."""
     port = free_port()
