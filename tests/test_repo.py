@@ -2,6 +2,8 @@
 
 import pathlib
 import re
+import subprocess
+import sys
 
 import jaxaug
 
@@ -25,7 +27,7 @@ def test_ci_runs_the_readme_test_command():
 
 def test_readme_main_command_runs_the_main_job():
     main_cmd, _ = readme_commands()
-    assert "pip install" in main_cmd and "examples/cifar10/train.py" in main_cmd and "--data" in main_cmd
+    assert "pip install" in main_cmd and "examples/cifar_flax.py" in main_cmd and "--data" in main_cmd
 
 
 def test_public_names_are_exported():
@@ -47,3 +49,14 @@ def test_relative_links_in_the_docs_resolve():
         for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text()):
             if not target.startswith(("http://", "https://")):
                 assert (page.parent / target).exists(), f"{page.relative_to(ROOT)} links to missing {target}"
+
+
+def test_the_missions_entry_point_is_the_example_program():
+    # examples/cifar_flax.py runs examples/cifar10/train.py: the same flags, the same help.
+    def help_of(script):
+        out = subprocess.run([sys.executable, str(ROOT / "examples" / script), "--help"], capture_output=True,
+                             text=True, check=True, timeout=120)
+        return out.stdout.replace("cifar_flax.py", "PROG").replace("train.py", "PROG")
+
+    assert help_of("cifar_flax.py") == help_of("cifar10/train.py")
+    assert "--recipe" in help_of("cifar_flax.py")

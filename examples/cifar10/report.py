@@ -213,8 +213,8 @@ def summary(out: Path, cfg: Config, data: Data, result: dict) -> str:
         source = cfg.data or "PATH"
         lines += ["The full experiment, the tutorial's baseline and augmented runs (10,000 images; about 19 and 85 "
                   "minutes on 2 CPU cores, a minute each on a GPU):",
-                  f"  python examples/cifar10/train.py --recipe baseline --data {source}",
-                  f"  python examples/cifar10/train.py --recipe article --data {source}"]
+                  f"  python examples/cifar_flax.py --recipe baseline --data {source}",
+                  f"  python examples/cifar_flax.py --recipe article --data {source}"]
     return "\n".join(lines)
 
 
