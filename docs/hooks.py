@@ -1,9 +1,9 @@
-"""mkdocs hook: draws the gallery of operations from the table of operations before each build.
+"""mkdocs hooks: the gallery and the table of operations, made from the op declarations at each build.
 
-Every op of `jaxaug.ops.OPS` that is an image op gets a row: the built-in sample picture and
-four draws of the op's pipeline piece (or its batch function), with the option values in
-`DEMOS`. An op without a demo fails the build, so the gallery cannot fall behind the table.
-The page and its pictures go to docs/generated/ (not committed).
+Every op of `jaxaug.ops.OPS` gets a gallery row: the built-in sample picture and four draws of
+the op's pipeline piece (or its batch function) with its declared `example`, so the gallery
+cannot fall behind the ops. The page and its pictures go to docs/generated/ (not committed).
+The table of `docs/operations.md` is `jaxaug.ops.operations_table()`, put in at build time.
 """
 
 from __future__ import annotations
@@ -17,45 +17,9 @@ from PIL import Image
 
 import jaxaug
 from jaxaug import ops
-from jaxaug import pipeline as jp
 
 OUT = pathlib.Path(__file__).parent / "generated"
 SIZE, DRAWS = 64, 4
-
-# The piece each op is shown with (values chosen to be visible at 64x64).
-DEMOS = {
-    "random_resized_crop": (lambda: jp.random_resized_crop(SIZE, scale=(0.2, 1.0)),
-                            "random_resized_crop(64, scale=(0.2, 1))"),
-    "resize": (lambda: jp.resize((SIZE, SIZE // 2)), "resize((64, 32))"),
-    "center_crop": (lambda: jp.center_crop((40, 56)), "center_crop((40, 56))"),
-    "affine": (lambda: jp.affine(rotation_range=20, width_shift_range=0.2, height_shift_range=0.2, zoom_range=0.2,
-                                 horizontal_flip=True), "the tutorial's IDG options"),
-    "rotation": (lambda: jp.rotation(30), "rotation(30)"),
-    "shift": (lambda: jp.shift(height_shift_range=0.2, width_shift_range=0.2), "shift(0.2, 0.2)"),
-    "shear": (lambda: jp.shear(20), "shear(20)"),
-    "zoom": (lambda: jp.zoom(0.3), "zoom(0.3)"),
-    "flip": (lambda: jp.flip(True, True), "flip(horizontal, vertical)"),
-    "crop": (lambda: jp.crop(8), "crop(8), constant fill"),
-    "policy": (lambda: jp.rand_augment(2, 9), "rand_augment(2, 9)"),
-    "channel_shift": (lambda: jp.channel_shift(60.0), "channel_shift(60)"),
-    "brightness": (lambda: jp.brightness((0.5, 1.5)), "brightness((0.5, 1.5))"),
-    "contrast": (lambda: jp.contrast((0.4, 1.6)), "contrast((0.4, 1.6))"),
-    "saturation": (lambda: jp.saturation((0.0, 2.0)), "saturation((0, 2))"),
-    "hue": (lambda: jp.hue(0.3), "hue(0.3)"),
-    "hsv_contrast": (lambda: jp.hsv_contrast(), "hsv_contrast((0.25, 4))"),
-    "grayscale": (lambda: jp.grayscale(0.5), "grayscale(0.5)"),
-    "invert": (lambda: jp.invert(0.5), "invert(0.5)"),
-    "blur": (lambda: jp.blur((0.5, 2.0)), "blur((0.5, 2))"),
-    "gaussian_noise": (lambda: jp.gaussian_noise(0.08), "gaussian_noise(0.08)"),
-    "salt_and_pepper": (lambda: jp.salt_and_pepper(0.05), "salt_and_pepper(0.05)"),
-    "cutout": (lambda: jp.cutout(20), "cutout(20)"),
-    "random_erasing": (lambda: jp.random_erasing(probability=1.0), "random_erasing(probability=1)"),
-    "standardize": (lambda: jp.standardize(samplewise_center=True, samplewise_std_normalization=True),
-                    "samplewise centre and std (shown rescaled)"),
-    "mixup": (None, "mixup(alpha=0.4) with a partner image"),
-    "cutmix": (None, "cutmix(alpha=1) with a partner image"),
-}
-
 
 def _views(op, image, partner) -> np.ndarray:
     """DRAWS augmented views of `image` (uint8, (DRAWS, h, w, 3)) by `op`."""
@@ -63,12 +27,12 @@ def _views(op, image, partner) -> np.ndarray:
     if op.kind == "batch":
         batch = jnp.stack([image, partner] * DRAWS).astype(jnp.float32)
         labels = jnp.arange(2 * DRAWS) % 2
-        fn = jaxaug.mixup if op.name == "mixup" else jaxaug.cutmix
-        mixed, _ = fn(key, batch, labels, alpha=0.4 if op.name == "mixup" else 1.0, num_classes=2)
+        mixed, _ = op.random(key, batch, labels, **op.example, num_classes=2)
         out = np.asarray(mixed)[0::2]
     else:
-        piece = DEMOS[op.name][0]()
-        fill = "constant" if op.name in ("crop", "policy", "center_crop") else "nearest"
+        piece = op.demo()
+        # A black border shows where the geometry left the picture.
+        fill = "constant" if op.kind in ("geometric", "policy") else "nearest"
         augment = jaxaug.Augmenter(piece, fill_mode=fill, dtype=jnp.float32)
         out = np.asarray(jax.jit(augment)(key, jnp.stack([image] * DRAWS)))
         if op.kind == "normalization":  # back to pixels, to be seen
@@ -98,12 +62,10 @@ def build_gallery() -> None:
              "image of a batch, in one compiled call. The rows follow the table of operations "
              "([operations](../operations.md)) and are drawn when the site is built (`docs/hooks.py`).", "",
              "| op | shown with | original, then four draws |", "|---|---|---|"]
-    missing = [op.name for op in ops.OPS if op.name not in DEMOS]
-    if missing:
-        raise ValueError(f"docs/hooks.py has no demo for the operations {missing}: add them to DEMOS")
     for op in ops.OPS:
         _strip(np.asarray(image), _views(op, image, partner)).save(OUT / f"{op.name}.png")
-        lines.append(f"| {op.title} | `{DEMOS[op.name][1]}` | ![{op.name}]({op.name}.png) |")
+        shown = f"{op.random.__name__}(..., {op.caption().split('(', 1)[1]}" if op.kind == "batch" else op.caption()
+        lines.append(f"| {op.title} | `{shown}` | ![{op.name}]({op.name}.png) |")
     (OUT / "gallery.md").write_text("\n".join(lines) + "\n")
 
 
@@ -114,8 +76,14 @@ def on_pre_build(config, **kwargs):
 README = pathlib.Path(__file__).parents[1] / "README.md"
 
 
+TABLE = "<!-- the table of operations: jaxaug.ops.operations_table(), from the declarations -->"
+
+
 def on_page_markdown(markdown, page, **kwargs):
-    """The site's start page is the README (one text, not two), its links made site-relative."""
+    """The start page is the README (one text, not two), its links made site-relative; the table of
+    operations is made from the op declarations."""
+    if TABLE in markdown:
+        return markdown.replace(TABLE, ops.operations_table())
     if page.file.src_uri != "index.md":
         return markdown
     text = README.read_text().replace("](docs/", "](")

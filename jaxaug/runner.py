@@ -25,7 +25,7 @@ import numpy as np
 from jax import lax
 
 from jaxaug import _checks, _images, warp
-from jaxaug.pipeline import Augmentation
+from jaxaug._pieces import Augmentation
 
 __all__ = ["Augmented", "Augmenter"]
 

@@ -1,0 +1,184 @@
+"""What an operation declares (`Op`, `Option`), and what is derived from one declaration.
+
+An op file of `jaxaug/ops/` holds one `OP = Op(...)`. From it come the pipeline piece
+(`jaxaug.pipeline.<name>`), its random function when the op file does not write one, the
+`augmenter` options, the row of the docs' table, its gallery picture and the tests' cases.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import jax.numpy as jnp
+
+from jaxaug import _pieces
+
+__all__ = ["KINDS", "Op", "Option"]
+
+# geometric: a matrix, composed into the one warp; pixel: on the warped image; policy: both, drawn per
+# image; normalization: last; batch: mixes examples (no `augmenter` piece).
+KINDS = ("geometric", "pixel", "policy", "normalization", "batch")
+
+
+@dataclasses.dataclass(frozen=True)
+class Option:
+    """One `augmenter` option of an op.
+
+    `arg` is the keyword of the piece it feeds (default: the option's own name). A `switch`
+    turns its op on when it is not at its default's kind of "off"; other options only refine
+    the op and are checked (with `check(value, name)`) even while it is off. `keras` marks
+    Keras ImageDataGenerator's own options.
+    """
+
+    name: str
+    default: Any
+    doc: str
+    arg: str | None = None
+    switch: bool = True
+    keras: bool = False
+    check: Callable[[Any, str], Any] | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Op:
+    """One operation, declared once in its own file of `jaxaug/ops/`.
+
+    Attributes:
+      name: the op's name: its piece `jaxaug.pipeline.<name>`, the key of its params in an
+        `augmenter`'s draw, and its file's name.
+      title: how the docs name it.
+      kind: one of `KINDS`.
+      stage: its place in `augmenter`'s pipeline (ascending); any number between two others.
+      units: parameters and units, one line for the docs' table.
+      doc: one line saying what the piece does (its docstring's first line).
+      sample, twin, random: `sample_<op>(key, shape, ...) -> params`, the deterministic twin
+        (an image function; for geometric ops the twin on images) and `random_<op>`. A
+        `random` left None is derived: the twin applied to the sampler's draw.
+      matrix: for geometric ops, `(shape, **params) -> (3, 3)` centred pull matrix.
+      slot: the key slot of its `augmenter` options, fixed forever, so switching one option on
+        or off never changes what the others draw. None: no option of its own.
+      options: its `augmenter` options; drawn_by: for ops whose draw belongs to another op's
+        options (rotation inside `affine`), those options.
+      example: piece arguments that show the op: the gallery's picture and the tests' case.
+      piece: the piece factory, when the generic one (sampler + matrix or twin) does not fit.
+      twin_options: keyword options a piece passes to its twin unchanged (cutout's `value`).
+      hsv: for ops that are an edit in HSV, its name in `jaxaug.color.hsv_edit`: consecutive
+        ones share one round trip.
+      axis_aligned: geometric ops whose matrices never rotate or shear (antialiasing needs it).
+      sized: the op sets the output size (so it is no `jaxaug.keras` extra).
+      pieces: further piece constructors `jaxaug.pipeline` exports with this op.
+    """
+
+    name: str
+    title: str
+    kind: str
+    stage: float
+    units: str
+    doc: str = ""
+    sample: Callable | None = None
+    twin: Callable | None = None
+    random: Callable | None = None
+    matrix: Callable | None = None
+    slot: int | None = None
+    options: tuple[Option, ...] = ()
+    drawn_by: tuple[str, ...] = ()
+    example: dict = dataclasses.field(default_factory=dict)
+    piece: Callable | None = None
+    twin_options: tuple[str, ...] = ()
+    hsv: str | None = None
+    axis_aligned: bool = False
+    sized: bool = False
+    pieces: tuple[Callable, ...] = ()
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"Op {self.name}: kind must be one of {KINDS}. Received: kind={self.kind!r}")
+        if self.piece is None and self.kind in ("geometric", "pixel"):
+            object.__setattr__(self, "piece", _generic_piece(self))
+        if self.random is None and self.sample is not None and self.twin is not None and self.kind == "pixel":
+            object.__setattr__(self, "random", _generic_random(self))
+
+    @property
+    def functions(self) -> tuple:
+        """(sampler, twin, random op); None where the op has none."""
+        return self.sample, self.twin, self.random
+
+    def demo(self):
+        """The piece of the gallery and the tests: `piece(**example)`."""
+        return self.piece(**self.example)
+
+    def caption(self) -> str:
+        """`name(arg=value, ...)` for the example, as the gallery shows it."""
+        return f"{self.name}({', '.join(f'{k}={v!r}' for k, v in self.example.items())})"
+
+
+def _sampler_parameters(op: Op) -> list[inspect.Parameter]:
+    return list(inspect.signature(op.sample).parameters.values())[2:]  # after (key, shape)
+
+
+def _twin_parameters(op: Op) -> list[inspect.Parameter]:
+    twin = inspect.signature(op.twin).parameters
+    return [twin[name].replace(kind=inspect.Parameter.KEYWORD_ONLY) for name in op.twin_options]
+
+
+def _split(op: Op, kwargs: dict) -> tuple[dict, dict]:
+    """(the sampler's keyword arguments, the twin's options) of one call."""
+    twin = {name: kwargs.pop(name) for name in op.twin_options if name in kwargs}
+    return kwargs, twin
+
+
+def _generic_piece(op: Op) -> Callable:
+    def piece(*args, **kwargs):
+        kwargs, twin = _split(op, dict(kwargs))
+        # A wrong argument is named here, as for any function; the sampler takes them after (key, shape).
+        drawn = signature.bind(*args, **kwargs).arguments
+        sample = functools.partial(op.sample, **drawn)
+        if op.kind == "geometric":
+            return _pieces.geometric(sample, op.matrix, axis_aligned=op.axis_aligned)
+        return _pieces.pixel(sample, op.twin, hsv=op.hsv, **twin)
+
+    signature = inspect.Signature(_sampler_parameters(op))
+    full = inspect.Signature([*_sampler_parameters(op), *_twin_parameters(op)])
+    return _named(piece, op.name, full, f"""{op.doc}
+
+    The draw is `{_qualified(op.sample)}`'s; `jaxaug.ops.{op.name}` declares the op.
+
+    Example:
+      >>> piece = jaxaug.pipeline.{op.caption()}
+    """, "jaxaug.pipeline")
+
+
+def _generic_random(op: Op) -> Callable:
+    def random(key, image, *args, value_range=None, **kwargs):
+        kwargs, twin = _split(op, dict(kwargs))
+        params = op.sample(key, jnp.shape(image), *args, **kwargs)
+        return op.twin(image, **params, value_range=value_range, **twin)
+
+    value_range = inspect.Parameter("value_range", inspect.Parameter.KEYWORD_ONLY, default=None)
+    key_image = [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in ("key", "image")]
+    signature = inspect.Signature([*key_image, *_sampler_parameters(op), *_twin_parameters(op), value_range])
+    name = _qualified(op.sample).rsplit(".", 1)[0]
+    return _named(random, "random_" + op.name, signature, f"""{op.doc}, with parameters drawn from `key`.
+
+    The twin `{_qualified(op.twin)}` applied to the draw of `{_qualified(op.sample)}`
+    (see both for the arguments and units).
+
+    Example:
+      >>> out = {name}.random_{op.name}(jax.random.key(0), image, **{op.example!r})
+    """, op.sample.__module__)
+
+
+def _qualified(fn) -> str:
+    return f"{fn.__module__}.{fn.__name__}"
+
+
+def _named(fn, name: str, signature: inspect.Signature, doc: str, module: str):
+    fn.__name__ = fn.__qualname__ = name
+    fn.__signature__ = signature
+    fn.__doc__ = inspect.cleandoc(doc)
+    fn.__module__ = module
+    return fn

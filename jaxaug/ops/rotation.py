@@ -1,0 +1,13 @@
+"""Rotation about the image centre, an angle uniform in ±max_degrees."""
+
+from jaxaug import transforms
+from jaxaug.ops._core import Op, Option
+
+OP = Op(
+    name="rotation", title="rotation", kind="geometric", stage=50,
+    units="degrees, counter-clockwise, uniform in ±max",
+    doc="Rotation by an angle uniform in [-max_degrees, max_degrees] degrees.",
+    sample=transforms.sample_rotation, twin=transforms.rotation, random=transforms.random_rotation,
+    matrix=transforms.rotation_matrix_centered, drawn_by=("rotation_range",),
+    example=dict(max_degrees=30.0),
+)
