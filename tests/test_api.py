@@ -44,27 +44,22 @@ def test_every_random_op_has_its_sampler_key_first(module, name):
 def test_the_random_op_is_its_twin_applied_to_its_samplers_draw(op):
     sampler, twin, random_op = op.functions
     assert random_op.__name__ == "random_" + sampler.__name__[len("sample_"):]
-    image = jnp.asarray(np.random.default_rng(0).random((12, 10, 3), np.float32))
-    args, key = _ARGS[op.name], jax.random.key(3)
-    params = sampler(key, image.shape, *args)
+    image = jnp.asarray(np.random.default_rng(0).random((64, 48, 3), np.float32))
+    # The declared example (the piece's arguments) as far as the random op takes them: the policy
+    # piece takes a policy's name, its random op is RandAugment's.
+    taken = inspect.signature(random_op).parameters
+    args, key = {k: v for k, v in op.example.items() if k in taken}, jax.random.key(3)
+    params = sampler(key, image.shape, **{k: v for k, v in args.items() if k in inspect.signature(sampler).parameters})
     if op.name == "affine":  # the twin of a matrix op is the matrix builder
-        got, want = random_op(key, image.shape, *args), twin(image.shape[:2], **params)
+        got, want = random_op(key, image.shape, **args), twin(image.shape[:2], **params)
     else:
-        got = random_op(key, image, *args, **_RANDOM_OPTIONS.get(op.name, {}))
-        want = twin(image, **params, **_TWIN_OPTIONS.get(op.name, {}), **_RANDOM_OPTIONS.get(op.name, {}))
+        got = random_op(key, image, **args)
+        # What the random op passes to its twin besides the draw: the blur's taps, the output size.
+        extra = dict(max_sigma=max(np.atleast_1d(args["sigma_range"]))) if op.name == "blur" else {}
+        extra.update({k: v for k, v in args.items() if k in inspect.signature(twin).parameters and k not in params})
+        want = twin(image, **params, **extra)
     np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
 
-
-# Positional arguments of each random op after (key, image) and before its keyword options.
-_ARGS = {"affine": (), "rotation": (20.0,), "shift": (), "shear": (10.0,), "zoom": (0.2,), "flip": (),
-         "crop": (2,), "channel_shift": (0.1,), "brightness": ((0.5, 1.5),), "contrast": ((0.5, 1.5),),
-         "saturation": ((0.5, 1.5),), "hue": (0.1,), "hsv_contrast": ((0.25, 4.0),), "grayscale": (0.5,),
-         "blur": ((0.5, 1.5),), "gaussian_noise": (0.05,), "salt_and_pepper": (0.1,), "cutout": (4,),
-         "random_erasing": (), "invert": (0.5,), "policy": (), "random_resized_crop": ()}
-# What the random op passes to its twin besides the draw.
-_TWIN_OPTIONS = {"blur": dict(max_sigma=1.5)}
-# What both the random op and its twin take besides the draw (the output size).
-_RANDOM_OPTIONS = {"random_resized_crop": dict(size=(6, 5))}
 
 # affine's twin builds the matrix (random_affine draws a matrix); cutout and random erasing share one
 # twin (both erase a box); normalisation's "sampler" is fit; the policies share one twin (a draw

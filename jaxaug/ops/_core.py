@@ -161,14 +161,22 @@ def _generic_random(op: Op) -> Callable:
     value_range = inspect.Parameter("value_range", inspect.Parameter.KEYWORD_ONLY, default=None)
     key_image = [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in ("key", "image")]
     signature = inspect.Signature([*key_image, *_sampler_parameters(op), *_twin_parameters(op), value_range])
-    name = _qualified(op.sample).rsplit(".", 1)[0]
-    return _named(random, "random_" + op.name, signature, f"""{op.doc}, with parameters drawn from `key`.
+    arguments = ", ".join(f"{k}={v!r}" for k, v in op.example.items())
+    return _named(random, "random_" + op.name, signature, f"""Random {op.title}: `{op.twin.__name__}` applied to a draw of `{op.sample.__name__}`.
 
-    The twin `{_qualified(op.twin)}` applied to the draw of `{_qualified(op.sample)}`
-    (see both for the arguments and units).
+    {op.doc}
+
+    Args:
+      key: a `jax.random` key, the only source of randomness.
+      image: (H, W, C) array; uint8 or floating.
+      {", ".join(p.name for p in _sampler_parameters(op))}: the draw's ranges; see `{_qualified(op.sample)}`.
+      value_range: (lo, hi) pixel range; default (0, 255) for uint8, (0, 1) for floats.
+
+    Returns:
+      Same shape and dtype as `image`.
 
     Example:
-      >>> out = {name}.random_{op.name}(jax.random.key(0), image, **{op.example!r})
+      >>> out = {op.sample.__module__}.random_{op.name}(jax.random.key(0), image, {arguments})
     """, op.sample.__module__)
 
 
