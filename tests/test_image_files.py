@@ -1,4 +1,5 @@
-"""jaxaug._image_files against the real Keras 3 legacy code on tiny image trees."""
+"""The Keras facade's image files (listing, reading: `jaxaug.keras._listing`, `_files`; writing:
+`jaxaug._image_files`) against the real Keras 3 legacy code on tiny image trees."""
 
 import os
 import re
@@ -12,6 +13,8 @@ from keras.src.utils import image_utils
 from PIL import Image, ImageFile
 
 from jaxaug import _image_files as F
+from jaxaug.keras import _files as R
+from jaxaug.keras import _listing as L
 
 # Keras warns about every ".tiff" file it lists; the tree has one on purpose.
 pytestmark = pytest.mark.filterwarnings('ignore:Using ".tiff" files')
@@ -83,7 +86,7 @@ def test_list_directory_matches_keras(tree, classes, follow_links, subset):
                                 follow_links=follow_links, subset=subset, shuffle=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ours = F.list_directory(tree["root"], classes=classes, follow_links=follow_links, split=split)
+        ours = L.list_directory(tree["root"], classes=classes, follow_links=follow_links, split=split)
     assert ours.filenames == keras.filenames
     assert ours.labels.dtype == np.int32
     np.testing.assert_array_equal(ours.labels, keras.classes)
@@ -94,14 +97,14 @@ def test_list_directory_matches_keras(tree, classes, follow_links, subset):
 
 def test_list_directory_finds_keras_corner_cases(tree):
     with pytest.warns(UserWarning, match="tiff"):
-        ours = F.list_directory(tree["root"], follow_links=True)
+        ours = L.list_directory(tree["root"], follow_links=True)
     assert ours.class_names == [".hidden", "birds", "cats", "dogs", "linked_class"]
     names = set(ours.filenames)
     assert {"birds/fakepng", "birds/b5.JPG", "cats/c2.TIFF", "cats/link_sub/e0.png", "linked_class/e1.png"} <= names
     assert "birds/notes.txt" not in names
     cats = [n for n in ours.filenames if n.startswith("cats/")]
     assert cats.index("cats/nested b/c5.ppm") < cats.index("cats/nested/deeper/c4.bmp")
-    assert not any("link_sub" in n for n in F.list_directory(tree["root"], classes=["cats"]).filenames)
+    assert not any("link_sub" in n for n in L.list_directory(tree["root"], classes=["cats"]).filenames)
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
@@ -124,12 +127,12 @@ def test_list_directory_rejects_bad_input(tree, kwargs, error, match):
     directory = kwargs.pop("directory", ".")
     directory = tree["root"] / directory if isinstance(directory, str) else directory
     with pytest.raises(error, match=match):
-        F.list_directory(directory, **kwargs)
+        L.list_directory(directory, **kwargs)
 
 
 def test_a_missing_path_is_a_file_not_found_error_and_still_a_value_error(tmp_path):
     with pytest.raises(F.PathNotFoundError) as info:
-        F.list_directory(tmp_path / "nope")
+        L.list_directory(tmp_path / "nope")
     assert isinstance(info.value, FileNotFoundError) and isinstance(info.value, ValueError)
     assert str(info.value) == f"directory does not exist. Received: directory={str(tmp_path / 'nope')!r}"
 
@@ -141,31 +144,31 @@ def _keras_load(path, **kwargs):
     return image_utils.img_to_array(image_utils.load_img(path, **kwargs), dtype="float32")
 
 
-@pytest.mark.parametrize("interpolation", F.INTERPOLATIONS)
-@pytest.mark.parametrize("color_mode", F.COLOR_MODES)
+@pytest.mark.parametrize("interpolation", R.INTERPOLATIONS)
+@pytest.mark.parametrize("color_mode", R.COLOR_MODES)
 def test_load_image_matches_keras(tree, color_mode, interpolation):
     for name, path in tree["files"].items():
         for size in SIZES:
             for keep in [False, True]:
                 kwargs = dict(color_mode=color_mode, target_size=size, interpolation=interpolation,
                               keep_aspect_ratio=keep)
-                ours = F.load_image(path, **kwargs)
+                ours = R.load_image(path, **kwargs)
                 expected = _keras_load(path, **kwargs)
                 assert ours.dtype == np.float32
                 np.testing.assert_array_equal(ours, expected, err_msg=f"{name} {kwargs}")
     channels = {"grayscale": 1, "rgb": 3, "rgba": 4}[color_mode]
-    assert F.load_image(tree["files"]["jpeg"], color_mode=color_mode).shape == (12, 10, channels)
+    assert R.load_image(tree["files"]["jpeg"], color_mode=color_mode).shape == (12, 10, channels)
 
 
 def test_load_image_keeps_16_bit_grayscale_and_dtype(tree):
-    gray = F.load_image(tree["files"]["gray16"], color_mode="grayscale")
+    gray = R.load_image(tree["files"]["gray16"], color_mode="grayscale")
     assert gray.shape == (10, 8, 1) and gray.max() > 255
-    as_uint = F.load_image(tree["files"]["rgb_png"], dtype="uint8")
+    as_uint = R.load_image(tree["files"]["rgb_png"], dtype="uint8")
     np.testing.assert_array_equal(as_uint, np.asarray(Image.open(tree["files"]["rgb_png"])))
-    x = F.load_image(tree["files"]["jpeg"])
+    x = R.load_image(tree["files"]["jpeg"])
     first = image_utils.img_to_array(image_utils.load_img(tree["files"]["jpeg"]), data_format="channels_first")
-    np.testing.assert_array_equal(F.to_channels(x, "channels_first"), first)
-    assert F.to_channels(x, "channels_last") is x
+    np.testing.assert_array_equal(R.to_channels(x, "channels_first"), first)
+    assert R.to_channels(x, "channels_last") is x
 
 
 @pytest.mark.parametrize("name, problem", [
@@ -180,7 +183,7 @@ def test_load_image_names_the_bad_file_and_what_is_wrong_in_one_line(tree, name,
     if name == "empty.png":
         path.write_bytes(b"")
     with pytest.raises(ValueError, match=re.escape(f"Could not read an image from file {str(path)!r}: ")) as info:
-        F.load_image(path)
+        R.load_image(path)
     assert re.search(problem, str(info.value)) and "\n" not in str(info.value)
     assert "BytesIO" not in str(info.value)
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False
@@ -192,9 +195,9 @@ def test_load_image_follows_pils_truncation_flag_like_keras(tree, name, monkeypa
     with pytest.raises(OSError, match="(?i)truncated"):
         _keras_load(path)
     monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
-    partial = F.load_image(path)
+    partial = R.load_image(path)
     np.testing.assert_array_equal(partial, _keras_load(path))
-    assert not np.array_equal(partial, F.load_image(tree["broken"] / f"whole_{name}"))
+    assert not np.array_equal(partial, R.load_image(tree["broken"] / f"whole_{name}"))
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
@@ -213,22 +216,22 @@ def test_load_image_follows_pils_truncation_flag_like_keras(tree, name, monkeypa
 ])
 def test_load_image_rejects_bad_options(tree, kwargs, error, match):
     with pytest.raises(error, match=match):
-        F.load_image(tree["files"]["rgb_png"], **kwargs)
+        R.load_image(tree["files"]["rgb_png"], **kwargs)
 
 
 def test_check_target_size_takes_pairs_of_positive_integers():
-    assert F.check_target_size((np.int64(8), np.int32(9))) == (8, 9)
-    assert F.check_target_size(None) is None
-    assert F.check_target_size((8192, 8192)) == (8192, 8192)
+    assert R.check_target_size((np.int64(8), np.int32(9))) == (8, 9)
+    assert R.check_target_size(None) is None
+    assert R.check_target_size((8192, 8192)) == (8192, 8192)
     with pytest.raises(ValueError, match="target_size=None"):
-        F.check_target_size(None, allow_none=False)
+        R.check_target_size(None, allow_none=False)
     with pytest.raises(ValueError, match="too large"):
-        F.check_target_size((8193, 8192))
+        R.check_target_size((8193, 8192))
 
 
 def test_load_image_rejects_a_non_path():
     with pytest.raises(TypeError, match="path=3"):
-        F.load_image(3)
+        R.load_image(3)
 
 
 # ----------------------------------------------------------------------------- saving
@@ -393,11 +396,11 @@ def test_augmented_filename_is_keras_save_to_dir_name(tree, tmp_path, monkeypatc
                              batch_size=3, shuffle=False, save_to_dir=str(tmp_path), save_prefix="aug",
                              save_format="png")
     batch, _ = it[0]
-    expected = [F.augmented_filename("aug", j, 4242, "png") for j in range(3)]
+    expected = [R.augmented_filename("aug", j, 4242, "png") for j in range(3)]
     assert sorted(os.listdir(tmp_path)) == sorted(expected) == ["aug_0_4242.png", "aug_1_4242.png", "aug_2_4242.png"]
     for j, name in enumerate(expected):
         np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / name)), np.asarray(F.to_pil(batch[j])))
-    assert F.augmented_filename("", 12, 0, "jpeg") == "_12_0.jpeg"
+    assert R.augmented_filename("", 12, 0, "jpeg") == "_12_0.jpeg"
 
 
 @pytest.mark.parametrize("args, match", [
@@ -409,7 +412,7 @@ def test_augmented_filename_is_keras_save_to_dir_name(tree, tmp_path, monkeypatc
 ])
 def test_augmented_filename_rejects_bad_input(args, match):
     with pytest.raises(ValueError, match=match):
-        F.augmented_filename(*args)
+        R.augmented_filename(*args)
 
 
 # ----------------------------------------------------------------------------- dataframes
@@ -470,7 +473,7 @@ def test_list_dataframe_matches_keras(tree, frame, case, subset, validate, where
     keras, keras_warnings = _recorded(lambda: K.DataFrameIterator(
         frame, image_data_generator=K.ImageDataGenerator(validation_split=0.3), subset=subset, shuffle=False,
         **kwargs))
-    ours, our_warnings = _recorded(lambda: F.list_dataframe(frame, split=split, **kwargs))
+    ours, our_warnings = _recorded(lambda: L.list_dataframe(frame, split=split, **kwargs))
     assert our_warnings == keras_warnings
     assert ours.filenames == keras.filenames
     assert ours.filepaths == keras.filepaths
@@ -500,7 +503,7 @@ def test_list_dataframe_sorts_many_classes_like_keras(frame, class_mode):
     # Twelve names: a set's iteration order will not pass for sorted order by luck.
     df = frame.iloc[[i % len(frame) for i in range(24)]].assign(many=[f"k{(7 * i) % 12}" for i in range(24)])
     keras = K.DataFrameIterator(df, y_col="many", class_mode=class_mode, validate_filenames=False, shuffle=False)
-    ours = F.list_dataframe(df, y_col="many", class_mode=class_mode, validate_filenames=False)
+    ours = L.list_dataframe(df, y_col="many", class_mode=class_mode, validate_filenames=False)
     assert ours.class_indices == keras.class_indices
     assert list(ours.class_indices) == sorted(ours.class_indices)
     assert ours.labels == keras.classes
@@ -508,7 +511,7 @@ def test_list_dataframe_sorts_many_classes_like_keras(frame, class_mode):
 
 def test_list_dataframe_drops_invalid_and_unlisted_rows(tree, frame):
     with pytest.warns(UserWarning, match='Found 2 invalid image filename.*x_col="filename"'):
-        ours = F.list_dataframe(frame, directory=tree["root"], classes=["cats", "dogs"])
+        ours = L.list_dataframe(frame, directory=tree["root"], classes=["cats", "dogs"])
     assert ours.filenames == ["cats/c0.jpg", "dogs/d0.png", "cats/c1.png", "dogs/d3.jpg", "cats/nested/c3.png"]
     assert ours.labels == [0, 1, 0, 1, 0]
     assert ours.filepaths[0] == os.path.join(tree["root"], "cats/c0.jpg")
@@ -542,9 +545,9 @@ def test_list_dataframe_rejects_bad_input(frame, kwargs, error, match):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         with pytest.raises(error, match=match):
-            F.list_dataframe(frame, **kwargs)
+            L.list_dataframe(frame, **kwargs)
 
 
 def test_list_dataframe_rejects_a_non_frame():
     with pytest.raises(TypeError, match="dataframe="):
-        F.list_dataframe([{"filename": "a.png"}])
+        L.list_dataframe([{"filename": "a.png"}])

@@ -275,10 +275,10 @@ def test_batches_equal_apply_transform_of_their_parameters():
     it = gen.flow(X, batch_size=10, shuffle=False, seed=3)
     batch = it[0]
     key = jax.random.fold_in(jax.random.fold_in(jax.random.key(3), 0), 0)  # stream AUGMENT, epoch 0
-    from jaxaug import keras as jk
+    from jaxaug.keras import _compiled, _parameters
 
     for j in (0, 7):
-        params = jk._to_keras(jax.tree.map(np.asarray, jk._sample_one(
+        params = _parameters.to_keras(jax.tree.map(np.asarray, _compiled.sample_one(
             gen._augmenter.augmentation, jax.random.fold_in(key, j), X.shape[1:])))
         np.testing.assert_allclose(batch[j], gen.apply_transform(X[j], params), atol=1e-3)
 
