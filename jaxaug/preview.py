@@ -15,14 +15,15 @@ picture is limited to `MAX_PIXELS` (8192 x 8192) pixels.
 from __future__ import annotations
 
 import argparse
+import inspect
 import math
 import sys
 
 import jax
 import numpy as np
 
-from jaxaug import _checks, _image_files
-from jaxaug.geometry import random_affine
+from jaxaug import _checks, _image_files, ops
+from jaxaug.geometry import random_affine, sample_affine
 from jaxaug.sample import example_image
 from jaxaug.warp import FILL_MODES, affine_warp
 
@@ -30,6 +31,11 @@ __all__ = ["preview_grid", "main", "MAX_PIXELS"]
 
 # The largest picture built (and the largest batch of cells warped): 8192 x 8192 pixels.
 MAX_PIXELS = _image_files.MAX_IMAGE_PIXELS
+# The augmentation flags: Keras' geometric options (`random_affine`'s keywords that the table of
+# operations marks as Keras'), and the warp's; names, defaults and help come from the table.
+_AFFINE = tuple(name for name in inspect.signature(sample_affine).parameters
+                if name in ops.OPTIONS and ops.OPTIONS[name].keras)
+_RUN_OPTIONS = {o.name: o for o in ops.RUN_OPTIONS}
 
 
 def preview_grid(key, image, *, rows=3, cols=3, pad=2, order=1, fill_mode="nearest", cval=0.0, **ranges):
@@ -125,24 +131,31 @@ def _scale(text: str) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m jaxaug.preview", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m jaxaug.preview", description=__doc__.split("\n")[0],
+                                epilog="The augmentation and fill flags are jaxaug.augmenter's options of the same "
+                                       "names, one number each (pairs and lists are for the Python API).")
     p.add_argument("image", nargs="?", help="picture to augment (any format Pillow reads); default: built-in")
     p.add_argument("-o", "--output", default="preview.png",
                    help="image file to write; its extension picks the format (default: preview.png)")
     p.add_argument("--grid", type=_grid_size, default=(3, 3), help="ROWSxCOLS (default: 3x3)")
     p.add_argument("--seed", type=_seed, default=0, help="integer in [0, 2**32)")
-    p.add_argument("--rotation-range", type=_range, default=0.0, help="degrees")
-    p.add_argument("--width-shift-range", type=_range, default=0.0, help="fraction of W if < 1, else pixels")
-    p.add_argument("--height-shift-range", type=_range, default=0.0, help="fraction of H if < 1, else pixels")
-    p.add_argument("--shear-range", type=_range, default=0.0, help="degrees")
-    p.add_argument("--zoom-range", type=_range, default=0.0, help="zoom factors in [1 - z, 1 + z]")
-    p.add_argument("--horizontal-flip", action="store_true")
-    p.add_argument("--vertical-flip", action="store_true")
-    p.add_argument("--fill-mode", choices=FILL_MODES, default="nearest")
-    p.add_argument("--cval", type=_number, default=0.0, help="fill value for --fill-mode constant (0..255)")
-    p.add_argument("--order", type=int, choices=(0, 1), default=1, help="0 nearest, 1 bilinear")
+    for name in _AFFINE:
+        option = ops.OPTIONS[name]
+        if isinstance(option.default, bool):
+            _flag(p, option, action="store_true")
+        else:
+            _flag(p, option, type=_range)
+    _flag(p, _RUN_OPTIONS["fill_mode"], choices=FILL_MODES)
+    _flag(p, _RUN_OPTIONS["cval"], type=_number, note=" In 0..255: the picture is uint8.")
+    _flag(p, _RUN_OPTIONS["order"], type=int, choices=(0, 1))
     p.add_argument("--scale", type=_scale, default=1, help="enlarge each cell by this integer factor")
     return p
+
+
+def _flag(p, option, *, note="", **kwargs):
+    """`--option-name`, with the option's default and its one-line doc as help (% escaped for argparse)."""
+    p.add_argument("--" + option.name.replace("_", "-"), default=option.default,
+                   help=(option.doc + note).replace("%", "%%"), **kwargs)
 
 
 def _fail(message: str) -> int:
@@ -190,10 +203,7 @@ def main(argv=None) -> int:
     try:
         grid = preview_grid(
             jax.random.key(args.seed), image, rows=rows, cols=cols, order=args.order,
-            fill_mode=args.fill_mode, cval=args.cval, rotation_range=args.rotation_range,
-            width_shift_range=args.width_shift_range, height_shift_range=args.height_shift_range,
-            shear_range=args.shear_range, zoom_range=args.zoom_range,
-            horizontal_flip=args.horizontal_flip, vertical_flip=args.vertical_flip,
+            fill_mode=args.fill_mode, cval=args.cval, **{name: getattr(args, name) for name in _AFFINE},
         )
     except (TypeError, ValueError) as err:
         return _fail(str(err))

@@ -151,3 +151,16 @@ def test_preview_grid_and_sample_image_bound_their_size():
         preview.preview_grid(jax.random.key(0), np.zeros((16, 16, 0), np.uint8))
     with pytest.raises(ValueError, match="size must be <= 8192. Received: size=100000"):
         jaxaug.example_image(100000)
+
+
+def test_the_augmentation_flags_are_the_tables_options():
+    # Names, defaults and help come from jaxaug.ops (not retyped): Keras' geometric options and the warp's.
+    actions = {a.dest: a for a in preview._parser()._actions}
+    assert set(preview._AFFINE) >= {"rotation_range", "width_shift_range", "height_shift_range", "shear_range",
+                                    "zoom_range", "horizontal_flip", "vertical_flip"}
+    run = {o.name: o for o in jaxaug.ops.RUN_OPTIONS}
+    for name in (*preview._AFFINE, "fill_mode", "cval", "order"):
+        option = jaxaug.ops.OPTIONS.get(name) or run[name]
+        action = actions[name]
+        assert action.option_strings == ["--" + name.replace("_", "-")]
+        assert action.default == option.default and action.help.startswith(option.doc)
