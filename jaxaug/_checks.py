@@ -48,8 +48,22 @@ def check_choice(value, name: str, choices: Sequence) -> None:
 
 
 def is_traced(value) -> bool:
-    """True for a value being traced by jit/vmap/grad (its contents are unknown now)."""
-    return isinstance(value, jax.core.Tracer)
+    """True for a value being traced by jit/vmap/grad (its contents are unknown now).
+
+    A container (tuple, list, dict) counts as traced when any of its leaves is: a range
+    `(tracer, 1.2)` cannot be read as static numbers any more than a lone tracer can.
+    """
+    if isinstance(value, jax.core.Tracer):
+        return True
+    return isinstance(value, (tuple, list, dict)) and any(
+            isinstance(v, jax.core.Tracer) for v in jax.tree.leaves(value))
+
+
+def _not_static(name: str, value, what: str):
+    """The error for a traced value where a static one is needed (it sets a range or a shape)."""
+    return TypeError(f"{name} must be {what} of concrete Python numbers, not traced values: it is read when the "
+                     f"computation is built (pass traced values to the twin's parameters instead). "
+                     f"Received: {name}={short_repr(value)}")
 
 
 def _real_dtype(dtype) -> bool:
@@ -95,11 +109,13 @@ def real_scalar(value, name: str, *, minimum: float | None = None, maximum: floa
     A traced value is checked statically (real dtype, rank 0); a concrete one as
     `static_float` (a real number, finite in float32) and against the bounds given.
     """
-    if is_traced(value):
+    if isinstance(value, jax.core.Tracer):
         if not _real_dtype(value.dtype) or value.ndim != 0:
             raise TypeError(f"{name} must be a real scalar. Received: {name}={short_repr(value)} "
                             f"of dtype {value.dtype} and shape {tuple(value.shape)}")
         return jnp.asarray(value, jnp.float32)
+    if is_traced(value):  # a container holding a tracer: np.ndim would fail on it
+        raise ValueError(f"{name} must be a scalar. Received: {name}={short_repr(value)}")
     if np.ndim(value) != 0 and not isinstance(value, (str, bytes)):
         raise ValueError(f"{name} must be a scalar. Received: {name}.shape={tuple(np.shape(value))}")
     out = static_float(value, name)
@@ -190,6 +206,13 @@ def integer_indices(value, name: str, n: int, upper: int, what: str, dtype=jnp.i
 # a larger one sizes no useful work: a cap keeps 2**40 from asking XLA for terabytes.
 MAX_PIXELS = 2**24
 
+# The largest side of an output image (resizes, crops, `affine_warp`'s output_shape). Output
+# pixel coordinates are float32: below 2**15 they keep 9 bits of sub-pixel position, so
+# bilinear weights stay within 1/512 (half a uint8 level at the far edge); and one such
+# side times another already makes a 2**30-pixel image (12 GiB as float32 RGB). 10**6 made
+# XLA fail with RESOURCE_EXHAUSTED or an OverflowError instead of naming the argument.
+MAX_SIDE = 2**15
+
 
 def check_int(value, name: str, minimum: int, maximum: int | None = None) -> None:
     """Checks that `value` is a Python or numpy integer (not a bool) in [minimum, maximum]."""
@@ -236,7 +259,14 @@ def image_hw(shape, name: str = "shape") -> tuple[int, int]:
 
 
 def static_range(value, name: str, *, minimum: float | None = None, positive: bool = False) -> tuple[float, float]:
-    """Checks a static (lo, hi) pair with lo <= hi (and lo >= minimum / lo > 0); returns floats."""
+    """Checks a static (lo, hi) pair with lo <= hi (and lo >= minimum / lo > 0); returns floats.
+
+    The width hi - lo must be finite in float32 too, as a uniform draw computes lo + u * (hi - lo):
+    (-3e38, 3e38) has finite ends but an infinite width. Traced ends are refused by name (a
+    range is read when the computation is built).
+    """
+    if is_traced(value):
+        raise _not_static(name, value, "a pair (lo, hi)")
     try:  # np.ndim raises on ragged nests such as (1, (2, 3))
         pair = not isinstance(value, (str, bytes)) and np.ndim(value) == 1 and len(value) == 2
     except (TypeError, ValueError):
@@ -250,7 +280,54 @@ def static_range(value, name: str, *, minimum: float | None = None, positive: bo
         raise ValueError(f"{name} must contain only values > 0. Received: {name}={short_repr(value)}")
     if minimum is not None and lo < minimum:
         raise ValueError(f"{name} must contain only values >= {minimum}. Received: {name}={short_repr(value)}")
+    finite_draws(lo, hi, name, value)
     return lo, hi
+
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)  # 3.4028235e+38
+
+
+def finite_draws(lo: float, hi: float, name: str, value, *, scale: float = 1.0) -> None:
+    """Refuses a range [lo, hi] whose draws cannot all be finite in float32.
+
+    `jax.random.uniform(key, minval=lo, maxval=hi)` computes lo + u * (hi - lo) in float32, so
+    the width must be finite as well as the ends: [-3e38, 3e38] draws inf. `scale` bounds a draw
+    that is multiplied further (Gaussian noise: sigma times |z| < 5.5).
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        width = np.float32(hi) - np.float32(lo)
+        top = np.float32(max(abs(lo), abs(hi)) * scale)
+    if not np.isfinite(width):
+        raise ValueError(f"{name} spans [{lo:.3g}, {hi:.3g}], whose width {hi - lo:.3g} is not finite in float32 "
+                         f"(at most {FLOAT32_MAX:.3g}), so draws in it would be inf or NaN. "
+                         f"Received: {name}={short_repr(value)}")
+    if not np.isfinite(top):
+        raise ValueError(f"{name} must keep its draws finite in float32 (at most {FLOAT32_MAX:.3g}), but up to "
+                         f"{scale:g} times {max(abs(lo), abs(hi)):.3g} is {max(abs(lo), abs(hi)) * scale:.3g}. "
+                         f"Received: {name}={short_repr(value)}")
+
+
+def half_range(value, name: str) -> float:
+    """A static r >= 0 for draws uniform in [-r, r]; its width 2r must be finite in float32 (r <= 1.7e38)."""
+    r = nonnegative_float(value, name)
+    finite_draws(-r, r, name, value)
+    return r
+
+
+# The smallest concentration (Beta and Dirichlet parameter) accepted. jax draws Beta variates
+# from log-gamma ones, log G = log G(a + 1) + log(U) / a, which leaves float32 (|log U| up to
+# 16.6 / a > 3.4e38) near a = 5e-38, and a = 1e-46 is 0 in float32: both gave NaN. Beta(a, a)
+# with a = 1e-30 is already a fair coin between 0 and 1, so nothing smaller is needed.
+MIN_CONCENTRATION = 1e-30
+
+
+def concentration(value, name: str, minimum: float = MIN_CONCENTRATION) -> float:
+    """A static concentration parameter (MixUp's, CutMix's and AugMix's alpha) >= `minimum`."""
+    out = static_float(value, name)
+    if not out >= minimum:
+        raise ValueError(f"{name} must be >= {minimum:g} (a Beta/Dirichlet parameter; smaller values make the "
+                         f"float32 draw 0 / 0 = NaN). Received: {name}={value!r}")
+    return out
 
 
 def bounded_float(value, name: str, maximum: float) -> float:
@@ -264,8 +341,11 @@ def bounded_float(value, name: str, maximum: float) -> float:
 def fixed_or_range(value, name: str, *, maximum: float | None = None) -> tuple[float, float]:
     """A static number s >= 0 means the fixed value (s, s); a pair (lo, hi) means U(lo, hi).
 
-    Every value must lie in [0, maximum] (no upper bound when `maximum` is None).
+    Every value must lie in [0, maximum] (no upper bound when `maximum` is None). Traced
+    values are refused by name: the range is read when the computation is built.
     """
+    if is_traced(value) and not isinstance(value, jax.core.Tracer):
+        raise _not_static(name, value, "a number or a pair (lo, hi)")
     if np.ndim(value) == 0 and not isinstance(value, (str, bytes)):
         lo = hi = nonnegative_float(value, name)
     else:
@@ -281,3 +361,31 @@ def check_bool(value, name: str) -> None:
     """Checks that `value` is a Python bool (static: traced flags are not options)."""
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be a bool. Received: {name}={short_repr(value)}")
+
+
+def check_slots(pieces, slots, names=None) -> None:
+    """The arguments of `pipeline.combine`: one key slot per piece (and one name, if named).
+
+    Slots are the data of `jax.random.fold_in`, so Python ints in [0, 2**32), and distinct
+    (two pieces on one slot would draw from the same key); names are distinct strings (they
+    key a dict of parameters, where a repeated one would overwrite the other).
+    """
+    given = (("pieces", pieces), ("slots", slots)) + ((("names", names),) if names is not None else ())
+    for arg, value in given:
+        if not isinstance(value, (tuple, list)):
+            raise TypeError(f"{arg} must be a tuple or list. Received: {arg}={short_repr(value)}")
+    for arg, value in given[1:]:
+        if len(value) != len(pieces):
+            raise ValueError(f"{arg} must have one entry per piece ({len(pieces)} pieces). "
+                             f"Received: {arg}={short_repr(value)} ({len(value)} entries)")
+    for j, slot in enumerate(slots):
+        check_int(slot, f"slots[{j}]", 0, 2**32 - 1)
+    if len({int(s) for s in slots}) != len(slots):
+        raise ValueError(f"slots must be distinct (two pieces on one slot would draw from the same key). "
+                         f"Received: slots={short_repr(slots)}")
+    if names is not None:
+        for j, name in enumerate(names):
+            if not isinstance(name, str):
+                raise TypeError(f"names[{j}] must be a string. Received: names[{j}]={short_repr(name)}")
+        if len(set(names)) != len(names):
+            raise ValueError(f"names must be distinct. Received: names={short_repr(names)}")

@@ -314,13 +314,14 @@ def sample_channel_shift(key, shape, intensity):
 
     Args:
       key: a `jax.random` key.
-      intensity: Keras' `channel_shift_range`, >= 0, in pixel units.
+      intensity: Keras' `channel_shift_range`, >= 0, in pixel units; the width 2 * intensity
+        of the range must be finite in float32 (intensity <= 1.7e38).
 
     Example:
       >>> sample_channel_shift(jax.random.key(0), (32, 32, 3), 30.0)["shift"]
     """
     _checks.image_hw(shape)  # the rule of every sampler: (key, shape, ...)
-    bound = _checks.nonnegative_float(intensity, "intensity")
+    bound = _checks.half_range(intensity, "intensity")  # 3e38 drew +inf
     return {"shift": _uniform(key, -bound, bound)}
 
 

@@ -150,6 +150,10 @@ def compose(*matrices):
 
     Composing pull maps this way means the output of the last is read through the
     earlier ones, so any number of geometric steps costs one resampling.
+
+    Each matrix is (3, 3) or a batch (..., 3, 3); the batch shapes must broadcast together
+    (numpy's rule). Concrete matrices must be finite (NaN or inf raise ValueError naming
+    `matrices[i]`); traced ones are data and are not inspected.
     """
     if not matrices:
         raise ValueError("compose needs at least one matrix. Received: matrices=()")
@@ -157,6 +161,13 @@ def compose(*matrices):
     for i, m in enumerate(arrays):
         if m.shape[-2:] != (3, 3):
             raise ValueError(f"matrices[{i}] must have shape (..., 3, 3). Received: matrices[{i}].shape={m.shape}")
+        _checks.finite_if_concrete(m, f"matrices[{i}]")
+    try:
+        np.broadcast_shapes(*(m.shape[:-2] for m in arrays))
+    except ValueError:
+        raise ValueError("matrices must have batch shapes (before the last two axes) that broadcast together. "
+                         "Received: " + ", ".join(f"matrices[{i}].shape={m.shape}" for i, m in enumerate(arrays))
+                         ) from None
     out = arrays[0]
     for m in arrays[1:]:
         out = _matmul3(out, m)
@@ -178,7 +189,8 @@ def centered(matrix, shape):
     """Moves the pivot of `matrix` from the origin to the centre of an image of `shape`.
 
     Args:
-      matrix: (3, 3) pull matrix acting about (0, 0).
+      matrix: (3, 3) pull matrix acting about (0, 0). A concrete one must be finite (NaN or
+        inf raise ValueError); a traced one is data and is not inspected.
       shape: image shape (H, W) or (H, W, C).
 
     Returns:
@@ -192,6 +204,7 @@ def centered(matrix, shape):
     matrix = _checks.real_array(matrix, "matrix").astype(jnp.float32)
     if matrix.shape[-2:] != (3, 3):
         raise ValueError(f"matrix must have shape (3, 3). Received: matrix.shape={tuple(matrix.shape)}")
+    _checks.finite_if_concrete(matrix, "matrix")
     return _matmul3(_matmul3(to_centre, matrix), from_centre)
 
 
@@ -296,7 +309,7 @@ def _shift_sampler(value, name: str):
 
         return pick_integer
     else:
-        r = _checks.nonnegative_float(value, name)
+        r = _checks.half_range(value, name)  # drawn in [-r, r): the width 2r must be finite in float32
         if r == 0:
             return None
         return _UniformShift(r, size_scaled=r < 1)
@@ -359,8 +372,9 @@ def sample_affine(
     """
     _checks.check_key(key)
     h, w = _checks.image_hw(shape)
-    rot = _checks.nonnegative_float(rotation_range, "rotation_range")
-    shear = _checks.nonnegative_float(shear_range, "shear_range")
+    # Drawn in [-r, r]: the width 2r must be finite in float32 (3e38 drew inf and blanked the images).
+    rot = _checks.half_range(rotation_range, "rotation_range")
+    shear = _checks.half_range(shear_range, "shear_range")
     shift_y = _shift_sampler(height_shift_range, "height_shift_range")
     shift_x = _shift_sampler(width_shift_range, "width_shift_range")
     zlo, zhi = _zoom_bounds(zoom_range)

@@ -28,10 +28,12 @@ MAX_CLASSES = 2**20
 
 
 def _alpha(value) -> float:
-    out = _checks.static_float(value, "alpha")
-    if out <= 0:
-        raise ValueError(f"alpha must be > 0 (the Beta(alpha, alpha) parameter). Received: alpha={value!r}")
-    return out
+    """The Beta(alpha, alpha) parameter: a static number >= 1e-30 (`_checks.MIN_CONCENTRATION`).
+
+    jax draws Beta variates in log space, which stays finite down to about 5e-38; below that,
+    and for 1e-46 (0 in float32), lam was NaN. Beta(1e-30, 1e-30) is already 0 or 1.
+    """
+    return _checks.concentration(value, "alpha")
 
 
 def _batch_shape(shape) -> tuple[int, int, int]:
@@ -168,7 +170,8 @@ def sample_mixup(key, shape, *, alpha=0.2):
     Args:
       key: a `jax.random` key, the only source of randomness.
       shape: batch shape (N, H, W, C).
-      alpha: Beta(alpha, alpha) parameter, > 0; small alpha keeps lam near 0 or 1.
+      alpha: Beta(alpha, alpha) parameter, >= 1e-30 (smaller ones made lam NaN); small alpha
+        keeps lam near 0 or 1.
 
     Returns:
       {"partner": int32 (N,) random permutation, "lam": float32 (N,) ~ Beta(alpha, alpha),
@@ -197,7 +200,7 @@ def mixup(key, images, labels, *, alpha=0.2, num_classes=None):
       key: a `jax.random` key.
       images: (N, H, W, C) batch, uint8 or floating.
       labels: (N, K) one-hot or soft labels, or (N,) integer classes with `num_classes`.
-      alpha: Beta parameter, > 0 (the paper uses 0.1 to 0.4 on ImageNet).
+      alpha: Beta parameter, >= 1e-30 (the paper uses 0.1 to 0.4 on ImageNet).
       num_classes: K, needed for integer labels.
 
     Returns:
@@ -223,7 +226,7 @@ def sample_cutmix(key, shape, *, alpha=1.0):
     Args:
       key: a `jax.random` key, the only source of randomness.
       shape: batch shape (N, H, W, C).
-      alpha: Beta(alpha, alpha) parameter, > 0 (1.0, uniform lam, in the paper).
+      alpha: Beta(alpha, alpha) parameter, >= 1e-30 (1.0, uniform lam, in the paper).
 
     Returns:
       {"partner", "top", "left", "height", "width"}: int32 (N,) arrays, the keywords of
@@ -260,7 +263,7 @@ def cutmix(key, images, labels, *, alpha=1.0, num_classes=None):
       key: a `jax.random` key.
       images: (N, H, W, C) batch, uint8 or floating.
       labels: (N, K) one-hot or soft labels, or (N,) integer classes with `num_classes`.
-      alpha: Beta parameter, > 0.
+      alpha: Beta parameter, >= 1e-30.
       num_classes: K, needed for integer labels.
 
     Returns:

@@ -103,6 +103,10 @@ def _pixel_uniform(key, dims):
     return ((_pixel_bits(key, dims) >> 8).astype(jnp.float32) + 0.5) * (1.0 / 2**24)
 
 
+# A bound on |z| of `_pixel_normal`: sqrt(2) erfinv(1 - 2**-24) = 5.42.
+_MAX_NORMAL = 5.5
+
+
 def _pixel_normal(key, dims):
     """N(0, 1) per element by inversion, sqrt(2) erfinv(2u - 1); |z| < 5.5."""
     return jnp.sqrt(2.0).astype(jnp.float32) * lax.erf_inv(2.0 * _pixel_uniform(key, dims) - 1.0)
@@ -122,7 +126,8 @@ def sample_gaussian_noise(key, shape, sigma_range):
         draws sigma, the other the per-pixel normals.
       shape: image shape (H, W, C); (H, W) gives grey noise of shape (H, W, 1).
       sigma_range: standard deviation in fractions of the value range, >= 0. A number
-        s means a fixed sigma s; a pair (lo, hi) means sigma ~ U(lo, hi) per image.
+        s means a fixed sigma s; a pair (lo, hi) means sigma ~ U(lo, hi) per image. The
+        noise sigma * z (|z| < 5.5) must be finite in float32, so sigma <= 6e37.
 
     Returns:
       {"noise": float32 array of `shape`}, sigma * N(0, 1) per element; the keyword
@@ -135,6 +140,7 @@ def sample_gaussian_noise(key, shape, sigma_range):
     _checks.check_key(key)
     dims = _noise_shape(shape)
     lo, hi = _checks.fixed_or_range(sigma_range, "sigma_range")
+    _checks.finite_draws(lo, hi, "sigma_range", sigma_range, scale=_MAX_NORMAL)  # 3e38 gave inf noise
     key_sigma, key_noise = jax.random.split(key)
     sigma = jax.random.uniform(key_sigma, (), jnp.float32, lo, hi)
     return {"noise": sigma * _pixel_normal(key_noise, dims)}

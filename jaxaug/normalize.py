@@ -117,7 +117,11 @@ def fit(
       featurewise_std_normalization: compute `std`.
       zca_whitening: compute `principal_components`, a (D, D) matrix with
         D = H * W * C (memory and time grow as D^2 and D^2 * N).
-      zca_epsilon: added to the singular values before inverting, >= 0.
+      zca_epsilon: added to the singular values before inverting, >= 0. With 0 (or one too
+        small to lift them), singular values of 0 (constant pixels, rank-deficient data)
+        make the matrix infinite or NaN: concrete images then raise ValueError naming
+        `zca_epsilon`; under `jax.jit` the images are data and the matrix is returned
+        as computed (`standardize` refuses concrete non-finite statistics).
       rescale: factor applied before the statistics, as Keras' `rescale`; None or 0
         for none. Pass the same value to `standardize`.
 
@@ -145,6 +149,11 @@ def fit(
         x = x / (std + _STD_EPSILON)
     if zca:
         components = _zca_matrix(x, epsilon)
+        if not _checks.is_traced(components) and not bool(jnp.all(jnp.isfinite(components))):
+            raise ValueError(
+                f"zca_epsilon gives a ZCA matrix with inf or NaN for these images: the singular values s of "
+                f"the data are inverted as 1 / (s + zca_epsilon), and some are 0 (constant pixels, rank-deficient "
+                f"data). Use zca_epsilon > 0, e.g. Keras' 1e-6. Received: zca_epsilon={zca_epsilon!r}")
     return Statistics(mean, std, components)
 
 

@@ -324,19 +324,69 @@ def sample_auto_augment(key, shape, *, policy="cifar10"):
 # --- applying a draw ---------------------------------------------------------------------
 
 
+def _check_draw(ops, magnitudes, batch: int | None = None):
+    """A draw's `ops` and `magnitudes` as int32 and float32 arrays of one shape: (S,), or (batch, S).
+
+    Concrete ops must be integers in [0, len(OPS)) (99 and -1 ran `invert`, 1.5 was truncated,
+    'rotate' failed in int()) and concrete magnitudes finite (NaN gave a black image); each slot
+    has its own magnitude (a shorter `magnitudes` is refused, not broadcast). Traced values are
+    data: out-of-range ops are clipped into [0, len(OPS) - 1] (-1 is identity, 99 invert), and a
+    non-finite magnitude gives unspecified pixels.
+    """
+    shape = "(S,)" if batch is None else f"({batch}, S)"
+    if isinstance(ops, (str, bytes)) or any(isinstance(v, (str, bytes)) for v in jax.tree.leaves(ops)):
+        raise TypeError(f"ops must be integer indices into OPS (e.g. OPS.index('rotate') = {_INDEX['rotate']}), "
+                        f"not names. Received: ops={_checks.short_repr(ops)}")
+    ops_array = _checks.real_array(ops, "ops")
+    if not jnp.issubdtype(ops_array.dtype, jnp.integer) and ops_array.size:  # [] is a float array: no slots
+        raise TypeError(f"ops must hold integer indices into OPS. Received: ops={_checks.short_repr(ops)} "
+                        f"of dtype {ops_array.dtype}")
+    values = _checks.real_array(magnitudes, "magnitudes")
+    if ops_array.ndim != (1 if batch is None else 2) or (batch is not None and ops_array.shape[0] != batch):
+        raise ValueError(f"ops must have shape {shape}" + ("" if batch is None else " (one row per image)")
+                         + f". Received: ops.shape={tuple(ops_array.shape)}")
+    if values.shape != ops_array.shape:
+        raise ValueError(f"magnitudes must have the shape of ops, {tuple(ops_array.shape)}: one magnitude per "
+                         f"slot. Received: magnitudes.shape={tuple(values.shape)}")
+    if _checks.is_traced(ops_array):
+        ops_array = jnp.clip(ops_array, 0, len(OPS) - 1)
+    elif ops_array.size:
+        host = np.asarray(ops_array)
+        bad = host[(host < 0) | (host >= len(OPS))]
+        if bad.size:
+            raise ValueError(f"ops must hold indices in [0, {len(OPS)}) into OPS. Received: ops containing "
+                             f"{int(bad[0])}")
+    _checks.finite_if_concrete(values, "magnitudes")
+    return jnp.asarray(ops_array, jnp.int32), jnp.asarray(values, jnp.float32)
+
+
+def check_policy(name, num_ops, magnitude) -> None:
+    """Checks `pipeline.policy`'s `num_ops` and `magnitude` whatever the policy `name`.
+
+    They are RandAugment's N in [0, 64] and M in [0, 30] (of 31 levels). The other policies
+    ignore them, but a bad value is refused for every policy rather than ignored:
+    `policy('trivial_augment', num_ops=100)` used to run.
+    """
+    _checks.check_int(num_ops, "num_ops", 0, 64)
+    level = _checks.static_float(magnitude, "magnitude")
+    if not 0 <= level <= 30:
+        raise ValueError(f"magnitude must be in [0, 30] (RandAugment's level of 31). Received: magnitude={magnitude!r}")
+
+
 def ops_matrix(shape, ops, magnitudes):
     """The one (3, 3) pull matrix of a draw: its geometric slots composed in order, identity elsewhere.
 
     Args:
       shape: (H, W, ...) of the image.
-      ops: (S,) int indices into `OPS` (may be traced).
-      magnitudes: (S,) signed values (shear factor, pixels, degrees counter-clockwise).
+      ops: (S,) int indices into `OPS` (may be traced). Concrete ones must lie in [0, len(OPS));
+        traced ones are clipped into it.
+      magnitudes: (S,) signed values (shear factor, pixels, degrees counter-clockwise), one per
+        slot; concrete ones must be finite.
 
     Example:
       >>> m = ops_matrix((32, 32), jnp.array([5]), jnp.array([30.0]))   # rotate 30 degrees
     """
-    ops = jnp.asarray(ops, jnp.int32)
-    magnitudes = jnp.asarray(magnitudes, jnp.float32)
+    ops, magnitudes = _check_draw(ops, magnitudes)
     slots = [_slot_matrix(shape, ops[s], magnitudes[s]) for s in range(ops.shape[0])]
     return geometry.compose(*slots) if slots else geometry.identity_matrix()
 
@@ -390,7 +440,7 @@ def ops_pixels(image, ops, magnitudes, *, value_range=None):
 
     Args:
       image: (H, W, 3) uint8 or floating image.
-      ops, magnitudes: (S,) as in `OPS` (may be traced).
+      ops, magnitudes: (S,) as in `OPS` (may be traced); checked as in `ops_matrix`.
       value_range: (lo, hi); default (0, 255) for uint8, (0, 1) for floats.
 
     Returns:
@@ -400,9 +450,8 @@ def ops_pixels(image, ops, magnitudes, *, value_range=None):
       >>> out = ops_pixels(image_uint8, jnp.array([13]), jnp.array([0.0]))   # equalize
     """
     image = _images.check_image(image)
+    ops, magnitudes = _check_draw(ops, magnitudes)
     levels, bounds = _to_bytes(image, value_range)
-    ops = jnp.asarray(ops, jnp.int32)
-    magnitudes = jnp.asarray(magnitudes, jnp.float32)
     branch = jnp.asarray(_BRANCH_OF)[ops]
     for s in range(ops.shape[0]):
         levels = lax.switch(branch[s], _BRANCH_LIST, levels, magnitudes[s])
@@ -440,6 +489,7 @@ def ops_pixels_batch(images, ops, magnitudes, *, value_range=None):
       >>> out = ops_pixels_batch(images_uint8, params["ops"], params["magnitudes"])
     """
     images = _images.check_image(images, "images", ndims=(4,))
+    ops, magnitudes = _check_draw(ops, magnitudes, batch=images.shape[0])  # (N, S) each, as `ops_matrix`
     levels, bounds = _to_bytes(images, value_range)
     levels = lax.optimization_barrier(levels)
     ops, magnitudes = lax.optimization_barrier((jnp.asarray(ops, jnp.int32), jnp.asarray(magnitudes, jnp.float32)))
@@ -503,7 +553,9 @@ def apply_ops(image, ops, magnitudes, *, order=0, fill_mode="constant", cval=0.0
 
     Args:
       image: (H, W, C) uint8 or floating image.
-      ops, magnitudes: a policy's draw (see `sample_rand_augment`).
+      ops, magnitudes: a policy's draw (see `sample_rand_augment`): (S,) int indices into `OPS`
+        and (S,) magnitudes; concrete ones are checked (indices in [0, len(OPS)), finite
+        magnitudes, one per slot), traced ones clipped (see `ops_matrix`).
       order, fill_mode, cval: of the warp (torchvision's default: nearest, constant 0).
       value_range: (lo, hi); default (0, 255) for uint8, (0, 1) for floats.
 
@@ -511,6 +563,7 @@ def apply_ops(image, ops, magnitudes, *, order=0, fill_mode="constant", cval=0.0
       >>> out = apply_ops(image_uint8, **sample_trivial_augment(jax.random.key(0), image_uint8.shape))
     """
     image = _images.check_image(image)
+    ops, magnitudes = _check_draw(ops, magnitudes)
     matrix = ops_matrix(image.shape, ops, magnitudes)
     warped = warp.warp_float(image[None], matrix[None], order, fill_mode, cval)[0]
     vr = _images.value_range(image.dtype, value_range)
@@ -564,7 +617,9 @@ def sample_augmix(key, shape, *, severity=3, width=3, depth=None, alpha=1.0, all
     chain has `depth` operations (uniform in 1..3 when None) drawn uniformly from
     `AUGMIX_OPS` (+ the four enhancers if `all_ops`), levels uniform below `severity` of 11
     ("augmix" space); the chains are mixed with Dirichlet(alpha) weights, and the mixture
-    with the original with a Beta(alpha, alpha) weight.
+    with the original with a Beta(alpha, alpha) weight. `alpha` must be >= 0.4
+    (`AUGMIX_MIN_ALPHA`): below it the float32 gamma draws behind the weights underflow to 0
+    often enough to give NaN weights (torchvision and the paper use 1.0).
 
     Returns:
       {"ops": (width, 3) int32, "magnitudes": (width, 3) float32 (unused slots: identity),
@@ -607,10 +662,14 @@ def _check_augmix_options(severity, width, depth, alpha, all_ops) -> float:
     if depth is not None:
         _checks.check_int(depth, "depth", 1, _CHAIN_SLOTS)
     _checks.check_bool(all_ops, "all_ops")
-    alpha = _checks.static_float(alpha, "alpha")
-    if not alpha > 0:
-        raise ValueError(f"alpha must be > 0. Received: alpha={alpha!r}")
-    return alpha
+    return _checks.concentration(alpha, "alpha", AUGMIX_MIN_ALPHA)
+
+
+# AugMix's smallest alpha. Its weights are ratios of float32 gamma draws, and below alpha = 1
+# jax draws G(alpha) = G(alpha + 1) * U**(1 / alpha), which underflows to 0 with probability
+# about exp(-87 alpha): 0.92 at 1e-3, 2e-4 at 0.1, 7e-16 at 0.4. All-zero draws made the
+# weights 0 / 0 (NaN, black images: alpha=1e-30 always did).
+AUGMIX_MIN_ALPHA = 0.4
 
 
 @dataclasses.dataclass(frozen=True)

@@ -114,7 +114,7 @@ def sample_rotation(key, shape, max_degrees):
       >>> sample_rotation(jax.random.key(0), (32, 32, 3), 20.0)["angle"]
     """
     _checks.image_hw(shape)  # the rule of every sampler: (key, shape, ...)
-    m = _checks.nonnegative_float(max_degrees, "max_degrees")
+    m = _checks.half_range(max_degrees, "max_degrees")  # its width 2 * max_degrees must be finite in float32
     return {"angle": sample_affine(key, shape, rotation_range=m)["rotation"]}
 
 
@@ -143,7 +143,7 @@ def sample_shear(key, shape, max_degrees):
       >>> sample_shear(jax.random.key(0), (32, 32, 3), 10.0)["angle"]
     """
     _checks.image_hw(shape)  # the rule of every sampler: (key, shape, ...)
-    m = _checks.nonnegative_float(max_degrees, "max_degrees")
+    m = _checks.half_range(max_degrees, "max_degrees")  # its width 2 * max_degrees must be finite in float32
     return {"angle": sample_affine(key, shape, shear_range=m)["shear"]}
 
 
@@ -325,15 +325,44 @@ def random_crop(key, image, padding, *, fill_mode="constant", cval=0.0):
 
 
 def check_size(size, name: str = "size") -> tuple[int, int]:
-    """(height, width) of an output, from an int (a square) or a pair of ints >= 1."""
+    """(height, width) of an output, from an int (a square) or a pair of ints in [1, 2**15].
+
+    The bound, `jaxaug._checks.MAX_SIDE` = 32,768 per side, keeps float32 output coordinates
+    precise to 1/512 of a pixel and the output below 2**30 pixels; a larger size is refused by
+    `name` instead of failing in XLA (RESOURCE_EXHAUSTED) or overflowing.
+    """
+    original = size
     if isinstance(size, (int, np.integer)) and not isinstance(size, bool):
         size = (size, size)
     if (not isinstance(size, (tuple, list)) or len(size) != 2
             or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in size)
             or min(size) < 1):
         raise ValueError(f"{name} must be an int or (height, width), ints >= 1. "
-                         f"Received: {name}={_checks.short_repr(size)}")
+                         f"Received: {name}={_checks.short_repr(original)}")
+    if max(size) > _checks.MAX_SIDE:
+        raise ValueError(f"{name} must be at most {_checks.MAX_SIDE} pixels per side (2**15). "
+                         f"Received: {name}={_checks.short_repr(original)}")
     return int(size[0]), int(size[1])
+
+
+def check_resized_crop_scale(value, name: str = "scale") -> tuple[float, float]:
+    """`sample_resized_crop`'s `scale`: (lo, hi) fractions of the image area, 0 < lo <= hi <= 1.
+
+    Public to the package so that an option naming it (`augmenter`'s `resized_crop_scale`) is
+    checked by the same rule even while its op is off.
+    """
+    lo, hi = _checks.static_range(value, name, positive=True)
+    if hi > 1:
+        raise ValueError(f"{name} must lie in (0, 1] (fractions of the image area). Received: {name}={value!r}")
+    return lo, hi
+
+
+def check_resized_crop_ratio(value, name: str = "ratio") -> tuple[float, float]:
+    """`sample_resized_crop`'s `ratio`: (lo, hi) of width / height, 0 < lo <= hi (drawn log-uniformly).
+
+    Public to the package for `augmenter`'s `resized_crop_ratio`, as `check_resized_crop_scale`.
+    """
+    return _checks.static_range(value, name, positive=True)
 
 
 def resized_crop_matrix(shape, size, top, left, height, width):
@@ -343,12 +372,24 @@ def resized_crop_matrix(shape, size, top, left, height, width):
     half-pixel rule of PIL, torchvision, OpenCV and `jax.image.resize`), and alike on the
     columns. The samples stay inside the box, but the bilinear taps and the antialiasing
     filter may read the pixels next to it, as PIL's `resize(size, box=...)` does.
+
+    The box entries are real scalars; concrete ones must be finite and `height`, `width` > 0
+    (a box of no area, or a string, is refused by name). Traced ones are data, not checked.
     """
     _checks.image_hw(shape)
     out_h, out_w = check_size(size)
+    _check_box(top, left, height, width)
     sy = jnp.asarray(height, jnp.float32) / out_h
     sx = jnp.asarray(width, jnp.float32) / out_w
     return geometry._matrix(sy, 0.0, top + 0.5 * sy - 0.5, 0.0, sx, left + 0.5 * sx - 0.5)
+
+
+def _check_box(top, left, height, width) -> None:
+    """Checks a crop box (top, left, height, width) of real scalars; concrete sides must be > 0."""
+    for name, value in (("top", top), ("left", left)):
+        _checks.real_scalar(value, name)
+    for name, value in (("height", height), ("width", width)):
+        _checks.real_scalar(value, name, positive=True)
 
 
 def resize_matrix(shape, size):
@@ -392,10 +433,8 @@ def sample_resized_crop(key, shape, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3)):
     """
     h, w = _checks.image_hw(shape)
     _checks.check_key(key)
-    lo, hi = _checks.static_range(scale, "scale", positive=True)
-    if hi > 1:
-        raise ValueError(f"scale must lie in (0, 1] (fractions of the image area). Received: scale={scale!r}")
-    rlo, rhi = _checks.static_range(ratio, "ratio", positive=True)
+    lo, hi = check_resized_crop_scale(scale, "scale")
+    rlo, rhi = check_resized_crop_ratio(ratio, "ratio")
     h, w = jnp.asarray(h, jnp.float32), jnp.asarray(w, jnp.float32)
     k_area, k_ratio, k_top, k_left = jax.random.split(key, 4)
     area = h * w * jax.random.uniform(k_area, (_TRIES,), minval=lo, maxval=hi)
@@ -422,7 +461,9 @@ def resized_crop(image, top, left, height, width, size, *, order=1, fill_mode="n
     Args:
       image: (H, W, C) (or a batch (N, H, W, C), all cropped alike).
       top, left, height, width: the box in input pixels; may be traced and fractional.
-      size: the output (height, width), or an int for a square.
+        Concrete `height` and `width` must be > 0 (0, -8 or '8' are refused by name); the
+        box may stick out of the image (the fill mode fills it).
+      size: the output (height, width), or an int for a square; at most 2**15 per side.
       order, fill_mode, cval, antialias: see `affine_warp`; `antialias=True` filters a
         downscale as PIL's and torchvision's antialiased bilinear resize.
 
@@ -436,7 +477,7 @@ def resized_crop(image, top, left, height, width, size, *, order=1, fill_mode="n
 
 
 def resize(image, size, *, order=1, antialias=False):
-    """Resizes the whole image to `size` ((height, width), or an int for a square).
+    """Resizes the whole image to `size` ((height, width), or an int for a square; at most 2**15 per side).
 
     Unlike torchvision's `Resize(int)`, an int is a square output, not the shorter edge.
     `antialias=True` equals PIL's `Image.resize(size, BILINEAR)` (within rounding) when downscaling.
@@ -451,6 +492,8 @@ def resize(image, size, *, order=1, antialias=False):
 
 def center_crop(image, size, *, fill_mode="constant", cval=0.0):
     """torchvision's `CenterCrop(size)`: the central `size` window, padded (by `fill_mode`) where larger.
+
+    `size` is an int (a square) or (height, width), at most 2**15 per side (see `check_size`).
 
     Example:
       >>> out = jaxaug.transforms.center_crop(image, 24)

@@ -160,7 +160,7 @@ def affine_warp(images, matrices, *, output_shape=None, order=1, fill_mode="near
       images: (H, W, C) or (N, H, W, C); uint8, float16, bfloat16 or float32.
       matrices: (3, 3), or (N, 3, 3) with one matrix per image; a single (3, 3)
         matrix is used for every image of a batch. The bottom row is ignored.
-      output_shape: (H', W') of the output, static ints; default the input's (H, W). The
+      output_shape: (H', W') of the output, static ints in [1, 2**15]; default the input's (H, W). The
         matrix maps output pixel (row, col) in [0, H') x [0, W') to input coordinates, as
         scipy's `affine_transform(..., output_shape=...)`: a resize or a crop is one more
         matrix, in the same single pass.
@@ -209,11 +209,18 @@ def check_antialias(antialias, order) -> None:
 
 
 def check_output_shape(output_shape) -> tuple[int, int]:
-    """(H', W') as two Python ints >= 1 (static: they size the output)."""
+    """(H', W') as two Python ints in [1, 2**15] (static: they size the output).
+
+    The bound is `jaxaug._checks.MAX_SIDE` (see there: float32 coordinates keep 1/512 pixel
+    there, and 2**15 squared is already 2**30 pixels).
+    """
     if (not isinstance(output_shape, (tuple, list)) or len(output_shape) != 2
             or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in output_shape)
             or min(output_shape) < 1):
         raise ValueError(f"output_shape must be (height, width), two ints >= 1. "
+                         f"Received: output_shape={_checks.short_repr(output_shape)}")
+    if max(output_shape) > _checks.MAX_SIDE:
+        raise ValueError(f"output_shape must be at most {_checks.MAX_SIDE} pixels per side (2**15). "
                          f"Received: output_shape={_checks.short_repr(output_shape)}")
     return int(output_shape[0]), int(output_shape[1])
 
@@ -379,7 +386,8 @@ def warp_keypoints(keypoints, matrices, shape):
     Args:
       keypoints: (K, 2) or (N, K, 2) positions (row, col) in the input image, pixel
         centres at integers.
-      matrices: (3, 3) or (N, 3, 3) pull matrices, as given to `affine_warp`.
+      matrices: (3, 3) or (N, 3, 3) pull matrices, as given to `affine_warp`. Concrete
+        keypoints and matrices must be finite (ValueError); traced ones are data.
       shape: the image shape (H, W) or (H, W, C), to flag points that leave it.
 
     Returns:
@@ -403,6 +411,8 @@ def _checked(points, matrices, name: str, count: str, width: int):
     points = _checks.real_array(points, name).astype(jnp.float32)
     matrices = _checks.real_array(matrices, "matrices").astype(jnp.float32)
     _checks.finite_if_concrete(points, name)
+    # Points go through the inverse, which reads every entry: a NaN gave NaN points, zeroed boxes.
+    _checks.finite_if_concrete(matrices, "matrices")
     if points.ndim not in (2, 3) or points.shape[-1] != width:
         raise ValueError(f"{name} must have shape ({count}, {width}) or (N, {count}, {width}). "
                          f"Received: {name}.shape={points.shape}")
@@ -433,7 +443,8 @@ def warp_boxes(boxes, matrices, shape):
     Args:
       boxes: (B, 4) or (N, B, 4) boxes (row_min, col_min, row_max, col_max), in pixels;
         with (N, 3, 3) matrices, boxes must be (N, B, 4).
-      matrices: (3, 3) or (N, 3, 3) pull matrices, as given to `affine_warp`.
+      matrices: (3, 3) or (N, 3, 3) pull matrices, as given to `affine_warp`. Concrete boxes
+        and matrices must be finite (ValueError); traced ones are data.
       shape: the image shape (H, W) or (H, W, C); input and output images have the same.
 
     Returns:

@@ -102,7 +102,7 @@ def parse_args(argv) -> argparse.Namespace:
     args.devices = check_devices(p, args.devices, args.batch_size)
     cfg = make_config(args)
     if cfg.augment is not None and (problem := augment_error(json.dumps(cfg.augment))):
-        p.error(f"--aug {json.dumps(args.aug)} is refused by jaxaug.augmenter: {problem}")
+        p.error(f"--aug {json.dumps(args.aug)} {problem}")
     if is_lead():  # the only writer
         check_out(p, out_dir(args, cfg), given=args.out is not None)
     return args
@@ -128,13 +128,21 @@ def json_object(text: str) -> dict:
 
 @functools.cache
 def augment_error(augment_json: str) -> str | None:
-    """Why `jaxaug.augmenter` refuses this spec, or None: builds it and traces a batch (shapes only, no compute)."""
+    """Why this spec cannot augment CIFAR-10 for the model (the rest of the error line after "--aug SPEC"), or
+    None: builds the `jaxaug.augmenter` and traces a batch (shapes only, no compute). Besides jaxaug's own
+    refusals (each naming the option, e.g. a range whose draws overflow float32 or an output size past 2**15),
+    the batch must keep CIFAR-10's 32 x 32: the model's first dense layer is sized for it, so
+    `{"random_resized_crop": 64}` would otherwise fail only inside the first step."""
     try:
         augment = make_augment(json.loads(augment_json))
         batch = jax.ShapeDtypeStruct((2, 32, 32, 3), jnp.uint8), jax.ShapeDtypeStruct((2,), jnp.int32)  # CIFAR-10
-        jax.eval_shape(lambda x, idx: augment_batch(augment, x, idx, jax.random.key(0), 0), *batch)
+        out = jax.eval_shape(lambda x, idx: augment_batch(augment, x, idx, jax.random.key(0), 0), *batch)
     except Exception as err:  # whatever it is, the user's --aug caused it: one line, no traceback
-        return one_line(err)
+        return f"is refused by jaxaug.augmenter: {one_line(err)}"
+    if tuple(out.shape[1:3]) != (32, 32):
+        sized = [k for k in ("random_resized_crop", "resize", "center_crop") if k in json.loads(augment_json)]
+        return (f"makes {out.shape[1]} x {out.shape[2]} images, but the model takes CIFAR-10's 32 x 32"
+                + (f": set {' and '.join(sized)} to 32" if sized else ""))
     return None
 
 
