@@ -434,6 +434,8 @@ BAD_CALLS = [
     ("rotation 1e39", lambda: ImageDataGenerator(rotation_range=1e39), ValueError, r"rotation_range=1e\+39"),
     ("zoom strs", lambda: ImageDataGenerator(zoom_range=["0.8", "1.2"]), TypeError, P + "zoom_range='0.8'"),
     ("zoom 2-d", lambda: ImageDataGenerator(zoom_range=np.ones((2, 2))), ValueError, "zoom_range=<array"),
+    ("zoom_range 3e38", lambda: ImageDataGenerator(zoom_range=(0.5, 3e38)), ValueError,  # NaN images before
+     r"zoom factors <= 16777216.*" + P + r"zoom_range=\(0.5, 3e\+38\)"),
     ("cval str", lambda: ImageDataGenerator(cval="0"), TypeError, P + "cval='0'"),
     ("cval complex", lambda: ImageDataGenerator(cval=1j), TypeError, P + "cval=1j"),
     ("cval None", lambda: ImageDataGenerator(cval=None), TypeError, P + "cval=None"),
@@ -540,6 +542,19 @@ BAD_CALLS = [
      P + r"transform_parameters\['brightness'\]='1.2'"),
     ("channel shift nan", lambda: ImageDataGenerator().apply_transform(SQUARE, {"channel_shift_intensity": NAN}),
      ValueError, P + r"transform_parameters\['channel_shift_intensity'\]=nan"),
+    # zoom factors are in (0, 2**24], brightness factors >= 0: 0, negatives and 3e38 ran (black, mirrored, NaN images)
+    ("zoom 0", lambda: ImageDataGenerator().apply_transform(SQUARE, {"zx": 0}), ValueError,
+     r"transform_parameters\['zx'\] must be a zoom factor in \(0, 16777216\].*"
+     + P + r"transform_parameters\['zx'\]=0"),
+    ("zoom negative", lambda: ImageDataGenerator().apply_transform(SQUARE, {"zy": -1.5}), ValueError,
+     P + r"transform_parameters\['zy'\]=-1.5"),
+    ("zoom 0 in float32", lambda: ImageDataGenerator().apply_transform(SQUARE, {"zx": 1e-46}), ValueError,
+     P + r"transform_parameters\['zx'\]=1e-46"),
+    ("zoom 3e38", lambda: ImageDataGenerator().apply_transform(SQUARE, {"zy": 3e38}), ValueError,
+     P + r"transform_parameters\['zy'\]=3e\+38"),
+    ("brightness negative", lambda: ImageDataGenerator().apply_transform(SQUARE, {"brightness": -1}), ValueError,
+     r"transform_parameters\['brightness'\] must be a brightness factor >= 0.*"
+     + P + r"transform_parameters\['brightness'\]=-1"),
     ("extra wrong type", lambda: ImageDataGenerator(gaussian_noise=0.1).apply_transform(SQUARE, {"gaussian_noise": 3}),
      ValueError, r"transform_parameters\['gaussian_noise'\] must be what get_random_transform gives.*"
                  r"float32\[16, 16, 3\]"),
@@ -587,6 +602,12 @@ def test_an_unwritable_save_to_dir_fails_before_any_batch(tmp_path, monkeypatch)
     deny_os_open(monkeypatch, tmp_path)
     with pytest.raises(ValueError, match="save_to_dir cannot be written: Permission denied.*save_to_dir="):
         ImageDataGenerator().flow(X, save_to_dir=str(tmp_path))
+
+
+def test_a_brightness_factor_of_zero_gives_the_bottom_of_the_value_range():
+    np.testing.assert_array_equal(ImageDataGenerator().apply_transform(SQUARE, {"brightness": 0}), 0.0)
+    out = ImageDataGenerator(value_range=(-1, 1)).apply_transform(SQUARE / 255, {"brightness": 0.0})
+    np.testing.assert_array_equal(out, -1.0)
 
 
 def test_keras_own_transform_dicts_apply():

@@ -111,3 +111,21 @@ def test_errors_name_the_argument():
         Augment(jp.flip(), rotation_range=10)
     with pytest.raises(ValueError, match="seed"):
         Augment(horizontal_flip=True, seed=-1)
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int32", "bool", "complex64", "mixed_int8", "int8_from_float32",
+                                   "no such type", 3, keras.dtype_policies.get("int8_from_float32")])
+def test_a_dtype_that_is_not_uint8_or_floating_is_refused_by_name(dtype):
+    # "int8" reached Keras' quantisation policies (an error naming neither the layer nor jaxaug), int32 failed
+    # when called: jaxaug outputs uint8 or floats, as jaxaug.Augmenter's dtype.
+    with pytest.raises(TypeError, match="dtype must be uint8 or a floating type.*Received: dtype=") as info:
+        Augment(horizontal_flip=True, seed=0, dtype=dtype)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "float16", "bfloat16", "float32", "mixed_float16", np.uint8,
+                                   keras.DTypePolicy("mixed_bfloat16")])
+def test_uint8_and_floating_dtypes_are_accepted(dtype):
+    x = np.random.default_rng(0).uniform(0, 255, (2, 8, 8, 3)).astype(np.float32)
+    out = Augment(horizontal_flip=True, seed=0, dtype=dtype)(x, training=True)
+    assert out.shape == x.shape

@@ -41,11 +41,13 @@ What is different, on purpose:
 * Bad arguments raise `TypeError`/`ValueError` naming the argument and the value, at
   construction, before any work, where Keras often accepts them and fails later (or
   never): flags must be bools; numbers must be real numbers, not strings or bools,
-  and finite in float32; sizes are pairs of positive integers; options that are off
-  are checked too (`zca_epsilon`, `save_format`, ...); complex, string and object
-  arrays are refused; an iterator with no examples fails when it is made; `save_to_dir`
-  must be an existing folder that can be written (`PathNotFoundError`, a
-  `FileNotFoundError`, when it is missing). Image *values* are data and not checked.
+  and finite in float32, and ranges such that every draw is finite; sizes are pairs of
+  positive integers; options that are off are checked too (`zca_epsilon`,
+  `save_format`, ...); complex, string and object arrays are refused; an iterator with
+  no examples fails when it is made; `save_to_dir` must be an existing folder that can
+  be written (`PathNotFoundError`, a `FileNotFoundError`, when it is missing); a
+  transform dict's zoom factors must be in (0, 2**24] and its brightness >= 0. Image
+  *values* are data and not checked.
 
 Extras by keyword: every `jaxaug.augmenter` option that Keras lacks (`jaxaug.ops.EXTRAS`,
 listed in `docs/operations.md`), plus `seed` and `value_range`. Keras' own options mean what

@@ -128,14 +128,23 @@ def statistic(value, name: str):
 
 
 def zoom_pair(zoom_range):
-    """Keras' constructor rule: float z -> [1 - z, 1 + z]; a pair stays."""
+    """Keras' constructor rule: float z -> [1 - z, 1 + z]; a pair stays.
+
+    The factors drawn must be ones `apply_transform` takes back (zx, zy <= 2**24): 3e38 made
+    NaN images. That they are > 0 is `jaxaug.augmenter`'s rule, checked there.
+    """
     if isinstance(zoom_range, (float, int, np.floating, np.integer)) and not isinstance(zoom_range, (bool, np.bool_)):
         z = _checks.static_float(zoom_range, "zoom_range")
-        return [1.0 - z, 1.0 + z]
-    if isinstance(zoom_range, (list, tuple, np.ndarray)) and ndim(zoom_range) == 1 and len(zoom_range) == 2:
-        return [_checks.static_float(v, "zoom_range") for v in zoom_range]
-    raise ValueError(f"zoom_range should be a float or a tuple or list of two floats. "
-                     f"Received: zoom_range={_SHORT(zoom_range)}")
+        pair = [1.0 - z, 1.0 + z]
+    elif isinstance(zoom_range, (list, tuple, np.ndarray)) and ndim(zoom_range) == 1 and len(zoom_range) == 2:
+        pair = [_checks.static_float(v, "zoom_range") for v in zoom_range]
+    else:
+        raise ValueError(f"zoom_range should be a float or a tuple or list of two floats. "
+                         f"Received: zoom_range={_SHORT(zoom_range)}")
+    if max(pair) > _checks.MAX_PIXELS:
+        raise ValueError(f"zoom_range must give zoom factors <= {_checks.MAX_PIXELS} (2**24, as apply_transform's zx "
+                         f"and zy). Received: zoom_range={_SHORT(zoom_range)}")
+    return pair
 
 
 def warn_channels(channels, shape):

@@ -232,9 +232,13 @@ class ImageDataGenerator:
         Missing keys mean "not applied", as in Keras. Matches Keras' `apply_transform`
         to 1e-4 on square float32 images in [0, 1], except for `brightness`, where Keras
         rounds the image to uint8 first (jaxaug scales and clips to `value_range`).
-        The values are checked first: theta, tx, ty, shear, zx, zy real numbers (not
-        strings, not bools) finite in float32; the flips bools; channel_shift_intensity
-        and brightness such numbers or None; an extra op's entry what
+        The values are checked first, each error naming its key: theta, tx, ty, shear real
+        numbers (not strings, not bools) finite in float32; zx, zy such numbers in
+        (0, 2**24] (0 would collapse the image onto its centre and a negative factor mirror
+        it: the flips have their own keys); the flips bools (or 0 and 1, as in Keras' own
+        dicts); channel_shift_intensity a number or None; brightness a number >= 0 or None
+        (0 gives an image at the bottom of `value_range`, as PIL's factor 0 gives black and
+        as `brightness_range` may start at 0); an extra op's entry what
         `get_random_transform` gives for this image.
         """
         x = args.real_array(x, "x")

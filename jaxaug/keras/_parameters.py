@@ -51,7 +51,8 @@ def to_keras(params: dict) -> dict:
 def from_keras(transform: dict, pieces: dict):
     """Keras' transform dict -> (piece parameters, piece names in pipeline order).
 
-    `pieces` are the generator's, by name: their names are the extra keys it accepts.
+    `pieces` are the generator's, by name: their names are the extra keys it accepts. The
+    values are checked first, by the rules `ImageDataGenerator.apply_transform` states.
     """
     if not isinstance(transform, dict):
         raise TypeError(f"transform_parameters must be a dict (see get_random_transform). "
@@ -69,6 +70,18 @@ def from_keras(transform: dict, pieces: dict):
         value = transform.get(key, default)
         return np.float32(_checks.static_float(value, f"transform_parameters[{key!r}]"))
 
+    def refuse(key, rule):
+        name = f"transform_parameters[{key!r}]"
+        raise ValueError(f"{name} must be {rule}. Received: {name}={_SHORT(transform[key])}")
+
+    def zoom(key):
+        # 0 collapses the image onto its centre, a negative factor mirrors it (the flips have their
+        # own keys), and past 2**24 the warp's coordinates leave float32 (3e38 gave NaN images).
+        out = number(key, 1.0)
+        if not 0 < out <= _checks.MAX_PIXELS:
+            refuse(key, f"a zoom factor in (0, {_checks.MAX_PIXELS}] (in float32)")
+        return out
+
     def flag(key):
         value = transform.get(key, False)
         if not isinstance(value, (bool, np.bool_)) and not (isinstance(value, (int, np.integer)) and value in (0, 1)):
@@ -80,7 +93,7 @@ def from_keras(transform: dict, pieces: dict):
         "rotation": number("theta", 0.0),
         "shift": np.asarray([-number("ty", 0.0), -number("tx", 0.0)], np.float32),
         "shear": number("shear", 0.0),
-        "zoom": np.asarray([number("zy", 1.0), number("zx", 1.0)], np.float32),
+        "zoom": np.asarray([zoom("zy"), zoom("zx")], np.float32),
         "horizontal_flip": flag("flip_horizontal"),
         "vertical_flip": flag("flip_vertical"),
     }}
@@ -88,6 +101,8 @@ def from_keras(transform: dict, pieces: dict):
         params["channel_shift"] = {"shift": number("channel_shift_intensity", None)}
     if transform.get("brightness") is not None:
         params["brightness"] = {"factor": number("brightness", None)}
+        if params["brightness"]["factor"] < 0:
+            refuse("brightness", "a brightness factor >= 0 (0 gives the bottom of value_range)")
     params.update({k: v for k, v in transform.items() if k in pieces and k not in params})
     names = tuple(sorted(params, key=_PIPELINE_ORDER.__getitem__))
     return {k: params[k] for k in names}, names

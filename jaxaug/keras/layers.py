@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 import keras
+import numpy as np
 from jax import lax
 
 from jaxaug import _checks, ops, pipeline, runner
@@ -32,8 +33,9 @@ __all__ = ["Augment"]
 
 # Keyword arguments that belong to keras.layers.Layer, not to the augmentation.
 _LAYER_KWARGS = ("name", "dtype", "trainable", "autocast")
-# The `Augmenter` options a layer built from a piece takes.
-_RUN_OPTIONS = ("order", "fill_mode", "cval", "mask_cval", "antialias")
+# The `Augmenter` options a layer built from a piece takes: the run options, less the layer's own
+# `value_range` keyword and Keras' `dtype` (the layer's dtype policy).
+_RUN_OPTIONS = tuple(o.name for o in ops.RUN_OPTIONS if o.name not in ("value_range", *_LAYER_KWARGS))
 
 
 @keras.saving.register_keras_serializable(package="jaxaug")
@@ -48,12 +50,12 @@ class Augment(keras.layers.Layer):
         layer draws from the key (seed, s), image i of it from `fold_in` of that key and i.
       value_range: (lo, hi) of the pixel values, default (0, 255): Keras pipelines feed floats
         in 0..255 (`image_dataset_from_directory`, `img_to_array`).
-      **options: without a piece, `jaxaug.augmenter` options: Keras ImageDataGenerator's names
-        (rotation_range, width_shift_range, zoom_range, horizontal_flip, fill_mode, ...),
-        jaxaug's extras (crop_padding, hsv_contrast_range, policy, random_resized_crop, ...)
-        and the run options (order, cval, antialias, ...); with a piece, only the run options
-        order, fill_mode, cval, mask_cval and antialias. Also the `keras.layers.Layer`
-        arguments name, dtype, trainable.
+      **options: without a piece, `jaxaug.augmenter`'s options (Keras ImageDataGenerator's
+        names, jaxaug's extras and the run options); with a piece, only the run options
+        (`jaxaug.ops.RUN_OPTIONS` but `value_range`, above, and `dtype`). Also the
+        `keras.layers.Layer` arguments name, trainable and dtype: the layer's dtype policy,
+        uint8 or a floating type ("float32", "mixed_float16", ...), as `jaxaug.Augmenter`
+        outputs; quantising policies ("int8", ...) and other types raise `TypeError`.
 
     With `training=True` (as under `model.fit`) the layer augments; otherwise (`predict`,
     `evaluate`, a plain call) it returns its input unchanged. Inputs are (N, H, W, C) batches;
@@ -66,6 +68,7 @@ class Augment(keras.layers.Layer):
 
     def __init__(self, augmentation=None, *, seed=None, value_range=(0, 255), **options):
         layer_kwargs = {k: options.pop(k) for k in _LAYER_KWARGS if k in options}
+        _check_dtype(layer_kwargs.get("dtype"))
         super().__init__(**layer_kwargs)
         if keras.backend.backend() != "jax":
             raise ValueError(f"Augment runs jaxaug, which needs Keras' JAX backend (set KERAS_BACKEND=jax before "
@@ -114,6 +117,32 @@ class Augment(keras.layers.Layer):
         # As JSON gives them back (tuples become lists), so a saved and reloaded config compares equal.
         config.update(_as_json(self._options), seed=self.seed, value_range=list(self.value_range))
         return config
+
+
+def _check_dtype(dtype) -> None:
+    """The layer's dtype (policy) computes in uint8 or a floating type, as `jaxaug.Augmenter` outputs.
+
+    Keras reads other names as its quantisation policies ("int8", "int8_from_float32", ...) or
+    fails when the layer is called; jaxaug does not quantise, so they are refused here, by name.
+    """
+    if dtype is None:
+        return
+    if isinstance(dtype, keras.DTypePolicy):
+        compute = None if dtype.quantization_mode else dtype.compute_dtype
+    elif isinstance(dtype, str) and dtype.startswith("mixed_"):  # Keras' mixed policies compute in the rest
+        compute = dtype[len("mixed_"):]
+    elif isinstance(dtype, (str, type, np.dtype)):
+        compute = dtype
+    else:
+        compute = None
+    try:
+        compute = None if compute is None else jnp.dtype(compute)
+    except TypeError:
+        compute = None
+    if compute is None or not (compute == jnp.uint8 or jnp.issubdtype(compute, jnp.floating)):
+        raise TypeError(f"dtype must be uint8 or a floating type ('float32', 'bfloat16', 'mixed_float16', or a "
+                        f"keras.DTypePolicy of one), as jaxaug.Augmenter's output; Augment does not quantise. "
+                        f"Received: dtype={_checks.short_repr(dtype)}")
 
 
 def _as_json(value):
