@@ -432,6 +432,16 @@ BAD_CALLS = [
     ("rotation bool", lambda: ImageDataGenerator(rotation_range=True), TypeError, P + "rotation_range=True"),
     ("shift bool", lambda: ImageDataGenerator(width_shift_range=False), TypeError, P + "width_shift_range=False"),
     ("rotation 1e39", lambda: ImageDataGenerator(rotation_range=1e39), ValueError, r"rotation_range=1e\+39"),
+    # ranges whose draws cannot be finite in float32 (the width 2r of U(-r, r) overflows): inf angles, NaN images
+    ("rotation 3e38", lambda: ImageDataGenerator(rotation_range=3e38), ValueError,
+     "rotation_range .*not finite in float32.*" + P + r"rotation_range=3e\+38"),
+    ("shear 3e38", lambda: ImageDataGenerator(shear_range=3e38), ValueError, P + r"shear_range=3e\+38"),
+    ("width shift 3e38", lambda: ImageDataGenerator(width_shift_range=3e38), ValueError,
+     P + r"width_shift_range=3e\+38"),
+    ("height shift 2e38", lambda: ImageDataGenerator(height_shift_range=2e38), ValueError,
+     P + r"height_shift_range=2e\+38"),
+    ("channel shift 3e38", lambda: ImageDataGenerator(channel_shift_range=3e38), ValueError,
+     r"channel_shift_range.*Received: .*3e\+38"),
     ("zoom strs", lambda: ImageDataGenerator(zoom_range=["0.8", "1.2"]), TypeError, P + "zoom_range='0.8'"),
     ("zoom 2-d", lambda: ImageDataGenerator(zoom_range=np.ones((2, 2))), ValueError, "zoom_range=<array"),
     ("zoom_range 3e38", lambda: ImageDataGenerator(zoom_range=(0.5, 3e38)), ValueError,  # NaN images before

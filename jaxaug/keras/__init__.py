@@ -53,12 +53,6 @@ Extras by keyword: every `jaxaug.augmenter` option that Keras lacks (`jaxaug.ops
 listed in `docs/operations.md`), plus `seed` and `value_range`. Keras' own options mean what
 `jaxaug.augmenter`'s options of the same names mean (`jaxaug.ops.OPTIONS`).
 
-The modules: `_generator` (the generator and its option checks), `_parameters` (Keras'
-transform dicts), `_compiled` (key streams, jitted calls and their cache), `_iterators`
-(the threaded iterators, `flow`'s), `_file_iterators`, `_listing` and `_files` (reading
-folders and dataframes as Keras does), `_arguments` (shared checks); `layers` holds the
-Keras 3 layer, and imports Keras.
-
 Example:
   >>> from jaxaug.keras import ImageDataGenerator
   >>> datagen = ImageDataGenerator(rotation_range=20, width_shift_range=0.2,
@@ -67,6 +61,11 @@ Example:
   >>> x_batch, y_batch = next(batches)
 """
 
+# The modules, by job: _generator (the generator and its option checks), _parameters (Keras'
+# transform dicts), _compiled (key streams, jitted calls and their cache), _iterators (the
+# threaded iterators; flow's), _file_iterators, _listing and _files (folders and dataframes read as
+# Keras reads them), _arguments (shared checks). `layers` holds the Keras 3 layer and imports Keras,
+# so it is not imported here.
 from jaxaug.keras._file_iterators import DataFrameIterator, DirectoryIterator
 from jaxaug.keras._generator import ImageDataGenerator
 from jaxaug.keras._iterators import Iterator, NumpyArrayIterator
