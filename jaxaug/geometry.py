@@ -413,7 +413,9 @@ def random_affine(key, shape, **options):
     Args:
       key: a `jax.random` key, the only source of randomness.
       shape: image shape (H, W) or (H, W, C); sets the centre and fractional shifts.
-      rotation_range: degrees; the angle is uniform in [-rotation_range, rotation_range].
+      rotation_range: degrees; the angle is uniform in [-rotation_range, rotation_range]. Every
+        range here is static, and one drawn in [-r, r] must have a width 2r finite in float32
+        (r <= 1.7e38); a larger one is refused by its name.
       width_shift_range: horizontal shift. float r < 1: uniform in [-r, r) times W
         pixels; float r >= 1: uniform in [-r, r) pixels; int n: an integer in
         {0, ..., n - 1} with a random sign; sequence: one of its values with a random

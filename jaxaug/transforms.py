@@ -110,6 +110,9 @@ crop_matrix = shift_matrix_centered
 def sample_rotation(key, shape, max_degrees):
     """{"angle": uniform in [-max_degrees, max_degrees]} (degrees), as `sample_affine`'s rotation.
 
+    `max_degrees` is a static number >= 0 whose range has a finite width in float32, so at most
+    1.7e38 (3e38 drew inf and blanked the image); angles beyond a turn are accepted.
+
     Example:
       >>> sample_rotation(jax.random.key(0), (32, 32, 3), 20.0)["angle"]
     """
@@ -138,6 +141,8 @@ def sample_shift(key, shape, *, height_shift_range=0.0, width_shift_range=0.0):
 
 def sample_shear(key, shape, max_degrees):
     """{"angle": uniform in [-max_degrees, max_degrees]} (degrees, Keras' shear), as `sample_affine`'s shear.
+
+    `max_degrees` is a static number in [0, 1.7e38] (the range's width must be finite in float32).
 
     Example:
       >>> sample_shear(jax.random.key(0), (32, 32, 3), 10.0)["angle"]
