@@ -7,7 +7,10 @@ holds across CPUs, and on the machine that recorded them
     python tests/behaviour.py --check          # bitwise, case by case
     python tests/behaviour.py --write          # re-record (only for an announced change of draws)
 
-A case may call an op under a new name after a rename; its recorded output stays.
+A case may call an op under a new name after a rename; its recorded output stays. Every
+declared op (`jaxaug/ops/<name>.py`) is a case of its own, `declared/<name>`, run with its
+declared example; a new op's case is added to the recording with `--write --new`, which
+keeps every recorded array as it is.
 """
 
 from __future__ import annotations
@@ -27,11 +30,11 @@ DATA = pathlib.Path(__file__).parent / "data" / "behaviour.npz"
 SHAPE = (3, 12, 10, 3)  # non-square, so a swapped axis shows
 
 
-def _images(dtype):
+def _images(dtype, shape=SHAPE):
     rng = np.random.default_rng(20261202)
     # A smooth ramp plus texture: flat regions and edges both, as in photos.
-    ramp = np.linspace(0, 1, SHAPE[1])[:, None, None] * np.linspace(0.2, 1, SHAPE[2])[None, :, None]
-    x = np.clip(0.6 * ramp + 0.4 * rng.random(SHAPE), 0, 1)
+    ramp = np.linspace(0, 1, shape[1])[:, None, None] * np.linspace(0.2, 1, shape[2])[None, :, None]
+    x = np.clip(0.6 * ramp + 0.4 * rng.random(shape), 0, 1)
     return jnp.asarray((x * 255).round().astype(np.uint8) if dtype == "uint8" else x.astype(np.float32))
 
 
@@ -196,9 +199,27 @@ def _output_sizes():
     return out
 
 
+# The declared examples use sizes in pixels (a cutout of 20, a crop to 64): a larger picture for them.
+DECLARED_SHAPE = (2, 24, 20, 3)
+
+
+def _declared(op):
+    """An op's declared example (`op.demo()`), run per image on a uint8 batch (a float one for batch ops)."""
+    def run():
+        if op.kind == "batch":
+            mixed, soft = op.random(_key(), _images("float32", DECLARED_SHAPE), jnp.array([0, 3]), **op.example,
+                                    num_classes=10)
+            return {"images": mixed, "labels": soft}
+        # uint8 only: the float path of every op is pinned by the cases above, and it keeps the file small.
+        return {"uint8": jax.jit(jaxaug.Augmenter(op.demo()))(_key(), _images("uint8", DECLARED_SHAPE))}
+    return run
+
+
 def cases() -> dict:
     """name -> function returning {field: array}."""
     out = {name: _run_augmenter(*spec) for name, spec in _augmenter_cases().items()}
+    # Every declared op, from its declaration: a new op is pinned when it is recorded (--write).
+    out.update({f"declared/{op.name}": _declared(op) for op in jaxaug.ops.OPS})
     out["augmenter/masks-keypoints-boxes"] = _with_labels
     out["augmenter/sample-apply"] = _replay
     out["pieces/chain"] = _pieces
@@ -225,10 +246,19 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--write", action="store_true", help="re-record tests/data/behaviour.npz")
     p.add_argument("--check", action="store_true", help="compare bitwise with the recording")
+    p.add_argument("--new", action="store_true", help="with --write: record only the cases not yet recorded")
     args = p.parse_args()
     if args.write:
         DATA.parent.mkdir(exist_ok=True)
-        np.savez_compressed(DATA, **record())
+        if args.new:
+            recorded = dict(np.load(DATA))
+            known = {k.split(":")[0] for k in recorded}
+            for name in sorted(set(cases()) - known):
+                recorded.update(compute(name))
+                print(f"recorded the new case {name}")
+            np.savez_compressed(DATA, **recorded)
+        else:
+            np.savez_compressed(DATA, **record())
         print(f"wrote {DATA} ({DATA.stat().st_size} bytes)")
     if args.check:
         want = dict(np.load(DATA))
