@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
-from jaxaug import color, geometry
+from jaxaug import _checks, color, geometry
 
 __all__ = ["Augmentation", "checked", "combine", "geometric", "pixel"]
 
@@ -90,6 +90,7 @@ def combine(pieces, slots, names=None) -> Augmentation:
     `augmenter` gives each option a fixed slot, so switching one option on or off never
     changes what the others draw. Params are a tuple, or a dict keyed by `names`.
     """
+    _checks.check_slots(pieces, slots, names)
     keys = tuple(range(len(pieces))) if names is None else tuple(names)
     geometrics = [(k, p) for k, p in zip(keys, pieces, strict=True) if p.matrix is not None]
     pixels = [(k, p) for k, p in zip(keys, pieces, strict=True) if p.apply is not None]

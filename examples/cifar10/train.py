@@ -3,7 +3,8 @@
     python examples/cifar_flax.py --quick --data PATH          # a first look: the tutorial's augmentation, 2 epochs
     python examples/cifar_flax.py --recipe best --data PATH    # 80 epochs: crop, flip, colour, cosine LR
 
-`examples/cifar_flax.py` runs this file. README.md in this folder has every command, the protocol and where it differs from Keras, and
+`examples/cifar_flax.py` runs this file. README.md in this folder has every command, the protocol and where it
+differs from Keras, and
 why the `best` recipe. This file is the training: the step, evaluation and the epoch loop. The
 rest lives beside it: config.py (recipes, key streams), input_pipeline.py (data, batches,
 augmentation), model.py, distributed.py (devices, processes), cli.py (flags), report.py.

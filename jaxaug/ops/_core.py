@@ -162,7 +162,8 @@ def _generic_random(op: Op) -> Callable:
     key_image = [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in ("key", "image")]
     signature = inspect.Signature([*key_image, *_sampler_parameters(op), *_twin_parameters(op), value_range])
     arguments = ", ".join(f"{k}={v!r}" for k, v in op.example.items())
-    return _named(random, "random_" + op.name, signature, f"""Random {op.title}: `{op.twin.__name__}` applied to a draw of `{op.sample.__name__}`.
+    title = f"Random {op.title}: `{op.twin.__name__}` applied to a draw of `{op.sample.__name__}`."
+    return _named(random, "random_" + op.name, signature, f"""{title}
 
     {op.doc}
 

@@ -8,6 +8,7 @@ OP = Op(
     units="Keras: one offset in pixel units, clipped to the image's own min/max",
     doc="Keras' `channel_shift_range`: one offset uniform in [-intensity, intensity], in pixel units.",
     sample=color.sample_channel_shift, twin=color.channel_shift, random=color.random_channel_shift,
-    options=(Option("channel_shift_range", 0.0, "Keras' channel shift, in pixel units (0..255 for uint8).", "intensity", keras=True),),
+    options=(Option("channel_shift_range", 0.0, "Keras' channel shift, in pixel units (0..255 for uint8).",
+                    "intensity", keras=True),),
     example=dict(intensity=60.0),
 )

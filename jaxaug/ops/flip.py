@@ -1,7 +1,7 @@
 """Mirror left-right and/or top-bottom, exactly."""
 
 from jaxaug import transforms
-from jaxaug.ops._core import Op, Option
+from jaxaug.ops._core import Op
 
 OP = Op(
     name="flip", title="flip", kind="geometric", stage=90,

@@ -9,6 +9,7 @@ OP = Op(
     doc="The tutorial's HSV contrast: S and V raised to exponents log-uniform in `exponent_range`, H kept.",
     sample=color.sample_hsv_contrast, twin=color.hsv_contrast, random=color.random_hsv_contrast,
     hsv="hsv_contrast",
-    options=(Option("hsv_contrast_range", None, "(lo, hi) exponents for S and V, log-uniform (the tutorial uses (0.25, 4)).", "exponent_range"),),
+    options=(Option("hsv_contrast_range", None, "(lo, hi) exponents for S and V, log-uniform (the tutorial uses "
+                    "(0.25, 4)).", "exponent_range"),),
     example=dict(exponent_range=(0.25, 4.0)),
 )

@@ -64,6 +64,7 @@ def policy(name, *, num_ops=2, magnitude=9) -> Augmentation:
     """
     if name not in POLICIES:
         raise ValueError(f"policy must be one of {POLICIES}. Received: policy={_checks.short_repr(name)}")
+    policies.check_policy(name, num_ops, magnitude)
     if name == "rand_augment":
         return rand_augment(num_ops, magnitude)
     if name == "trivial_augment":

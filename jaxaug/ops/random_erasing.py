@@ -9,6 +9,7 @@ OP = Op(
     doc="Random erasing (Zhong et al., 2017); see `jaxaug.occlusion.random_erasing`.",
     sample=occlusion.sample_erasing, twin=occlusion.erase, random=occlusion.random_erasing,
     twin_options=('value',),
-    options=(Option("random_erasing_probability", 0.0, "probability of random erasing (Zhong et al., 2017).", "probability"),),
+    options=(Option("random_erasing_probability", 0.0, "probability of random erasing (Zhong et al., 2017).",
+                    "probability"),),
     example=dict(probability=1.0),
 )

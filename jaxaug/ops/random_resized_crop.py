@@ -41,8 +41,8 @@ OP = Op(
                     "Add `antialias=True` for PIL's and torchvision's antialiased downscale.", "size",
                     check=_size_or_none),
              Option("resized_crop_scale", (0.08, 1.0), "the crop's area as a fraction of the image's, (lo, hi).",
-                    "scale", switch=False),
+                    "scale", switch=False, check=transforms.check_resized_crop_scale),
              Option("resized_crop_ratio", (3 / 4, 4 / 3), "the crop's width / height, (lo, hi), log-uniform.",
-                    "ratio", switch=False)),
+                    "ratio", switch=False, check=transforms.check_resized_crop_ratio)),
     example=dict(size=64, scale=(0.2, 1.0)),
 )

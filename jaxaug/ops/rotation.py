@@ -1,7 +1,7 @@
 """Rotation about the image centre, an angle uniform in ±max_degrees."""
 
 from jaxaug import transforms
-from jaxaug.ops._core import Op, Option
+from jaxaug.ops._core import Op
 
 OP = Op(
     name="rotation", title="rotation", kind="geometric", stage=50,

@@ -1,7 +1,7 @@
 """Keras' shear about the image centre."""
 
 from jaxaug import transforms
-from jaxaug.ops._core import Op, Option
+from jaxaug.ops._core import Op
 
 OP = Op(
     name="shear", title="shear", kind="geometric", stage=70,

@@ -1,7 +1,7 @@
 """Translation with Keras' shift rules."""
 
 from jaxaug import transforms
-from jaxaug.ops._core import Op, Option
+from jaxaug.ops._core import Op
 
 OP = Op(
     name="shift", title="shift", kind="geometric", stage=60,

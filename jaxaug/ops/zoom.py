@@ -1,7 +1,7 @@
 """Keras' zoom about the image centre."""
 
 from jaxaug import transforms
-from jaxaug.ops._core import Op, Option
+from jaxaug.ops._core import Op
 
 OP = Op(
     name="zoom", title="zoom", kind="geometric", stage=80,
