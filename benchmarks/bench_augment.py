@@ -2,7 +2,7 @@
 
 Systems, each one jitted call on a batch, one draw per image:
 
-* `bare affine_warp`: per-image keys, `random_affine` (rotation, shifts, zoom, shear,
+* `bare affine_warp`: per-image keys, `random_affine_matrix` (rotation, shifts, zoom, shear,
   flip) and `affine_warp` -- the least any pipeline doing this geometry must do;
 * `augmenter, IDG geometry`: the same geometry through `jaxaug.augmenter`;
 * `augmenter, full IDG`: + brightness and channel shift (every ImageDataGenerator
@@ -35,13 +35,13 @@ GEOMETRY = dict(rotation_range=20.0, width_shift_range=0.2, height_shift_range=0
                 shear_range=10.0, horizontal_flip=True)
 FULL_IDG = dict(GEOMETRY, brightness_range=(0.8, 1.2), channel_shift_range=20.0)
 EVERY_OP = dict(FULL_IDG, contrast_range=(0.8, 1.2), saturation_range=(0.8, 1.2), hue_range=0.05,
-                hsv_contrast_range=(0.25, 4.0), blur_sigma_range=(0.0, 1.0), gaussian_noise=(0.0, 0.03),
-                salt_and_pepper=0.01, cutout_size=0.25)
+                hsv_contrast_range=(0.25, 4.0), blur_sigma_range=(0.0, 1.0), gaussian_noise_sigma=(0.0, 0.03),
+                salt_and_pepper_amount=0.01, cutout_size=0.25)
 
 
 def bare_warp(key, images):
     keys = jax.vmap(jax.random.fold_in, in_axes=(None, 0))(key, jnp.arange(images.shape[0]))
-    ms = jax.vmap(lambda k: jaxaug.random_affine(k, images.shape[1:], **GEOMETRY))(keys)
+    ms = jax.vmap(lambda k: jaxaug.random_affine_matrix(k, images.shape[1:], **GEOMETRY))(keys)
     return jaxaug.affine_warp(images, ms)
 
 

@@ -206,7 +206,7 @@ def map_coordinates_loop_warp(images, matrices):
 
 def make_warp(shape, dtype):
     warp = lambda x, ms: jaxaug.affine_warp(x, ms, order=1, fill_mode="nearest")  # noqa: E731
-    return jax_matrix_system(WARP, warp, shape, jaxaug.__version__, "matrices: jaxaug.random_affine, vmapped")
+    return jax_matrix_system(WARP, warp, shape, jaxaug.__version__, "matrices: jaxaug.random_affine_matrix, vmapped")
 
 
 def make_map_coordinates(shape, dtype):

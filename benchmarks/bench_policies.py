@@ -2,7 +2,7 @@
 
 Systems, each one call on a uint8 batch, one draw per image (issue 17):
 
-* `bare affine_warp`: per-image keys, `random_affine` and `affine_warp` (as bench_augment);
+* `bare affine_warp`: per-image keys, `random_affine_matrix` and `affine_warp` (as bench_augment);
 * `TrivialAugmentWide`, `RandAugment N=2 M=9`, `AutoAugment cifar10`: `jaxaug.Augmenter` with
   the policy piece (bilinear, constant fill), every image its own operations and magnitudes;
 * `AugMix`: `jaxaug.policies.AugMix()` (width 3, one resampling per chain, nearest);
@@ -36,8 +36,8 @@ from jaxaug import policies
 
 JAXAUG = {
     "TrivialAugmentWide": jp.trivial_augment(),
-    "RandAugment N=2 M=9": jp.rand_augment(2, 9),
-    "AutoAugment cifar10": jp.auto_augment("cifar10"),
+    "RandAugment N=2 M=9": jp.rand_augment(num_ops=2, magnitude=9),
+    "AutoAugment cifar10": jp.auto_augment(policy="cifar10"),
 }
 
 

@@ -75,12 +75,12 @@ def child(count: int, shapes, rounds: int, min_time: float, train_batch: int) ->
 
     if jax.device_count() < count:
         return {"count": count, "skipped": f"only {jax.device_count()} {jax.default_backend()} devices"}
-    sharding = js.batch_sharding(jax.devices()[:count])
+    sharding = js.batch_sharding(devices=jax.devices()[:count])
     augment = jax.jit(jaxaug.augmenter(**OPTIONS))
     calls, facts = {}, {}
     for shape in shapes:
         images = np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8)
-        x, idx = js.shard_batch((images, np.arange(shape[0], dtype=np.int32)), sharding)
+        x, idx = js.shard_batch((images, np.arange(shape[0], dtype=np.int32)), sharding=sharding)
         name = "x".join(map(str, shape))
         t0 = time.perf_counter()
         out = jax.block_until_ready(augment(jax.random.key(0), x, indices=idx))

@@ -27,7 +27,7 @@ RANGES = dict(rotation_range=20.0, width_shift_range=0.2, height_shift_range=0.2
 
 def random_matrices(key, n, hw):
     keys = jax.random.split(key, n)
-    return jax.vmap(lambda k: jaxaug.random_affine(k, hw, **RANGES))(keys)
+    return jax.vmap(lambda k: jaxaug.random_affine_matrix(k, hw, **RANGES))(keys)
 
 
 def jaxaug_warp(key, images):

@@ -55,8 +55,8 @@ def _strip(image, views) -> Image.Image:
 
 def build_gallery() -> None:
     OUT.mkdir(exist_ok=True)
-    image = jnp.asarray(jaxaug.example_image(SIZE))
-    partner = jnp.asarray(np.asarray(jaxaug.example_image(SIZE))[::-1, ::-1])
+    image = jnp.asarray(jaxaug.example_image(size=SIZE))
+    partner = jnp.asarray(np.asarray(jaxaug.example_image(size=SIZE))[::-1, ::-1])
     lines = ["# Gallery of operations", "",
              f"Each row is the built-in sample picture ({SIZE}×{SIZE}), then {DRAWS} draws of the operation, one per "
              "image of a batch, in one compiled call. The rows follow the table of operations "

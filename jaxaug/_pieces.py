@@ -84,7 +84,7 @@ def pixel(sample, twin, *, hsv=None, **twin_options) -> Augmentation:
     return checked(Augmentation(sample=sample, apply=apply, hsv=edit))
 
 
-def combine(pieces, slots, names=None) -> Augmentation:
+def combine(pieces, slots, *, names=None) -> Augmentation:
     """Pieces drawing from `fold_in(key, slot)`: `chain` with the key slots chosen.
 
     `augmenter` gives each option a fixed slot, so switching one option on or off never

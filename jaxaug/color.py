@@ -27,12 +27,14 @@ from jaxaug import _checks, _images
 
 __all__ = [
     "brightness",
+    "channel_shift",
     "contrast",
-    "hsv_contrast",
-    "hue",
-    "saturation",
     "grayscale",
+    "hsv_contrast",
+    "hsv_edit",
     "hsv_to_rgb",
+    "hue",
+    "in_hsv",
     "invert",
     "random_brightness",
     "random_channel_shift",
@@ -51,7 +53,7 @@ __all__ = [
     "sample_hue",
     "sample_invert",
     "sample_saturation",
-    "channel_shift",
+    "saturation",
     "to_grayscale",
 ]
 
@@ -445,25 +447,39 @@ def hue(image, delta, *, value_range=None):
     return _in_hsv(image, value_range, hsv_edit("hue", delta=delta))
 
 
-def sample_hue(key, shape, max_delta):
-    """Draws {"delta": U(-max_delta, max_delta)} for `hue`; 0 <= max_delta <= 0.5 turns.
+def sample_hue(key, shape, hue_range):
+    """Draws {"delta": U(lo, hi)} for `hue`, in turns.
+
+    Args:
+      key: a `jax.random` key.
+      shape: the image's (H, W, C).
+      hue_range: (lo, hi) with -0.5 <= lo <= hi <= 0.5 turns, or m in [0, 0.5] for (-m, m)
+        (torchvision's `ColorJitter(hue=m)`).
 
     Example:
-      >>> sample_hue(jax.random.key(0), (32, 32, 3), 0.1)["delta"]
+      >>> delta = sample_hue(jax.random.key(0), (32, 32, 3), 0.1)["delta"]
+      >>> bool(-0.1 <= delta <= 0.1)
+      True
     """
     _checks.image_hw(shape)  # the rule of every sampler: (key, shape, ...)
-    bound = _checks.bounded_float(max_delta, "max_delta", 0.5)
-    return {"delta": _uniform(key, -bound, bound)}
+    if np.ndim(hue_range) == 0 or _checks.is_traced(hue_range):
+        bound = _checks.bounded_float(hue_range, "hue_range", 0.5)
+        lo, hi = -bound, bound
+    else:
+        lo, hi = _checks.static_range(hue_range, "hue_range", minimum=-0.5)
+        if hi > 0.5:
+            raise ValueError(f"hue_range must lie within [-0.5, 0.5] turns. Received: hue_range={hue_range!r}")
+    return {"delta": _uniform(key, lo, hi)}
 
 
-def random_hue(key, image, max_delta, *, value_range=None):
-    """`hue` with a hue rotation drawn from U(-max_delta, max_delta) turns.
+def random_hue(key, image, hue_range, *, value_range=None):
+    """`hue` with a hue rotation drawn from U(lo, hi) turns (see `sample_hue` for `hue_range`).
 
     Example:
       >>> out = random_hue(jax.random.key(0), image_uint8, 0.1)
     """
     image = _images.check_image(image)
-    return hue(image, **sample_hue(key, image.shape, max_delta), value_range=value_range)
+    return hue(image, **sample_hue(key, image.shape, hue_range), value_range=value_range)
 
 
 # --- HSV contrast ----------------------------------------------------------------------
@@ -494,7 +510,7 @@ def hsv_contrast(image, saturation_exponent, value_exponent, *, value_range=None
     return _in_hsv(image, value_range, edit)
 
 
-def sample_hsv_contrast(key, shape, exponent_range=(0.25, 4.0)):
+def sample_hsv_contrast(key, shape, exponent_range):
     """Draws both exponents of `hsv_contrast`, independently and log-uniformly.
 
     log(exponent) ~ U(log lo, log hi), so with the default (1/4, 4) an exponent and its
@@ -508,7 +524,7 @@ def sample_hsv_contrast(key, shape, exponent_range=(0.25, 4.0)):
       {"saturation_exponent": scalar, "value_exponent": scalar}, float32.
 
     Example:
-      >>> params = sample_hsv_contrast(jax.random.key(0), (32, 32, 3))
+      >>> params = sample_hsv_contrast(jax.random.key(0), (32, 32, 3), (0.25, 4.0))
       >>> out = hsv_contrast(image_uint8, **params)
     """
     _checks.image_hw(shape)  # the rule of every sampler: (key, shape, ...)
@@ -520,14 +536,15 @@ def sample_hsv_contrast(key, shape, exponent_range=(0.25, 4.0)):
     return {"saturation_exponent": e[0], "value_exponent": e[1]}
 
 
-def random_hsv_contrast(key, image, exponent_range=(0.25, 4.0), *, value_range=None):
+def random_hsv_contrast(key, image, exponent_range, *, value_range=None):
     """`hsv_contrast` with both exponents log-uniform in `exponent_range`.
 
     Example:
-      >>> out = random_hsv_contrast(jax.random.key(0), image_uint8)
+      >>> out = random_hsv_contrast(jax.random.key(0), image_uint8, (0.25, 4.0))
     """
     image = _images.check_image(image)
-    return hsv_contrast(image, **sample_hsv_contrast(key, image.shape, exponent_range), value_range=value_range)
+    params = sample_hsv_contrast(key, image.shape, exponent_range=exponent_range)
+    return hsv_contrast(image, **params, value_range=value_range)
 
 
 # --- grayscale -------------------------------------------------------------------------

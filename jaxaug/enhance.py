@@ -19,7 +19,14 @@ import jax.numpy as jnp
 
 from jaxaug import _checks, _images
 
-__all__ = ["brightness", "color", "contrast", "sharpness"]
+__all__ = [
+    "blend_levels",
+    "brightness",
+    "color",
+    "contrast",
+    "luma_levels",
+    "sharpness",
+]
 
 # PIL's RGB -> L: (R * 19595 + G * 38470 + B * 7471 + 0x8000) >> 16, i.e. ITU-R 601 luma in 16 bits.
 _L_WEIGHTS = (19595, 38470, 7471)

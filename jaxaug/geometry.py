@@ -33,12 +33,13 @@ import numpy as np
 from jaxaug import _checks
 
 __all__ = [
+    "entries_matrix",
     "affine_matrix",
     "centered",
     "compose",
     "flip_matrix",
     "identity_matrix",
-    "random_affine",
+    "random_affine_matrix",
     "rotation_matrix",
     "sample_affine",
     "shear_matrix",
@@ -47,7 +48,16 @@ __all__ = [
 ]
 
 
-def _matrix(m00, m01, m02, m10, m11, m12):
+def entries_matrix(m00, m01, m02, m10, m11, m12):
+    """The 3x3 pull matrix whose first two rows are the given entries (the third is [0, 0, 1]).
+
+    `input_row = m00 * row + m01 * col + m02`, `input_col = m10 * row + m11 * col + m12`.
+    Entries may be traced scalars; the result is float32.
+
+    Example:
+      >>> tuple(entries_matrix(2.0, 0.0, 1.0, 0.0, 2.0, 1.0)[0].tolist())
+      (2.0, 0.0, 1.0)
+    """
     m00, m01, m02, m10, m11, m12 = (jnp.asarray(v, jnp.float32) for v in (m00, m01, m02, m10, m11, m12))
     zero, one = jnp.zeros_like(m00), jnp.ones_like(m00)
     return jnp.stack(
@@ -105,12 +115,12 @@ def rotation_matrix(angle):
       >>> m = centered(rotation_matrix(90.0), (32, 32))
     """
     cos, sin = _cos_sin_degrees(_angle(angle, "angle"))
-    return _matrix(cos, sin, 0.0, -sin, cos, 0.0)
+    return entries_matrix(cos, sin, 0.0, -sin, cos, 0.0)
 
 
 def shift_matrix(dy, dx):
     """Translation of the content by `dy` pixels down and `dx` pixels right."""
-    return _matrix(1.0, 0.0, -_checks.real_scalar(dy, "dy"), 0.0, 1.0, -_checks.real_scalar(dx, "dx"))
+    return entries_matrix(1.0, 0.0, -_checks.real_scalar(dy, "dy"), 0.0, 1.0, -_checks.real_scalar(dx, "dx"))
 
 
 def shear_matrix(angle):
@@ -121,7 +131,7 @@ def shear_matrix(angle):
     ImageDataGenerator builds for `shear_range` (after its (x, y) -> (row, col) swap).
     """
     cos, sin = _cos_sin_degrees(_angle(angle, "angle"))
-    return _matrix(cos, 0.0, 0.0, -sin, 1.0, 0.0)
+    return entries_matrix(cos, 0.0, 0.0, -sin, 1.0, 0.0)
 
 
 def zoom_matrix(zy, zx):
@@ -131,10 +141,10 @@ def zoom_matrix(zy, zx):
     magnifies. This is the meaning of Keras' `zoom_range` values.
     """
     zy, zx = _checks.real_scalar(zy, "zy", positive=True), _checks.real_scalar(zx, "zx", positive=True)
-    return _matrix(zy, 0.0, 0.0, 0.0, zx, 0.0)
+    return entries_matrix(zy, 0.0, 0.0, 0.0, zx, 0.0)
 
 
-def flip_matrix(horizontal=False, vertical=False):
+def flip_matrix(*, horizontal=False, vertical=False):
     """Mirror about the origin's column (`horizontal`) and/or row (`vertical`).
 
     The flags may be traced booleans. Use `centered` to flip about the image centre,
@@ -142,7 +152,7 @@ def flip_matrix(horizontal=False, vertical=False):
     """
     sy = jnp.where(jnp.asarray(_checks.flag(vertical, "vertical")), -1.0, 1.0)
     sx = jnp.where(jnp.asarray(_checks.flag(horizontal, "horizontal")), -1.0, 1.0)
-    return _matrix(sy, 0.0, 0.0, 0.0, sx, 0.0)
+    return entries_matrix(sy, 0.0, 0.0, 0.0, sx, 0.0)
 
 
 def compose(*matrices):
@@ -199,8 +209,8 @@ def centered(matrix, shape):
     """
     h, w = _checks.image_hw(shape)
     cy, cx = h / 2 - 0.5, w / 2 - 0.5
-    to_centre = _matrix(1.0, 0.0, cy, 0.0, 1.0, cx)
-    from_centre = _matrix(1.0, 0.0, -cy, 0.0, 1.0, -cx)
+    to_centre = entries_matrix(1.0, 0.0, cy, 0.0, 1.0, cx)
+    from_centre = entries_matrix(1.0, 0.0, -cy, 0.0, 1.0, -cx)
     matrix = _checks.real_array(matrix, "matrix").astype(jnp.float32)
     if matrix.shape[-2:] != (3, 3):
         raise ValueError(f"matrix must have shape (3, 3). Received: matrix.shape={tuple(matrix.shape)}")
@@ -220,7 +230,7 @@ def affine_matrix(
 ):
     """The centred matrix Keras' ImageDataGenerator builds from explicit parameters.
 
-    The deterministic twin of `random_affine`: composition order is Keras'
+    The deterministic twin of `random_affine_matrix`: composition order is Keras'
     rotation, shift, shear, zoom, then the flips (which Keras applies to the output),
     all about the image centre.
 
@@ -252,7 +262,7 @@ def affine_matrix(
         shift_matrix(dy, dx),
         shear_matrix(shear),
         zoom_matrix(zy, zx),
-        flip_matrix(horizontal_flip, vertical_flip),
+        flip_matrix(horizontal=horizontal_flip, vertical=vertical_flip),
     )
     return centered(m, shape)
 
@@ -266,7 +276,7 @@ def _pair(value, name: str):
 
 
 class _UniformShift:
-    """float shift range: its slot is drawn directly in [-r, r) (see `random_affine`)."""
+    """float shift range: its slot is drawn directly in [-r, r) (see `random_affine_matrix`)."""
 
     def __init__(self, r: float, size_scaled: bool):
         self.bounds = (-r, r)
@@ -356,9 +366,9 @@ def sample_affine(
 ):
     """Draws the parameters of one Keras-ImageDataGenerator transform, as data.
 
-    `random_affine` is `affine_matrix(shape, **sample_affine(key, shape, ...))`; use
+    `random_affine_matrix` is `affine_matrix(shape, **sample_affine(key, shape, ...))`; use
     this one to log or replay the parameters. The options are those of
-    `random_affine`, plus `isotropic_zoom`: if True, the column zoom equals the row
+    `random_affine_matrix`, plus `isotropic_zoom`: if True, the column zoom equals the row
     zoom (one factor for both axes) instead of being drawn independently.
 
     Returns:
@@ -403,7 +413,7 @@ def sample_affine(
     }
 
 
-def random_affine(key, shape, **options):
+def random_affine_matrix(key, shape, **options):
     """Draws one centred affine matrix with Keras ImageDataGenerator's distributions.
 
     Each parameter has its own slot of one uniform draw from `key`, so switching one
@@ -440,10 +450,10 @@ def random_affine(key, shape, **options):
 
     Example:
       >>> keys = jax.random.split(jax.random.key(0), 8)
-      >>> ms = jax.vmap(lambda k: random_affine(k, (32, 32), rotation_range=20))(keys)
+      >>> ms = jax.vmap(lambda k: random_affine_matrix(k, (32, 32), rotation_range=20))(keys)
     """
     return affine_matrix(_checks.image_hw(shape), **sample_affine(key, shape, **options))
 
 
 # The options are sample_affine's, declared there once; help() and IDEs show them here too.
-random_affine.__signature__ = inspect.signature(sample_affine)
+random_affine_matrix.__signature__ = inspect.signature(sample_affine)

@@ -159,7 +159,7 @@ def random_gaussian_noise(key, image, sigma_range, *, value_range=None):
     return gaussian_noise(image, **sample_gaussian_noise(key, image.shape, sigma_range), value_range=value_range)
 
 
-def sample_salt_and_pepper(key, shape, amount, salt_vs_pepper=0.5):
+def sample_salt_and_pepper(key, shape, amount, *, salt_vs_pepper=0.5):
     """Draws which pixels of one image become white (salt) or black (pepper) dots.
 
     A whole pixel (all its channels together) is replaced, so the dots are white and
@@ -224,7 +224,7 @@ def salt_and_pepper(image, salt, pepper, *, value_range=None):
     return _images.restore(out, image.dtype)
 
 
-def random_salt_and_pepper(key, image, amount, salt_vs_pepper=0.5, *, value_range=None):
+def random_salt_and_pepper(key, image, amount, *, salt_vs_pepper=0.5, value_range=None):
     """Replaces a random `amount` of the pixels with white or black dots.
 
     `salt_and_pepper(image, **sample_salt_and_pepper(key, image.shape, amount,
@@ -234,5 +234,5 @@ def random_salt_and_pepper(key, image, amount, salt_vs_pepper=0.5, *, value_rang
       >>> out = random_salt_and_pepper(jax.random.key(0), image_uint8, (0.0, 0.05))
     """
     image = _images.check_image(image)
-    params = sample_salt_and_pepper(key, image.shape, amount, salt_vs_pepper)
+    params = sample_salt_and_pepper(key, image.shape, amount, salt_vs_pepper=salt_vs_pepper)
     return salt_and_pepper(image, **params, value_range=value_range)

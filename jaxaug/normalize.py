@@ -130,7 +130,7 @@ def fit(
 
     Example:
       >>> stats = fit(images, featurewise_center=True, featurewise_std_normalization=True)
-      >>> x = standardize(image, stats, featurewise_center=True, featurewise_std_normalization=True)
+      >>> x = standardize(image, statistics=stats, featurewise_center=True, featurewise_std_normalization=True)
     """
     images = _images.check_image(images, "images", ndims=(4,))
     if images.shape[0] < 1:
@@ -187,8 +187,8 @@ def _needed(statistics, field: str, option: str, shape: tuple):
 
 def standardize(
     image,
-    statistics=None,
     *,
+    statistics=None,
     rescale=None,
     samplewise_center=False,
     samplewise_std_normalization=False,
@@ -224,7 +224,7 @@ def standardize(
     Example:
       >>> small = images[:, :8, :8]             # ZCA's matrix is (H*W*C)^2: keep the example small
       >>> stats = fit(small, zca_whitening=True, featurewise_center=True)
-      >>> white = standardize(small, stats, featurewise_center=True, zca_whitening=True)
+      >>> white = standardize(small, statistics=stats, featurewise_center=True, zca_whitening=True)
     """
     image = _images.check_image(image, "image", ndims=(3, 4))
     flags = dict(

@@ -22,7 +22,16 @@ from jax import lax
 
 from jaxaug import _checks, _images
 
-__all__ = ["erase", "random_cutout", "random_erasing", "sample_cutout", "sample_erasing"]
+__all__ = [
+    "box_mask",
+    "check_box",
+    "erase",
+    "random_cutout",
+    "random_erasing",
+    "sample_cutout",
+    "sample_erasing",
+    "uniform_index",
+]
 
 # torchvision's RandomErasing draws up to 10 rectangles and keeps the first that fits.
 _ERASING_TRIES = 10
@@ -78,7 +87,7 @@ def _fill_value(value, channels: int):
     return value
 
 
-def erase(image, top, left, height, width, value=0.0, *, value_range=None):
+def erase(image, top, left, height, width, *, value=0.0, value_range=None):
     """Fills the rectangle rows [top, top + height) x cols [left, left + width) with `value`.
 
     Args:

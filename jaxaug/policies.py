@@ -9,7 +9,7 @@ operations and magnitudes, and an example's draw depends only on its key.
 
 How a draw is applied (`apply_ops`):
 
-* Geometric operations (shear_x/y, translate_x/y, rotate) become 3x3 pull matrices
+* Geometric operations (shear_x/y, shift_x/y, rotation) become 3x3 pull matrices
   (`ops_matrix`), composed in slot order into the one matrix of the image; a slot holding a
   pixel operation contributes the identity. Their conventions are PIL's, as the papers'
   code: shears about the top-left corner (`(1, m, 0, 0, 1, 0)` on PIL's pixel-edge
@@ -46,11 +46,13 @@ from jax import lax
 from jaxaug import _checks, _images, enhance, geometry, tone, transforms, warp
 
 __all__ = [
+    "Space",
     "AUTO_AUGMENT_POLICIES",
     "AugMix",
     "OPS",
     "SPACES",
     "apply_ops",
+    "check_policy",
     "magnitudes",
     "ops_matrix",
     "ops_pixels",
@@ -64,31 +66,31 @@ __all__ = [
     "sample_trivial_augment",
 ]
 
-OPS = ("identity", "shear_x", "shear_y", "translate_x", "translate_y", "rotate", "brightness", "color",
+OPS = ("identity", "shear_x", "shear_y", "shift_x", "shift_y", "rotation", "brightness", "color",
        "contrast", "sharpness", "posterize", "solarize", "autocontrast", "equalize", "invert")
 _INDEX = {name: i for i, name in enumerate(OPS)}
-_SIGNED = frozenset({"shear_x", "shear_y", "translate_x", "translate_y", "rotate", "brightness", "color",
+_SIGNED = frozenset({"shear_x", "shear_y", "shift_x", "shift_y", "rotation", "brightness", "color",
                      "contrast", "sharpness"})
 _ENHANCE = ("brightness", "color", "contrast", "sharpness")
 
 # The operation lists of the reference implementations (torchvision), in their order.
-RAND_AUGMENT_OPS = ("identity", "shear_x", "shear_y", "translate_x", "translate_y", "rotate", "brightness",
+RAND_AUGMENT_OPS = ("identity", "shear_x", "shear_y", "shift_x", "shift_y", "rotation", "brightness",
                     "color", "contrast", "sharpness", "posterize", "solarize", "autocontrast", "equalize")
-AUGMIX_OPS = ("shear_x", "shear_y", "translate_x", "translate_y", "rotate", "posterize", "solarize",
+AUGMIX_OPS = ("shear_x", "shear_y", "shift_x", "shift_y", "rotation", "posterize", "solarize",
               "autocontrast", "equalize")
 
 
 class Space(NamedTuple):
     """A magnitude space: the value of each operation at the top level (level 0 is 0 or "none").
 
-    `translate` is a fraction of the image side when `translate_in_pixels` is False;
+    `shift` is a fraction of the image side when `shift_in_pixels` is False;
     posterize keeps `posterize[0]` bits at level 0 and `posterize[0] - posterize[1]` at the top.
     """
 
     shear: float
-    translate: float
-    translate_in_pixels: bool
-    rotate: float
+    shift: float
+    shift_in_pixels: bool
+    rotation: float
     enhance: float
     posterize: tuple[int, int]
 
@@ -109,20 +111,20 @@ def magnitudes(space: str, bins: int, shape) -> np.ndarray:
     threshold falling linearly from 255 to 0 for solarize; 0 for the rest.
 
     Example:
-      >>> magnitudes("wide", 31, (32, 32, 3))[OPS.index("rotate"), 1]   # 4.5 degrees
+      >>> magnitudes("wide", 31, (32, 32, 3))[OPS.index("rotation"), 1]   # 4.5 degrees
     """
     if space not in SPACES:
         raise ValueError(f"space must be one of {sorted(SPACES)}. Received: space={space!r}")
     _checks.check_int(bins, "bins", 2, 1000)
     h, w = _checks.image_hw(shape)
     s = SPACES[space]
-    side = {"translate_x": w, "translate_y": h}
+    side = {"shift_x": w, "shift_y": h}
     table = np.zeros((len(OPS), bins), np.float32)
     for op in ("shear_x", "shear_y"):
         table[_INDEX[op]] = _linspace(0.0, s.shear, bins)
     for op, n in side.items():
-        table[_INDEX[op]] = _linspace(0.0, s.translate if s.translate_in_pixels else s.translate * n, bins)
-    table[_INDEX["rotate"]] = _linspace(0.0, s.rotate, bins)
+        table[_INDEX[op]] = _linspace(0.0, s.shift if s.shift_in_pixels else s.shift * n, bins)
+    table[_INDEX["rotation"]] = _linspace(0.0, s.rotation, bins)
     for op in _ENHANCE:
         table[_INDEX[op]] = _linspace(0.0, s.enhance, bins)
     start, drop = s.posterize
@@ -236,14 +238,14 @@ def sample_trivial_augment(key, shape, *, bins=31, ops=RAND_AUGMENT_OPS):
 # of two (operation, probability, level of 10) steps; None for operations without a magnitude.
 AUTO_AUGMENT_POLICIES = {
     "imagenet": (
-        (("posterize", 0.4, 8), ("rotate", 0.6, 9)), (("solarize", 0.6, 5), ("autocontrast", 0.6, None)),
+        (("posterize", 0.4, 8), ("rotation", 0.6, 9)), (("solarize", 0.6, 5), ("autocontrast", 0.6, None)),
         (("equalize", 0.8, None), ("equalize", 0.6, None)), (("posterize", 0.6, 7), ("posterize", 0.6, 6)),
-        (("equalize", 0.4, None), ("solarize", 0.2, 4)), (("equalize", 0.4, None), ("rotate", 0.8, 8)),
+        (("equalize", 0.4, None), ("solarize", 0.2, 4)), (("equalize", 0.4, None), ("rotation", 0.8, 8)),
         (("solarize", 0.6, 3), ("equalize", 0.6, None)), (("posterize", 0.8, 5), ("equalize", 1.0, None)),
-        (("rotate", 0.2, 3), ("solarize", 0.6, 8)), (("equalize", 0.6, None), ("posterize", 0.4, 6)),
-        (("rotate", 0.8, 8), ("color", 0.4, 0)), (("rotate", 0.4, 9), ("equalize", 0.6, None)),
+        (("rotation", 0.2, 3), ("solarize", 0.6, 8)), (("equalize", 0.6, None), ("posterize", 0.4, 6)),
+        (("rotation", 0.8, 8), ("color", 0.4, 0)), (("rotation", 0.4, 9), ("equalize", 0.6, None)),
         (("equalize", 0.0, None), ("equalize", 0.8, None)), (("invert", 0.6, None), ("equalize", 1.0, None)),
-        (("color", 0.6, 4), ("contrast", 1.0, 8)), (("rotate", 0.8, 8), ("color", 1.0, 2)),
+        (("color", 0.6, 4), ("contrast", 1.0, 8)), (("rotation", 0.8, 8), ("color", 1.0, 2)),
         (("color", 0.8, 8), ("solarize", 0.8, 7)), (("sharpness", 0.4, 7), ("invert", 0.6, None)),
         (("shear_x", 0.6, 5), ("equalize", 1.0, None)), (("color", 0.4, 0), ("equalize", 0.6, None)),
         (("equalize", 0.4, None), ("solarize", 0.2, 4)), (("solarize", 0.6, 5), ("autocontrast", 0.6, None)),
@@ -251,33 +253,33 @@ AUTO_AUGMENT_POLICIES = {
         (("equalize", 0.8, None), ("equalize", 0.6, None)),
     ),
     "cifar10": (
-        (("invert", 0.1, None), ("contrast", 0.2, 6)), (("rotate", 0.7, 2), ("translate_x", 0.3, 9)),
-        (("sharpness", 0.8, 1), ("sharpness", 0.9, 3)), (("shear_y", 0.5, 8), ("translate_y", 0.7, 9)),
+        (("invert", 0.1, None), ("contrast", 0.2, 6)), (("rotation", 0.7, 2), ("shift_x", 0.3, 9)),
+        (("sharpness", 0.8, 1), ("sharpness", 0.9, 3)), (("shear_y", 0.5, 8), ("shift_y", 0.7, 9)),
         (("autocontrast", 0.5, None), ("equalize", 0.9, None)), (("shear_y", 0.2, 7), ("posterize", 0.3, 7)),
         (("color", 0.4, 3), ("brightness", 0.6, 7)), (("sharpness", 0.3, 9), ("brightness", 0.7, 9)),
         (("equalize", 0.6, None), ("equalize", 0.5, None)), (("contrast", 0.6, 7), ("sharpness", 0.6, 5)),
-        (("color", 0.7, 7), ("translate_x", 0.5, 8)), (("equalize", 0.3, None), ("autocontrast", 0.4, None)),
-        (("translate_y", 0.4, 3), ("sharpness", 0.2, 6)), (("brightness", 0.9, 6), ("color", 0.2, 8)),
+        (("color", 0.7, 7), ("shift_x", 0.5, 8)), (("equalize", 0.3, None), ("autocontrast", 0.4, None)),
+        (("shift_y", 0.4, 3), ("sharpness", 0.2, 6)), (("brightness", 0.9, 6), ("color", 0.2, 8)),
         (("solarize", 0.5, 2), ("invert", 0.0, None)), (("equalize", 0.2, None), ("autocontrast", 0.6, None)),
         (("equalize", 0.2, None), ("equalize", 0.6, None)), (("color", 0.9, 9), ("equalize", 0.6, None)),
         (("autocontrast", 0.8, None), ("solarize", 0.2, 8)), (("brightness", 0.1, 3), ("color", 0.7, 0)),
-        (("solarize", 0.4, 5), ("autocontrast", 0.9, None)), (("translate_y", 0.9, 9), ("translate_y", 0.7, 9)),
+        (("solarize", 0.4, 5), ("autocontrast", 0.9, None)), (("shift_y", 0.9, 9), ("shift_y", 0.7, 9)),
         (("autocontrast", 0.9, None), ("solarize", 0.8, 3)), (("equalize", 0.8, None), ("invert", 0.1, None)),
-        (("translate_y", 0.7, 9), ("autocontrast", 0.9, None)),
+        (("shift_y", 0.7, 9), ("autocontrast", 0.9, None)),
     ),
     "svhn": (
         (("shear_x", 0.9, 4), ("invert", 0.2, None)), (("shear_y", 0.9, 8), ("invert", 0.7, None)),
         (("equalize", 0.6, None), ("solarize", 0.6, 6)), (("invert", 0.9, None), ("equalize", 0.6, None)),
-        (("equalize", 0.6, None), ("rotate", 0.9, 3)), (("shear_x", 0.9, 4), ("autocontrast", 0.8, None)),
+        (("equalize", 0.6, None), ("rotation", 0.9, 3)), (("shear_x", 0.9, 4), ("autocontrast", 0.8, None)),
         (("shear_y", 0.9, 8), ("invert", 0.4, None)), (("shear_y", 0.9, 5), ("solarize", 0.2, 6)),
-        (("invert", 0.9, None), ("autocontrast", 0.8, None)), (("equalize", 0.6, None), ("rotate", 0.9, 3)),
+        (("invert", 0.9, None), ("autocontrast", 0.8, None)), (("equalize", 0.6, None), ("rotation", 0.9, 3)),
         (("shear_x", 0.9, 4), ("solarize", 0.3, 3)), (("shear_y", 0.8, 8), ("invert", 0.7, None)),
-        (("equalize", 0.9, None), ("translate_y", 0.6, 6)), (("invert", 0.9, None), ("equalize", 0.6, None)),
-        (("contrast", 0.3, 3), ("rotate", 0.8, 4)), (("invert", 0.8, None), ("translate_y", 0.0, 2)),
-        (("shear_y", 0.7, 6), ("solarize", 0.4, 8)), (("invert", 0.6, None), ("rotate", 0.8, 4)),
-        (("shear_y", 0.3, 7), ("translate_x", 0.9, 3)), (("shear_x", 0.1, 6), ("invert", 0.6, None)),
-        (("solarize", 0.7, 2), ("translate_y", 0.6, 7)), (("shear_y", 0.8, 4), ("invert", 0.8, None)),
-        (("shear_x", 0.7, 9), ("translate_y", 0.8, 3)), (("shear_y", 0.8, 5), ("autocontrast", 0.7, None)),
+        (("equalize", 0.9, None), ("shift_y", 0.6, 6)), (("invert", 0.9, None), ("equalize", 0.6, None)),
+        (("contrast", 0.3, 3), ("rotation", 0.8, 4)), (("invert", 0.8, None), ("shift_y", 0.0, 2)),
+        (("shear_y", 0.7, 6), ("solarize", 0.4, 8)), (("invert", 0.6, None), ("rotation", 0.8, 4)),
+        (("shear_y", 0.3, 7), ("shift_x", 0.9, 3)), (("shear_x", 0.1, 6), ("invert", 0.6, None)),
+        (("solarize", 0.7, 2), ("shift_y", 0.6, 7)), (("shear_y", 0.8, 4), ("invert", 0.8, None)),
+        (("shear_x", 0.7, 9), ("shift_y", 0.8, 3)), (("shear_y", 0.8, 5), ("autocontrast", 0.7, None)),
         (("shear_x", 0.7, 2), ("invert", 0.1, None)),
     ),
 }
@@ -328,14 +330,14 @@ def _check_draw(ops, magnitudes, batch: int | None = None):
     """A draw's `ops` and `magnitudes` as int32 and float32 arrays of one shape: (S,), or (batch, S).
 
     Concrete ops must be integers in [0, len(OPS)) (99 and -1 ran `invert`, 1.5 was truncated,
-    'rotate' failed in int()) and concrete magnitudes finite (NaN gave a black image); each slot
+    'rotation' failed in int()) and concrete magnitudes finite (NaN gave a black image); each slot
     has its own magnitude (a shorter `magnitudes` is refused, not broadcast). Traced values are
     data: out-of-range ops are clipped into [0, len(OPS) - 1] (-1 is identity, 99 invert), and a
     non-finite magnitude gives unspecified pixels.
     """
     shape = "(S,)" if batch is None else f"({batch}, S)"
     if isinstance(ops, (str, bytes)) or any(isinstance(v, (str, bytes)) for v in jax.tree.leaves(ops)):
-        raise TypeError(f"ops must be integer indices into OPS (e.g. OPS.index('rotate') = {_INDEX['rotate']}), "
+        raise TypeError(f"ops must be integer indices into OPS (e.g. OPS.index('rotation') = {_INDEX['rotation']}), "
                         f"not names. Received: ops={_checks.short_repr(ops)}")
     ops_array = _checks.real_array(ops, "ops")
     if not jnp.issubdtype(ops_array.dtype, jnp.integer) and ops_array.size:  # [] is a float array: no slots
@@ -397,9 +399,9 @@ def _slot_matrix(shape, op, m):
     shear_x = eye.at[1, 0].set(m).at[1, 2].set(0.5 * m)
     shear_y = eye.at[0, 1].set(m).at[0, 2].set(0.5 * m)
     pixels = jnp.trunc(m)
-    candidates = {"shear_x": shear_x, "shear_y": shear_y, "translate_x": geometry.shift_matrix(0.0, pixels),
-                  "translate_y": geometry.shift_matrix(pixels, 0.0),
-                  "rotate": transforms.rotation_matrix_centered(shape, m)}
+    candidates = {"shear_x": shear_x, "shear_y": shear_y, "shift_x": geometry.shift_matrix(0.0, pixels),
+                  "shift_y": geometry.shift_matrix(pixels, 0.0),
+                  "rotation": transforms.rotation_matrix_centered(shape, m)}
     stack = jnp.stack([candidates.get(name, eye) for name in OPS])
     return stack[op]
 

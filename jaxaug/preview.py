@@ -23,7 +23,7 @@ import jax
 import numpy as np
 
 from jaxaug import _checks, _image_files, ops
-from jaxaug.geometry import random_affine, sample_affine
+from jaxaug.geometry import random_affine_matrix, sample_affine
 from jaxaug.sample import example_image
 from jaxaug.warp import FILL_MODES, affine_warp
 
@@ -31,7 +31,7 @@ __all__ = ["preview_grid", "main", "MAX_PIXELS"]
 
 # The largest picture built (and the largest batch of cells warped): 8192 x 8192 pixels.
 MAX_PIXELS = _image_files.MAX_IMAGE_PIXELS
-# The augmentation flags: Keras' geometric options (`random_affine`'s keywords that the table of
+# The augmentation flags: Keras' geometric options (`random_affine_matrix`'s keywords that the table of
 # operations marks as Keras'), and the warp's; names, defaults and help come from the table.
 _AFFINE = tuple(name for name in inspect.signature(sample_affine).parameters
                 if name in ops.OPTIONS and ops.OPTIONS[name].keras)
@@ -48,7 +48,7 @@ def preview_grid(key, image, *, rows=3, cols=3, pad=2, order=1, fill_mode="neare
       pad: white pixels between cells, >= 0. The grid, and the rows * cols cells
         together, must not exceed `MAX_PIXELS` pixels.
       order, fill_mode, cval: passed to `affine_warp`.
-      **ranges: keyword arguments of `random_affine` (rotation_range, ...).
+      **ranges: keyword arguments of `random_affine_matrix` (rotation_range, ...).
 
     Returns:
       (rows * (H + pad) - pad, cols * (W + pad) - pad, C) uint8 numpy array.
@@ -68,7 +68,7 @@ def preview_grid(key, image, *, rows=3, cols=3, pad=2, order=1, fill_mode="neare
         raise ValueError(f"rows, cols and pad make a picture of {grid_pixels} pixels (cells of {h}x{w}), more than "
                          f"{MAX_PIXELS} (8192 x 8192). Received: rows={rows}, cols={cols}, pad={pad}")
     keys = jax.vmap(lambda i: jax.random.fold_in(key, i))(np.arange(rows * cols))
-    matrices = jax.vmap(lambda k: random_affine(k, (h, w), **ranges))(keys)
+    matrices = jax.vmap(lambda k: random_affine_matrix(k, (h, w), **ranges))(keys)
     batch = np.broadcast_to(image, (rows * cols, h, w, c))
     out = np.asarray(affine_warp(batch, matrices, order=order, fill_mode=fill_mode, cval=cval))
     grid = np.full((rows * (h + pad) - pad, cols * (w + pad) - pad, c), 255, np.uint8)

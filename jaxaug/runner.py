@@ -188,7 +188,7 @@ class Augmenter:
                 matrices = jax.vmap(lambda p: piece.matrix(p, images.shape[1:]), axis_size=n)(params)
             else:
                 matrices = jax.vmap(lambda p, e: piece.matrix(p, (e[0], e[1], images.shape[-1])))(params, sizes)
-            out = warp.warp_float(images, matrices, self.order, self.fill_mode, self.cval, out_hw, extents=sizes,
+            out = warp.warp_float(images, matrices, self.order, self.fill_mode, self.cval, out_hw=out_hw, extents=sizes,
                                   antialias=self.antialias, aligned=True)
         else:
             out = images.astype(jnp.float32)
@@ -248,7 +248,7 @@ class Augmenter:
             raise ValueError(f"masks must have shape {nhw} or {nhw + ('K',)} to match the images. "
                              f"Received: masks.shape={masks.shape}")
         stacked = masks if masks.ndim == 4 else masks[..., None]
-        out = warp.warp_float(stacked.astype(jnp.float32), matrices, 0, self.fill_mode, self.mask_cval, out_hw,
+        out = warp.warp_float(stacked.astype(jnp.float32), matrices, 0, self.fill_mode, self.mask_cval, out_hw=out_hw,
                               extents=sizes)
         return _images.restore(out if masks.ndim == 4 else out[..., 0], masks.dtype)
 

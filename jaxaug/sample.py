@@ -9,7 +9,7 @@ from jaxaug import _checks
 __all__ = ["example_image"]
 
 
-def example_image(size: int = 128) -> np.ndarray:
+def example_image(*, size: int = 128) -> np.ndarray:
     """An asymmetric test picture, so rotations, shifts and flips are easy to see.
 
     A warm-to-cool gradient sky over green ground, a sun in the top-left, a red

@@ -22,7 +22,7 @@ processes call `jax.distributed.initialize(...)` first):
   >>> augment = jaxaug.augmenter(rotation_range=20, horizontal_flip=True)
   >>> sharding = jaxaug.batch_sharding()                  # all devices, 1-D mesh "batch"
   >>> rows = jaxaug.process_slice(len(images))            # the rows this process loads
-  >>> x, idx = jaxaug.shard_batch((images[rows], np.arange(len(images))[rows]), sharding)
+  >>> x, idx = jaxaug.shard_batch((images[rows], np.arange(len(images))[rows]), sharding=sharding)
   >>> out = jax.jit(augment)(jax.random.key(0), x, indices=idx)
   >>> out.sharding.is_equivalent_to(x.sharding, out.ndim)  # the output stays sharded
   True
@@ -43,7 +43,7 @@ from jaxaug import _checks
 __all__ = ["batch_sharding", "process_slice", "replicated", "shard_batch"]
 
 
-def batch_sharding(devices=None, *, axis_name: str = "batch") -> NamedSharding:
+def batch_sharding(*, devices=None, axis_name: str = "batch") -> NamedSharding:
     """A sharding that splits the leading (batch) axis over `devices`, other axes replicated.
 
     Args:
@@ -56,7 +56,7 @@ def batch_sharding(devices=None, *, axis_name: str = "batch") -> NamedSharding:
       A `jax.sharding.NamedSharding` with `PartitionSpec(axis_name)`.
 
     Example:
-      >>> sharding = jaxaug.batch_sharding(jax.devices()[:4])
+      >>> sharding = jaxaug.batch_sharding(devices=jax.devices()[:4])
       >>> sharding.spec
       P('batch',)
     """
@@ -147,7 +147,7 @@ def process_slice(global_size: int, *, process_index: int | None = None, process
     return slice(index * size, (index + 1) * size)
 
 
-def shard_batch(batch, sharding: NamedSharding | None = None):
+def shard_batch(batch, *, sharding: NamedSharding | None = None):
     """Places a host batch on the devices as global `jax.Array`s split along the leading axis.
 
     In one process this is `jax.device_put(batch, sharding)`. With several processes

@@ -18,7 +18,20 @@ import jax.numpy as jnp
 
 from jaxaug import _checks, _images
 
-__all__ = ["autocontrast", "equalize", "posterize", "solarize", "solarize_add"]
+__all__ = [
+    "autocontrast",
+    "channel_extremes",
+    "equalize",
+    "equalize_levels",
+    "equalize_table",
+    "lookup",
+    "posterize",
+    "posterize_levels",
+    "solarize",
+    "solarize_add",
+    "solarize_levels",
+    "stretch_levels",
+]
 
 _LEVELS = 256
 

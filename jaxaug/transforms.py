@@ -35,6 +35,9 @@ from jaxaug.warp import affine_warp
 __all__ = [
     "center_crop",
     "center_crop_matrix",
+    "check_resized_crop_ratio",
+    "check_resized_crop_scale",
+    "check_size",
     "crop",
     "crop_matrix",
     "flip",
@@ -94,7 +97,7 @@ def zoom_matrix_centered(shape, zy, zx):
 
 def flip_matrix_centered(shape, horizontal, vertical):
     """Mirror left-right and/or top-bottom (bools, may be traced) about the centre."""
-    return centered(flip_matrix(horizontal, vertical), shape)
+    return centered(flip_matrix(horizontal=horizontal, vertical=vertical), shape)
 
 
 crop_matrix = shift_matrix_centered
@@ -107,17 +110,17 @@ crop_matrix = shift_matrix_centered
 # the `augmenter` option of the same name draws from the same key: one sampler per idea.
 
 
-def sample_rotation(key, shape, max_degrees):
-    """{"angle": uniform in [-max_degrees, max_degrees]} (degrees), as `sample_affine`'s rotation.
+def sample_rotation(key, shape, max_angle):
+    """{"angle": uniform in [-max_angle, max_angle]} (degrees), as `sample_affine`'s rotation.
 
-    `max_degrees` is a static number >= 0 whose range has a finite width in float32, so at most
+    `max_angle` is a static number >= 0 whose range has a finite width in float32, so at most
     1.7e38 (3e38 drew inf and blanked the image); angles beyond a turn are accepted.
 
     Example:
       >>> sample_rotation(jax.random.key(0), (32, 32, 3), 20.0)["angle"]
     """
     _checks.image_hw(shape)  # the rule of every sampler: (key, shape, ...)
-    m = _checks.half_range(max_degrees, "max_degrees")  # its width 2 * max_degrees must be finite in float32
+    m = _checks.half_range(max_angle, "max_angle")  # its width 2 * max_angle must be finite in float32
     return {"angle": sample_affine(key, shape, rotation_range=m)["rotation"]}
 
 
@@ -129,7 +132,7 @@ def sample_shift(key, shape, *, height_shift_range=0.0, width_shift_range=0.0):
     A float r < 1 is a fraction of the size (uniform in [-r, r) times H or W), a
     float r >= 1 is pixels, an int n picks an integer in {0, ..., n - 1} with a
     random sign, a sequence picks one of its values with a random sign (see
-    `jaxaug.random_affine`).
+    `jaxaug.random_affine_matrix`).
 
     Example:
       >>> sample_shift(jax.random.key(0), (32, 32), width_shift_range=0.2)["dx"]
@@ -139,16 +142,16 @@ def sample_shift(key, shape, *, height_shift_range=0.0, width_shift_range=0.0):
     return {"dy": shift[0], "dx": shift[1]}
 
 
-def sample_shear(key, shape, max_degrees):
-    """{"angle": uniform in [-max_degrees, max_degrees]} (degrees, Keras' shear), as `sample_affine`'s shear.
+def sample_shear(key, shape, max_angle):
+    """{"angle": uniform in [-max_angle, max_angle]} (degrees, Keras' shear), as `sample_affine`'s shear.
 
-    `max_degrees` is a static number in [0, 1.7e38] (the range's width must be finite in float32).
+    `max_angle` is a static number in [0, 1.7e38] (the range's width must be finite in float32).
 
     Example:
       >>> sample_shear(jax.random.key(0), (32, 32, 3), 10.0)["angle"]
     """
     _checks.image_hw(shape)  # the rule of every sampler: (key, shape, ...)
-    m = _checks.half_range(max_degrees, "max_degrees")  # its width 2 * max_degrees must be finite in float32
+    m = _checks.half_range(max_angle, "max_angle")  # its width 2 * max_angle must be finite in float32
     return {"angle": sample_affine(key, shape, shear_range=m)["shear"]}
 
 
@@ -167,7 +170,7 @@ def sample_zoom(key, shape, zoom_range, *, isotropic=False):
     return {"zy": zoom[0], "zx": zoom[1]}
 
 
-def sample_flip(key, shape, horizontal=True, vertical=False):
+def sample_flip(key, shape, *, horizontal=True, vertical=False):
     """{"horizontal", "vertical"}: each enabled flip happens with probability 1/2, as `sample_affine`'s flips.
 
     Example:
@@ -222,35 +225,58 @@ def rotation(image, angle, *, order=1, fill_mode="nearest", cval=0.0):
 
 
 def shift(image, dy, dx, *, order=1, fill_mode="nearest", cval=0.0):
-    """Moves the content of `image` by `dy` pixels down and `dx` pixels right (same shape, dtype)."""
+    """Moves the content of `image` by `dy` pixels down and `dx` pixels right (same shape, dtype).
+
+    Example:
+      >>> ramp = jnp.arange(4.0).reshape(1, 4, 1)
+      >>> shift(ramp, 0, 1, fill_mode="constant")[0, :, 0].tolist()
+      [0.0, 0.0, 1.0, 2.0]
+    """
     return _warp(image, shift_matrix_centered, {"dy": dy, "dx": dx}, order, fill_mode, cval)
 
 
 def shear(image, angle, *, order=1, fill_mode="nearest", cval=0.0):
-    """Shears `image` by `angle` degrees about its centre, as Keras' `shear_range` does."""
+    """Shears `image` by `angle` degrees about its centre, as Keras' `shear_range` does.
+
+    Example:
+      >>> out = shear(image, 15.0)
+      >>> out.shape == image.shape and out.dtype == image.dtype
+      True
+    """
     return _warp(image, shear_matrix_centered, {"angle": angle}, order, fill_mode, cval)
 
 
-def zoom(image, zy, zx=None, *, order=1, fill_mode="nearest", cval=0.0):
-    """Keras zoom about the centre: factors > 1 shrink the content, < 1 enlarge it; zx defaults to zy."""
+def zoom(image, zy, *, zx=None, order=1, fill_mode="nearest", cval=0.0):
+    """Keras zoom about the centre: factors > 1 shrink the content, < 1 enlarge it; zx defaults to zy.
+
+    Example:
+      >>> ramp = jnp.arange(5.0).reshape(1, 5, 1)
+      >>> zoom(ramp, 1.0, zx=0.5)[0, :, 0].tolist()   # the middle, twice as wide
+      [1.0, 1.5, 2.0, 2.5, 3.0]
+    """
     return _warp(image, zoom_matrix_centered, {"zy": zy, "zx": zy if zx is None else zx}, order, fill_mode, cval)
 
 
-def flip(image, horizontal=False, vertical=False):
-    """Mirrors `image` left-right and/or top-bottom; the flags may be traced bools. Exact (no resampling)."""
+def flip(image, *, horizontal=False, vertical=False):
+    """Mirrors `image` left-right and/or top-bottom; the flags may be traced bools. Exact (no resampling).
+
+    Example:
+      >>> flip(jnp.arange(3.0).reshape(1, 3, 1), horizontal=True)[0, :, 0].tolist()
+      [2.0, 1.0, 0.0]
+    """
     image = _images.check_image(image, ndims=(3, 4))
     out = jnp.where(_checks.flag(horizontal, "horizontal"), jnp.flip(image, -2), image)
     return jnp.where(_checks.flag(vertical, "vertical"), jnp.flip(out, -3), out)
 
 
-def random_rotation(key, image, max_degrees, *, order=1, fill_mode="nearest", cval=0.0):
-    """Rotates `image` by an angle uniform in [-max_degrees, max_degrees] degrees.
+def random_rotation(key, image, max_angle, *, order=1, fill_mode="nearest", cval=0.0):
+    """Rotates `image` by an angle uniform in [-max_angle, max_angle] degrees.
 
     Example:
       >>> out = jaxaug.transforms.random_rotation(jax.random.key(0), image, 20.0)
     """
     image = _images.check_image(image, ndims=(3, 4))
-    params = sample_rotation(key, image.shape[-3:], max_degrees)
+    params = sample_rotation(key, image.shape[-3:], max_angle)
     return rotation(image, **params, order=order, fill_mode=fill_mode, cval=cval)
 
 
@@ -267,14 +293,14 @@ def random_shift(key, image, *, height_shift_range=0.0, width_shift_range=0.0, o
     return shift(image, **params, order=order, fill_mode=fill_mode, cval=cval)
 
 
-def random_shear(key, image, max_degrees, *, order=1, fill_mode="nearest", cval=0.0):
-    """Shears `image` by an angle uniform in [-max_degrees, max_degrees] degrees (Keras' shear).
+def random_shear(key, image, max_angle, *, order=1, fill_mode="nearest", cval=0.0):
+    """Shears `image` by an angle uniform in [-max_angle, max_angle] degrees (Keras' shear).
 
     Example:
       >>> out = jaxaug.transforms.random_shear(jax.random.key(0), image, 10.0)
     """
     image = _images.check_image(image, ndims=(3, 4))
-    return shear(image, **sample_shear(key, image.shape[-3:], max_degrees), order=order, fill_mode=fill_mode, cval=cval)
+    return shear(image, **sample_shear(key, image.shape[-3:], max_angle), order=order, fill_mode=fill_mode, cval=cval)
 
 
 def random_zoom(key, image, zoom_range, *, isotropic=False, order=1, fill_mode="nearest", cval=0.0):
@@ -288,14 +314,14 @@ def random_zoom(key, image, zoom_range, *, isotropic=False, order=1, fill_mode="
     return zoom(image, **params, order=order, fill_mode=fill_mode, cval=cval)
 
 
-def random_flip(key, image, horizontal=True, vertical=False):
+def random_flip(key, image, *, horizontal=True, vertical=False):
     """Mirrors `image` left-right (and/or top-bottom) with probability 1/2 each.
 
     Example:
       >>> out = jaxaug.transforms.random_flip(jax.random.key(0), image)
     """
     image = _images.check_image(image, ndims=(3, 4))
-    return flip(image, **sample_flip(key, image.shape[-3:], horizontal, vertical))
+    return flip(image, **sample_flip(key, image.shape[-3:], horizontal=horizontal, vertical=vertical))
 
 
 def crop(image, dy, dx, *, fill_mode="constant", cval=0.0):
@@ -329,7 +355,7 @@ def random_crop(key, image, padding, *, fill_mode="constant", cval=0.0):
 # pixel edges: (top, left, height, width) covers rows [top, top + height) of the input.
 
 
-def check_size(size, name: str = "size") -> tuple[int, int]:
+def check_size(size, name: str) -> tuple[int, int]:
     """(height, width) of an output, from an int (a square) or a pair of ints in [1, 2**15].
 
     The bound, `jaxaug._checks.MAX_SIDE` = 32,768 per side, keeps float32 output coordinates
@@ -350,7 +376,7 @@ def check_size(size, name: str = "size") -> tuple[int, int]:
     return int(size[0]), int(size[1])
 
 
-def check_resized_crop_scale(value, name: str = "scale") -> tuple[float, float]:
+def check_resized_crop_scale(value, name: str) -> tuple[float, float]:
     """`sample_resized_crop`'s `scale`: (lo, hi) fractions of the image area, 0 < lo <= hi <= 1.
 
     Public to the package so that an option naming it (`augmenter`'s `resized_crop_scale`) is
@@ -362,7 +388,7 @@ def check_resized_crop_scale(value, name: str = "scale") -> tuple[float, float]:
     return lo, hi
 
 
-def check_resized_crop_ratio(value, name: str = "ratio") -> tuple[float, float]:
+def check_resized_crop_ratio(value, name: str) -> tuple[float, float]:
     """`sample_resized_crop`'s `ratio`: (lo, hi) of width / height, 0 < lo <= hi (drawn log-uniformly).
 
     Public to the package for `augmenter`'s `resized_crop_ratio`, as `check_resized_crop_scale`.
@@ -382,11 +408,11 @@ def resized_crop_matrix(shape, size, top, left, height, width):
     (a box of no area, or a string, is refused by name). Traced ones are data, not checked.
     """
     _checks.image_hw(shape)
-    out_h, out_w = check_size(size)
+    out_h, out_w = check_size(size, "size")
     _check_box(top, left, height, width)
     sy = jnp.asarray(height, jnp.float32) / out_h
     sx = jnp.asarray(width, jnp.float32) / out_w
-    return geometry._matrix(sy, 0.0, top + 0.5 * sy - 0.5, 0.0, sx, left + 0.5 * sx - 0.5)
+    return geometry.entries_matrix(sy, 0.0, top + 0.5 * sy - 0.5, 0.0, sx, left + 0.5 * sx - 0.5)
 
 
 def _check_box(top, left, height, width) -> None:
@@ -411,19 +437,19 @@ def center_crop_matrix(shape, size):
     the warp's fill mode.
     """
     h, w = _checks.image_hw(shape)
-    out_h, out_w = check_size(size)
+    out_h, out_w = check_size(size, "size")
 
     def offset(extent, out):
         d = jnp.asarray(extent - out, jnp.float32)
         return jnp.where(d >= 0, jnp.round(d / 2), -jnp.floor(-d / 2))
 
-    return geometry._matrix(1.0, 0.0, offset(h, out_h), 0.0, 1.0, offset(w, out_w))
+    return geometry.entries_matrix(1.0, 0.0, offset(h, out_h), 0.0, 1.0, offset(w, out_w))
 
 
 _TRIES = 10  # torchvision's RandomResizedCrop.get_params
 
 
-def sample_resized_crop(key, shape, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3)):
+def sample_resized_crop(key, shape, *, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3)):
     """{"top", "left", "height", "width"}: torchvision's `RandomResizedCrop` box, in whole pixels.
 
     Up to 10 tries draw an area fraction uniform in `scale` and an aspect ratio (width /
@@ -477,7 +503,8 @@ def resized_crop(image, top, left, height, width, size, *, order=1, fill_mode="n
     """
     image = _images.check_image(image, ndims=(3, 4))
     matrix = resized_crop_matrix(image.shape[-3:], size, top, left, height, width)
-    return affine_warp(image, matrix, output_shape=check_size(size), order=order, fill_mode=fill_mode, cval=cval,
+    return affine_warp(image, matrix, output_shape=check_size(size, "size"), order=order, fill_mode=fill_mode,
+                       cval=cval,
                        antialias=antialias)
 
 
@@ -491,7 +518,7 @@ def resize(image, size, *, order=1, antialias=False):
       >>> out = jaxaug.transforms.resize(image, (16, 24), antialias=True)
     """
     image = _images.check_image(image, ndims=(3, 4))
-    return affine_warp(image, resize_matrix(image.shape[-3:], size), output_shape=check_size(size), order=order,
+    return affine_warp(image, resize_matrix(image.shape[-3:], size), output_shape=check_size(size, "size"), order=order,
                        fill_mode="nearest", antialias=antialias)
 
 
@@ -504,7 +531,8 @@ def center_crop(image, size, *, fill_mode="constant", cval=0.0):
       >>> out = jaxaug.transforms.center_crop(image, 24)
     """
     image = _images.check_image(image, ndims=(3, 4))
-    return affine_warp(image, center_crop_matrix(image.shape[-3:], size), output_shape=check_size(size), order=0,
+    return affine_warp(image, center_crop_matrix(image.shape[-3:], size), output_shape=check_size(size, "size"),
+                       order=0,
                        fill_mode=fill_mode, cval=cval)
 
 
@@ -515,5 +543,5 @@ def random_resized_crop(key, image, size, *, scale=(0.08, 1.0), ratio=(3 / 4, 4 
       >>> out = jaxaug.transforms.random_resized_crop(jax.random.key(0), image, 24)
     """
     image = _images.check_image(image, ndims=(3, 4))
-    box = sample_resized_crop(key, image.shape[-3:], scale, ratio)
+    box = sample_resized_crop(key, image.shape[-3:], scale=scale, ratio=ratio)
     return resized_crop(image, **box, size=size, order=order, antialias=antialias)

@@ -22,7 +22,16 @@ from jax import lax
 
 from jaxaug import _checks, _images
 
-__all__ = ["FILL_MODES", "affine_warp", "warp_boxes", "warp_keypoints"]
+__all__ = [
+    "FILL_MODES",
+    "affine_warp",
+    "check_antialias",
+    "check_options",
+    "check_output_shape",
+    "warp_boxes",
+    "warp_float",
+    "warp_keypoints",
+]
 
 FILL_MODES = ("constant", "nearest", "reflect", "mirror", "wrap")
 
@@ -196,7 +205,7 @@ def affine_warp(images, matrices, *, output_shape=None, order=1, fill_mode="near
     check_options(order, fill_mode, cval)
     check_antialias(antialias, order)
     out_hw = None if output_shape is None else check_output_shape(output_shape)
-    return _images.restore(warp_float(images, matrices, order, fill_mode, cval, out_hw, antialias=antialias),
+    return _images.restore(warp_float(images, matrices, order, fill_mode, cval, out_hw=out_hw, antialias=antialias),
                            images.dtype)
 
 
@@ -235,7 +244,7 @@ def check_options(order, fill_mode, cval) -> None:
     _checks.real_scalar(cval, "cval")
 
 
-def warp_float(images, matrices, order: int, fill_mode: str, cval, out_hw=None, *, extents=None,
+def warp_float(images, matrices, order: int, fill_mode: str, cval, *, out_hw=None, extents=None,
                antialias: bool = False, aligned: bool = False):
     """`affine_warp` on checked inputs, returning float32 (for pipelines that go on computing).
 
@@ -249,7 +258,7 @@ def warp_float(images, matrices, order: int, fill_mode: str, cval, out_hw=None, 
     cval = cval if _fill_row(cval, images.dtype) is not None else jnp.asarray(cval, jnp.float32)
     if images.ndim == 3:
         extents = None if extents is None else extents[None]
-        return warp_float(images[None], matrices, order, fill_mode, cval, out_hw, extents=extents,
+        return warp_float(images[None], matrices, order, fill_mode, cval, out_hw=out_hw, extents=extents,
                           antialias=antialias, aligned=aligned)[0]
     batched = jnp.broadcast_to(matrices, (images.shape[0], 3, 3))
     if antialias:

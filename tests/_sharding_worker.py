@@ -75,7 +75,7 @@ def local_rows(out) -> np.ndarray:
 
 def augment_sharded(sharding, images, indices, options=None):
     """Augments the sharded batch; returns (out, input sharding, compiled HLO text)."""
-    x, idx = js.shard_batch((images, indices), sharding)
+    x, idx = js.shard_batch((images, indices), sharding=sharding)
     fn = jax.jit(make_augment(options))
     key = jax.random.key(0)
     hlo = fn.lower(key, x, indices=idx).compile().as_text()
@@ -95,7 +95,7 @@ def run_devices():
     images, indices = make_batch()
     meshes = {}
     for n in (1, 2, 4, 8):
-        out, in_sharding, hlo = augment_sharded(js.batch_sharding(jax.devices()[:n]), images, indices)
+        out, in_sharding, hlo = augment_sharded(js.batch_sharding(devices=jax.devices()[:n]), images, indices)
         host = np.asarray(out)
         meshes[n] = {
             "sha256": sha256(host),
@@ -109,17 +109,17 @@ def run_devices():
             reference = {"checksum": int(checksum), "loss": float(loss), **exact_loss(host)}
     colour = {}
     for n in (1, 8):  # no warp: the pixel ops alone
-        out, in_sharding, hlo = augment_sharded(js.batch_sharding(jax.devices()[:n]), images, indices, COLOUR)
+        out, in_sharding, hlo = augment_sharded(js.batch_sharding(devices=jax.devices()[:n]), images, indices, COLOUR)
         colour[n] = {"sha256": sha256(np.asarray(out)), "collectives": [c for c in COLLECTIVES if c in hlo],
                      "sharding_kept": out.sharding.is_equivalent_to(in_sharding, out.ndim)}
     sized = {}
     for n in (1, 8):  # random resized crops with the antialiasing filter (image by image on CPU)
         options = dict(random_resized_crop=24, horizontal_flip=True, antialias=True)
-        out, in_sharding, hlo = augment_sharded(js.batch_sharding(jax.devices()[:n]), images, indices, options)
+        out, in_sharding, hlo = augment_sharded(js.batch_sharding(devices=jax.devices()[:n]), images, indices, options)
         sized[n] = {"sha256": sha256(np.asarray(out)), "collectives": [c for c in COLLECTIVES if c in hlo],
                     "sharding_kept": out.sharding.is_equivalent_to(in_sharding, out.ndim), "shape": list(out.shape)}
     everything = js.batch_sharding()
-    errors = {"not_divisible": error_text(lambda: js.shard_batch(np.zeros((10, 2)), everything))}
+    errors = {"not_divisible": error_text(lambda: js.shard_batch(np.zeros((10, 2)), sharding=everything))}
     return {"device_count": jax.device_count(), "meshes": meshes, "colour": colour, "sized": sized,
             "reference": reference, "errors": errors}
 
@@ -136,7 +136,7 @@ def run_distributed(process_id: int, num_processes: int, port: int):
     w = model_weights()
     w = jax.make_array_from_process_local_data(js.replicated(sharding), w, w.shape)
     checksum, loss = reductions(out, w)
-    backwards = js.batch_sharding(sorted(jax.devices(), key=lambda d: -d.process_index))
+    backwards = js.batch_sharding(devices=sorted(jax.devices(), key=lambda d: -d.process_index))
     result = {
         "process_index": jax.process_index(), "process_count": jax.process_count(),
         "device_count": jax.device_count(), "local_device_count": jax.local_device_count(),
@@ -146,8 +146,8 @@ def run_distributed(process_id: int, num_processes: int, port: int):
         "local_rows_sha256": sha256(local_rows(out)),
         "checksum": int(checksum), "loss": float(loss),
         "errors": {
-            "local_not_divisible": error_text(lambda: js.shard_batch(images[:3], sharding)),
-            "not_process_order": error_text(lambda: js.shard_batch(images[rows], backwards)),
+            "local_not_divisible": error_text(lambda: js.shard_batch(images[:3], sharding=sharding)),
+            "not_process_order": error_text(lambda: js.shard_batch(images[rows], sharding=backwards)),
         },
     }
     jax.distributed.shutdown()

@@ -48,7 +48,7 @@ GEOMETRY = dict(rotation_range=30.0, width_shift_range=0.2, height_shift_range=0
 OPTIONS = dict(
     crop_padding=2, channel_shift_range=20.0, brightness_range=(0.7, 1.3), contrast_range=(0.6, 1.4),
     saturation_range=(0.5, 1.5), hue_range=0.1, hsv_contrast_range=(0.25, 4.0), grayscale_probability=0.5,
-    blur_sigma_range=(0.0, 1.5), gaussian_noise=(0.0, 0.05), salt_and_pepper=0.05, cutout_size=4,
+    blur_sigma_range=(0.0, 1.5), gaussian_noise_sigma=(0.0, 0.05), salt_and_pepper_amount=0.05, cutout_size=4,
     random_erasing_probability=0.9,
 )
 
@@ -99,9 +99,9 @@ def _replay():
 
 def _pieces():
     piece = pipeline.chain(pipeline.rotation(25), pipeline.shift(width_shift_range=0.1), pipeline.shear(8),
-                           pipeline.zoom((0.8, 1.1)), pipeline.flip(True, True), pipeline.crop(2),
+                           pipeline.zoom((0.8, 1.1)), pipeline.flip(horizontal=True, vertical=True), pipeline.crop(2),
                            pipeline.brightness((0.8, 1.2)), pipeline.channel_shift(10.0), pipeline.contrast((0.8, 1.2)),
-                           pipeline.saturation((0.7, 1.3)), pipeline.hue(0.05), pipeline.hsv_contrast(),
+                           pipeline.saturation((0.7, 1.3)), pipeline.hue(0.05), pipeline.hsv_contrast((0.25, 4.0)),
                            pipeline.grayscale(0.3), pipeline.blur((0.0, 1.0)), pipeline.gaussian_noise(0.02),
                            pipeline.salt_and_pepper(0.02), pipeline.cutout(3), pipeline.random_erasing(probability=0.7))
     out = {}
@@ -119,7 +119,7 @@ def _functions():
                                                                      width_shift_range=0.2),
         "random_shear": lambda k, x: jaxaug.transforms.random_shear(k, x, 15.0),
         "random_zoom": lambda k, x: jaxaug.transforms.random_zoom(k, x, 0.3),
-        "random_flip": lambda k, x: jaxaug.transforms.random_flip(k, x, True, True),
+        "random_flip": lambda k, x: jaxaug.transforms.random_flip(k, x, horizontal=True, vertical=True),
         "random_crop": lambda k, x: jaxaug.transforms.random_crop(k, x, 3),
         "random_brightness": lambda k, x: jaxaug.color.random_brightness(k, x, (0.5, 1.5)),
         "random_channel_shift": lambda k, x: jaxaug.color.random_channel_shift(
@@ -127,14 +127,14 @@ def _functions():
         "random_contrast": lambda k, x: jaxaug.color.random_contrast(k, x, (0.5, 1.5)),
         "random_saturation": lambda k, x: jaxaug.color.random_saturation(k, x, (0.5, 1.5)),
         "random_hue": lambda k, x: jaxaug.color.random_hue(k, x, 0.2),
-        "random_hsv_contrast": lambda k, x: jaxaug.color.random_hsv_contrast(k, x),
+        "random_hsv_contrast": lambda k, x: jaxaug.color.random_hsv_contrast(k, x, (0.25, 4.0)),
         "random_grayscale": lambda k, x: jaxaug.color.random_grayscale(k, x, 1.0),
         "random_gaussian_blur": lambda k, x: jaxaug.filters.random_gaussian_blur(k, x, (0.5, 2.0)),
         "random_gaussian_noise": lambda k, x: jaxaug.noise.random_gaussian_noise(k, x, 0.05),
         "random_salt_and_pepper": lambda k, x: jaxaug.noise.random_salt_and_pepper(k, x, 0.1),
         "random_cutout": lambda k, x: jaxaug.occlusion.random_cutout(k, x, 4),
         "random_erasing": lambda k, x: jaxaug.occlusion.random_erasing(k, x, probability=1.0),
-        "random_affine": lambda k, x: jaxaug.affine_warp(x, jaxaug.random_affine(k, x.shape, **GEOMETRY)),
+        "random_affine_matrix": lambda k, x: jaxaug.affine_warp(x, jaxaug.random_affine_matrix(k, x.shape, **GEOMETRY)),
     }
     out = {}
     for i, (name, call) in enumerate(calls.items()):
@@ -166,8 +166,9 @@ def _keras_flow():
 def _policies():
     """Each policy per image (issue 17), uint8 and float32, nearest with black fill; AugMix's views."""
     out = {}
-    pieces = {"trivial_augment": pipeline.trivial_augment(), "rand_augment": pipeline.rand_augment(3, 20),
-              "auto_augment_svhn": pipeline.auto_augment("svhn")}
+    pieces = {"trivial_augment": pipeline.trivial_augment(),
+              "rand_augment": pipeline.rand_augment(num_ops=3, magnitude=20),
+              "auto_augment_svhn": pipeline.auto_augment(policy="svhn")}
     for name, piece in pieces.items():
         augment = jaxaug.Augmenter(pipeline.chain(pipeline.crop(2), piece), order=0, fill_mode="constant")
         for dtype in ("uint8", "float32"):

@@ -29,7 +29,7 @@ BAD_AUG = [  # (--aug, words the one error line must hold besides "--aug")
     ('{"random_resized_crop": 1000000}', ["random_resized_crop", "at most 32768",
                                           "Received: random_resized_crop=1000000"]),
     ('{"random_resized_crop": [32, 1000000]}', ["random_resized_crop", "at most 32768"]),
-    ('{"gaussian_noise": 1e38}', ["gaussian_noise", "finite in float32"]),
+    ('{"gaussian_noise_sigma": 1e38}', ["gaussian_noise_sigma", "finite in float32"]),
 ]
 
 

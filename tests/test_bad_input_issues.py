@@ -51,9 +51,9 @@ CASES = {
     "apply_ops -1": (lambda: policies.apply_ops(IMGU, [-1], [0.0]), ValueError, r"ops .*-1"),
     "apply_ops 1.5": (lambda: policies.apply_ops(IMGU, [1.5], [0.0]), TypeError, r"ops must hold integer.*float"),
     "apply_ops nan magnitude": (lambda: policies.apply_ops(IMGU, [5], [NAN]), ValueError, r"magnitudes must be finite"),
-    "apply_ops 'rotate'": (lambda: policies.apply_ops(IMGU, ["rotate"], [1.0]), TypeError,
-                           r"ops must be integer indices into OPS \(e.g. OPS.index\('rotate'\) = 5\).*'rotate'"),
-    "apply_ops ops string": (lambda: policies.apply_ops(IMGU, "rotate", [1.0]), TypeError, r"ops=.rotate."),
+    "apply_ops 'rotation'": (lambda: policies.apply_ops(IMGU, ["rotation"], [1.0]), TypeError,
+                           r"ops must be integer indices into OPS \(e.g. OPS.index\('rotation'\) = 5\).*'rotation'"),
+    "apply_ops ops string": (lambda: policies.apply_ops(IMGU, "rotation", [1.0]), TypeError, r"ops=.rotation."),
     "apply_ops three ops, one magnitude": (lambda: policies.apply_ops(IMGU, [5, 6, 7], [1.0]), ValueError,
                                            r"magnitudes must have the shape of ops, \(3,\).*\(1,\)"),
     "apply_ops scalar magnitude": (lambda: policies.apply_ops(IMGU, [5, 6], 1.0), ValueError,
@@ -63,7 +63,7 @@ CASES = {
     "ops_pixels -1": (lambda: policies.ops_pixels(IMGU, np.array([-1]), [0.0]), ValueError, r"ops .*-1"),
     "ops_pixels 1.5": (lambda: policies.ops_pixels(IMGU, [1.5], [0.0]), TypeError, r"ops"),
     "ops_pixels nan": (lambda: policies.ops_pixels(IMGU, [6], [NAN]), ValueError, r"magnitudes"),
-    "ops_pixels 'rotate'": (lambda: policies.ops_pixels(IMGU, ["rotate"], [0.0]), TypeError, r"OPS.index"),
+    "ops_pixels 'rotation'": (lambda: policies.ops_pixels(IMGU, ["rotation"], [0.0]), TypeError, r"OPS.index"),
     "ops_matrix 99": (lambda: policies.ops_matrix((8, 8), [99], [0.0]), ValueError, r"ops .*99"),
     "ops_matrix -1": (lambda: policies.ops_matrix((8, 8), [-1], [0.0]), ValueError, r"ops .*-1"),
     "ops_matrix 1.5": (lambda: policies.ops_matrix((8, 8), [1.5], [0.0]), TypeError, r"ops"),
@@ -97,7 +97,7 @@ CASES = {
                                ValueError, r"resized_crop_scale.*nan"),
     "check ratio (1.33, 0.75)": (lambda: transforms.check_resized_crop_ratio((1.33, 0.75), "resized_crop_ratio"),
                                  ValueError, r"resized_crop_ratio must have lo <= hi"),
-    "sample_resized_crop scale (0.5, 1.5)": (lambda: transforms.sample_resized_crop(KEY, (8, 8, 3), (0.5, 1.5)),
+    "sample_resized_crop scale (0.5, 1.5)": (lambda: transforms.sample_resized_crop(KEY, (8, 8, 3), scale=(0.5, 1.5)),
                                              ValueError, r"scale must lie in \(0, 1\]"),
     "piece random_resized_crop ratio": (lambda: jp.random_resized_crop(8, ratio=(1.33, 0.75)), ValueError,
                                         r"ratio must have lo <= hi"),
@@ -137,7 +137,7 @@ CASES = {
     "sample_saturation traced": (lambda: jax.jit(lambda a: color.sample_saturation(KEY, (8, 8, 3), (a, 1.2)))(0.8),
                                  TypeError, r"saturation_range"),
     "sample_hsv_contrast traced": (lambda: jax.jit(lambda a: color.sample_hsv_contrast(KEY, (8, 8, 3),
-                                                                                         (a, 4.0)))(0.5),
+                                                                                         exponent_range=(a, 4.0)))(0.5),
                                    TypeError, r"exponent_range"),
     "piece blur traced": (lambda: jax.jit(lambda a: jp.blur((a, 1.2)))(0.8), TypeError,
                           r"sigma_range must be a number or a pair"),
@@ -152,16 +152,17 @@ CASES = {
                                           r"height_shift_range=3e\+38"),
     "augmenter channel_shift_range 3e38": (lambda: jaxaug.augmenter(channel_shift_range=3e38), ValueError,
                                            r"channel_shift_range.*not finite"),
-    "piece rotation 3e38": (lambda: jp.rotation(3e38), ValueError, r"max_degrees spans .*max_degrees=3e\+38"),
-    "piece shear 3e38": (lambda: jp.shear(3e38), ValueError, r"max_degrees=3e\+38"),
+    "piece rotation 3e38": (lambda: jp.rotation(3e38), ValueError, r"max_angle spans .*max_angle=3e\+38"),
+    "piece shear 3e38": (lambda: jp.shear(3e38), ValueError, r"max_angle=3e\+38"),
     "sample_channel_shift 3e38": (lambda: color.sample_channel_shift(KEY, (8, 8, 3), 3e38), ValueError,
                                   r"intensity spans .*intensity=3e\+38"),
     "random_rotation 3e38": (lambda: transforms.random_rotation(KEY, IMG, 3e38), ValueError,
-                             r"max_degrees spans .*max_degrees=3e\+38"),
-    "random_shear 3e38": (lambda: transforms.random_shear(KEY, IMG, 3e38), ValueError, r"max_degrees=3e\+38"),
+                             r"max_angle spans .*max_angle=3e\+38"),
+    "random_shear 3e38": (lambda: transforms.random_shear(KEY, IMG, 3e38), ValueError, r"max_angle=3e\+38"),
     "random_channel_shift 3e38": (lambda: color.random_channel_shift(KEY, IMG, 3e38), ValueError,
                                   r"intensity=3e\+38"),
-    "random_affine width_shift_range 3e38": (lambda: geometry.random_affine(KEY, (8, 8), width_shift_range=3e38),
+    "random_affine_matrix width_shift_range 3e38": (
+        lambda: geometry.random_affine_matrix(KEY, (8, 8), width_shift_range=3e38),
                                              ValueError, r"width_shift_range spans .*width_shift_range=3e\+38"),
     "sample_shift height 3e38": (lambda: transforms.sample_shift(KEY, (8, 8), height_shift_range=3e38), ValueError,
                                  r"height_shift_range"),
@@ -254,7 +255,7 @@ def test_a_traced_range_given_to_augmenter_names_the_option(option, value):
 
 
 def test_the_largest_output_side_is_accepted():
-    assert transforms.check_size(2**15) == (2**15, 2**15)
+    assert transforms.check_size(2**15, "size") == (2**15, 2**15)
     assert jaxaug.warp.check_output_shape((1, 2**15)) == (1, 2**15)
     out = jax.eval_shape(lambda x: transforms.resize(x, (2**15, 1)), jax.ShapeDtypeStruct((8, 8, 3), jnp.uint8))
     assert out.shape == (2**15, 1, 3)

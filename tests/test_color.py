@@ -329,7 +329,7 @@ def test_grayscale_weight_is_bernoulli(probability):
 
 def test_degenerate_ranges_give_the_fixed_value():
     assert float(color.sample_brightness(jax.random.key(0), SHAPE, (1.3, 1.3))["factor"]) == np.float32(1.3)
-    params = color.sample_hsv_contrast(jax.random.key(0), SHAPE, (1.0, 1.0))
+    params = color.sample_hsv_contrast(jax.random.key(0), SHAPE, exponent_range=(1.0, 1.0))
     assert float(params["saturation_exponent"]) == 1.0 == float(params["value_exponent"])
 
 
@@ -392,11 +392,14 @@ KEY = jax.random.key(0)
         (lambda: color.sample_contrast(KEY, SHAPE, (1.0, 0.5)), ValueError, ["contrast_range", "(1.0, 0.5)"]),
         (lambda: color.sample_saturation(KEY, SHAPE, (-1, 1)), ValueError, ["saturation_range", "(-1, 1)"]),
         (lambda: color.sample_channel_shift(KEY, SHAPE, -3.0), ValueError, ["intensity", "-3.0"]),
-        (lambda: color.sample_hue(KEY, SHAPE, 0.6), ValueError, ["max_delta", "0.6"]),
-        (lambda: color.sample_hue(KEY, SHAPE, -0.1), ValueError, ["max_delta", "-0.1"]),
-        (lambda: color.sample_hsv_contrast(KEY, SHAPE, (0.0, 2.0)), ValueError, ["exponent_range", "(0.0, 2.0)"]),
-        (lambda: color.sample_hsv_contrast(KEY, SHAPE, (-1.0, 2.0)), ValueError, ["exponent_range", "(-1.0, 2.0)"]),
-        (lambda: color.sample_hsv_contrast(KEY, SHAPE, (4.0, 0.25)), ValueError, ["exponent_range", "(4.0, 0.25)"]),
+        (lambda: color.sample_hue(KEY, SHAPE, 0.6), ValueError, ["hue_range", "0.6"]),
+        (lambda: color.sample_hue(KEY, SHAPE, -0.1), ValueError, ["hue_range", "-0.1"]),
+        (lambda: color.sample_hsv_contrast(KEY, SHAPE, exponent_range=(0.0, 2.0)),
+         ValueError, ["exponent_range", "(0.0, 2.0)"]),
+        (lambda: color.sample_hsv_contrast(KEY, SHAPE, exponent_range=(-1.0, 2.0)),
+         ValueError, ["exponent_range", "(-1.0, 2.0)"]),
+        (lambda: color.sample_hsv_contrast(KEY, SHAPE, exponent_range=(4.0, 0.25)),
+         ValueError, ["exponent_range", "(4.0, 0.25)"]),
         (lambda: color.sample_grayscale(KEY, SHAPE, 1.5), ValueError, ["probability", "1.5"]),
         (lambda: color.sample_brightness(0, SHAPE, (0.5, 1.0)), TypeError, ["key", "0"]),
         (lambda: color.random_hue(jax.random.split(KEY, 2), X, 0.1), TypeError, ["key", "(2,)"]),

@@ -31,7 +31,7 @@ MODULES = ["jaxaug", "jaxaug.geometry", "jaxaug.warp", "jaxaug.transforms", "jax
 
 def namespace():
     """What the examples take as given: a picture, a batch and its labels, numpy and jax."""
-    image = jnp.asarray(jaxaug.example_image(32))
+    image = jnp.asarray(jaxaug.example_image(size=32))
     images = jnp.stack([image, image[::-1], image[:, ::-1], image[::-1, ::-1]])
     return {"jax": jax, "jnp": jnp, "np": np, "jaxaug": jaxaug, "image": image, "images": images,
             "image_uint8": image, "images_uint8": images, "labels": jnp.arange(4) % 2,

@@ -11,7 +11,7 @@ from jaxaug import enhance
 
 RNG = np.random.default_rng(8)
 IMAGES = {
-    "photo": jaxaug.example_image(48)[4:36, 2:42],
+    "photo": jaxaug.example_image(size=48)[4:36, 2:42],
     "noise": RNG.integers(0, 256, (15, 19, 3), dtype=np.uint8),
 }
 OPS = {"brightness": (enhance.brightness, ImageEnhance.Brightness), "color": (enhance.color, ImageEnhance.Color),

@@ -79,13 +79,13 @@ def test_builders_invert_and_agree_with_numpy(angle, dy, dx):
 
 def test_random_affine_with_zero_ranges_is_identity():
     for key in (jax.random.key(0), jax.random.PRNGKey(3)):
-        m = jax.jit(lambda k: jaxaug.random_affine(k, (32, 32)))(key)
+        m = jax.jit(lambda k: jaxaug.random_affine_matrix(k, (32, 32)))(key)
         np.testing.assert_array_equal(m, np.eye(3, dtype=np.float32))
 
 
 def draw(n=4000, shape=(32, 32), **kw):
     keys = jax.random.split(jax.random.key(42), n)
-    return np.asarray(jax.vmap(lambda k: jaxaug.random_affine(k, shape, **kw))(keys), np.float64)
+    return np.asarray(jax.vmap(lambda k: jaxaug.random_affine_matrix(k, shape, **kw))(keys), np.float64)
 
 
 def decompose_rotation_shift(ms, shape):
@@ -148,7 +148,7 @@ def test_integer_and_sequence_shifts_follow_keras_choice():
 
 def test_vmap_gives_one_matrix_per_key_and_jit_agrees():
     keys = jax.random.split(jax.random.key(1), 5)
-    f = lambda k: jaxaug.random_affine(k, (8, 8), rotation_range=90)  # noqa: E731
+    f = lambda k: jaxaug.random_affine_matrix(k, (8, 8), rotation_range=90)  # noqa: E731
     ms = jax.vmap(f)(keys)
     assert ms.shape == (5, 3, 3) and len({float(m[0, 1]) for m in ms}) == 5
     # Compiled, XLA may fuse the 3x3 products' multiply-adds into FMAs: 1-ulp differences.
@@ -176,7 +176,7 @@ def test_vmap_gives_one_matrix_per_key_and_jit_agrees():
 )
 def test_random_affine_bad_options(kwargs, error, words):
     with pytest.raises(error) as info:
-        jaxaug.random_affine(jax.random.key(0), (8, 8), **kwargs)
+        jaxaug.random_affine_matrix(jax.random.key(0), (8, 8), **kwargs)
     for word in words:
         assert word in str(info.value)
 
@@ -184,18 +184,18 @@ def test_random_affine_bad_options(kwargs, error, words):
 @pytest.mark.parametrize("key", [0, np.zeros(3, np.uint32), jax.random.split(jax.random.key(0), 2), "seed"])
 def test_random_affine_rejects_non_keys(key):
     with pytest.raises(TypeError, match="key must be a single jax.random key"):
-        jaxaug.random_affine(key, (8, 8))
+        jaxaug.random_affine_matrix(key, (8, 8))
 
 
 @pytest.mark.parametrize("shape", [(8,), (0, 8), (8, 8, 3, 1), "8x8"])
 def test_bad_shapes(shape):
     with pytest.raises((TypeError, ValueError), match="shape"):
-        jaxaug.random_affine(jax.random.key(0), shape)
+        jaxaug.random_affine_matrix(jax.random.key(0), shape)
 
 
 def test_traced_range_is_rejected_with_a_clear_message():
     with pytest.raises(TypeError, match="rotation_range must be a static real number"):
-        jax.jit(lambda r: jaxaug.random_affine(jax.random.key(0), (8, 8), rotation_range=r))(10.0)
+        jax.jit(lambda r: jaxaug.random_affine_matrix(jax.random.key(0), (8, 8), rotation_range=r))(10.0)
 
 
 def test_compose_needs_a_matrix():
@@ -221,4 +221,4 @@ def test_switching_an_option_does_not_change_other_draws():
 
 
 def draw_with(keys, **kw):
-    return np.asarray(jax.vmap(lambda k: jaxaug.random_affine(k, (32, 32), **kw))(keys), np.float64)
+    return np.asarray(jax.vmap(lambda k: jaxaug.random_affine_matrix(k, (32, 32), **kw))(keys), np.float64)

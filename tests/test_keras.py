@@ -565,12 +565,13 @@ BAD_CALLS = [
     ("brightness negative", lambda: ImageDataGenerator().apply_transform(SQUARE, {"brightness": -1}), ValueError,
      r"transform_parameters\['brightness'\] must be a brightness factor >= 0.*"
      + P + r"transform_parameters\['brightness'\]=-1"),
-    ("extra wrong type", lambda: ImageDataGenerator(gaussian_noise=0.1).apply_transform(SQUARE, {"gaussian_noise": 3}),
+    ("extra wrong type",
+     lambda: ImageDataGenerator(gaussian_noise_sigma=0.1).apply_transform(SQUARE, {"gaussian_noise": 3}),
      ValueError, r"transform_parameters\['gaussian_noise'\] must be what get_random_transform gives.*"
                  r"float32\[16, 16, 3\]"),
     ("extra wrong keys", lambda: ImageDataGenerator(hsv_contrast_range=(0.5, 2)).apply_transform(
         SQUARE, {"hsv_contrast": {"x": 1.0}}), ValueError, r"transform_parameters\['hsv_contrast'\].*value_exponent"),
-    ("extra nan", lambda: ImageDataGenerator(gaussian_noise=0.1).apply_transform(
+    ("extra nan", lambda: ImageDataGenerator(gaussian_noise_sigma=0.1).apply_transform(
         SQUARE, {"gaussian_noise": {"noise": np.full((16, 16, 3), NAN, np.float32)}}), ValueError,
      r"transform_parameters\['gaussian_noise'\] must be finite"),
     ("apply complex image", lambda: ImageDataGenerator().apply_transform(SQUARE + 1j, {}), TypeError,
@@ -583,7 +584,7 @@ BAD_CALLS = [
     ("img_shape bools", lambda: ImageDataGenerator().get_random_transform((True, 8, 3)), TypeError,
      P + r"img_shape=\(True, 8, 3\)"),
     ("img_shape None", lambda: ImageDataGenerator().get_random_transform(None), TypeError, P + "img_shape=None"),
-    ("img_shape huge", lambda: ImageDataGenerator(gaussian_noise=0.1).get_random_transform((10**6, 10**6, 3)),
+    ("img_shape huge", lambda: ImageDataGenerator(gaussian_noise_sigma=0.1).get_random_transform((10**6, 10**6, 3)),
      ValueError, "too large.*" + P + r"img_shape=\(1000000, 1000000, 3\)"),
     ("draw seed 2**32", lambda: ImageDataGenerator().get_random_transform((8, 8, 3), seed=2**32), ValueError,
      P + "seed=4294967296"),
@@ -636,7 +637,7 @@ def test_unusual_channel_counts_warn_like_keras():
 
 
 def test_jaxaug_extras_by_keyword():
-    gen = ImageDataGenerator(hsv_contrast_range=(0.25, 4.0), gaussian_noise=0.02, seed=0)
+    gen = ImageDataGenerator(hsv_contrast_range=(0.25, 4.0), gaussian_noise_sigma=0.02, seed=0)
     params = gen.get_random_transform((12, 12, 3))
     assert {"hsv_contrast", "gaussian_noise"} <= set(params)
     out = next(gen.flow(X, batch_size=4))

@@ -113,7 +113,7 @@ def test_noise_broadcasts_from_one_channel():
 # Zero noise in both spellings of a range: a fixed 0.0 and the pair (0.0, 0.0). The
 # gaussian is asked for grey noise ((H, W) shape): one value per pixel.
 ZERO_SAMPLES = jax.jit(lambda k: (noise.sample_gaussian_noise(k, SHAPE[:2], 0.0),
-                                  noise.sample_salt_and_pepper(k, SHAPE, (0.0, 0.0), 0.3)))
+                                  noise.sample_salt_and_pepper(k, SHAPE, (0.0, 0.0), salt_vs_pepper=0.3)))
 
 
 @given(x=hnp.arrays(np.uint8, SHAPE), seed=st.integers(0, 2**31 - 1), dtype=st.sampled_from([np.uint8, np.float32]))
@@ -179,7 +179,7 @@ def test_hashed_pixel_normals_are_normal_and_uncorrelated_across_pixels_and_imag
 def test_salt_and_pepper_fractions(amount, salt_vs_pepper):
     h, w = 64, 64
     # A raw uint32 key (jax.random.PRNGKey) works like a typed one.
-    params = noise.sample_salt_and_pepper(jax.random.PRNGKey(1), (h, w), amount, salt_vs_pepper)
+    params = noise.sample_salt_and_pepper(jax.random.PRNGKey(1), (h, w), amount, salt_vs_pepper=salt_vs_pepper)
     salt, pepper = np.asarray(params["salt"]), np.asarray(params["pepper"])
     assert salt.shape == pepper.shape == (h, w, 1) and salt.dtype == pepper.dtype == bool
     assert not (salt & pepper).any()
@@ -191,8 +191,8 @@ def test_salt_and_pepper_fractions(amount, salt_vs_pepper):
 
 
 def test_salt_and_pepper_extremes():
-    all_salt = noise.sample_salt_and_pepper(jax.random.PRNGKey(0), (64, 64), 1.0, 1.0)
-    all_pepper = noise.sample_salt_and_pepper(jax.random.PRNGKey(0), (64, 64), 1.0, 0.0)
+    all_salt = noise.sample_salt_and_pepper(jax.random.PRNGKey(0), (64, 64), 1.0, salt_vs_pepper=1.0)
+    all_pepper = noise.sample_salt_and_pepper(jax.random.PRNGKey(0), (64, 64), 1.0, salt_vs_pepper=0.0)
     assert np.asarray(all_salt["salt"]).all() and not np.asarray(all_salt["pepper"]).any()
     assert np.asarray(all_pepper["pepper"]).all() and not np.asarray(all_pepper["salt"]).any()
     out = noise.salt_and_pepper(np.full((64, 64, 3), 100, np.uint8), **all_salt)
@@ -220,9 +220,9 @@ def test_salt_and_pepper_amount_is_uniform_per_image_and_independent_of_the_pixe
 RANDOM = {
     "gaussian": (lambda k, x: noise.random_gaussian_noise(k, x, (0.0, 0.2)),
                  lambda k, x: noise.gaussian_noise(x, **noise.sample_gaussian_noise(k, x.shape, (0.0, 0.2)))),
-    "salt_and_pepper": (lambda k, x: noise.random_salt_and_pepper(k, x, (0.1, 0.3), 0.4),
+    "salt_and_pepper": (lambda k, x: noise.random_salt_and_pepper(k, x, (0.1, 0.3), salt_vs_pepper=0.4),
                         lambda k, x: noise.salt_and_pepper(
-                            x, **noise.sample_salt_and_pepper(k, x.shape, (0.1, 0.3), 0.4))),
+                            x, **noise.sample_salt_and_pepper(k, x.shape, (0.1, 0.3), salt_vs_pepper=0.4))),
 }
 RANDOM_KEYS = jnp.concatenate([jax.random.split(jax.random.key(5), 7)] * 2)[:8]  # the last repeats the first
 
@@ -264,8 +264,10 @@ X = np.zeros(SHAPE, np.float32)
         (lambda: noise.sample_salt_and_pepper(KEY, SHAPE, (0.5, 0.2)), ValueError, ["amount", "(0.5, 0.2)"]),
         (lambda: noise.sample_salt_and_pepper(KEY, SHAPE, (0.1, 1.2)), ValueError, ["amount", "(0.1, 1.2)"]),
         (lambda: noise.sample_salt_and_pepper(KEY, SHAPE, -0.1), ValueError, ["amount", "-0.1"]),
-        (lambda: noise.sample_salt_and_pepper(KEY, SHAPE, 0.1, 1.5), ValueError, ["salt_vs_pepper", "1.5"]),
-        (lambda: noise.sample_salt_and_pepper(KEY, SHAPE, 0.1, -0.5), ValueError, ["salt_vs_pepper", "-0.5"]),
+        (lambda: noise.sample_salt_and_pepper(KEY, SHAPE, 0.1, salt_vs_pepper=1.5),
+         ValueError, ["salt_vs_pepper", "1.5"]),
+        (lambda: noise.sample_salt_and_pepper(KEY, SHAPE, 0.1, salt_vs_pepper=-0.5),
+         ValueError, ["salt_vs_pepper", "-0.5"]),
         (lambda: noise.random_salt_and_pepper(jax.random.split(KEY), X, 0.1), TypeError, ["key", "(2,)"]),
         (lambda: noise.gaussian_noise(X, np.zeros((6, 4, 3))), ValueError, ["noise", "(6, 4, 3)", "(6, 5, 3)"]),
         (lambda: noise.gaussian_noise(X, np.zeros((2, 6, 5, 3))), ValueError, ["noise", "(2, 6, 5, 3)"]),

@@ -35,7 +35,7 @@ def keras_reference(x, flags, rescale=None, **constructor):
 def ours(x, flags, rescale=None, stats_from=None):
     fit_flags = {k: flags[k] for k in FEATUREWISE}
     stats = normalize.fit(x if stats_from is None else stats_from, rescale=rescale, **fit_flags)
-    return normalize.standardize(x, stats, rescale=rescale, **flags)
+    return normalize.standardize(x, statistics=stats, rescale=rescale, **flags)
 
 
 def assert_close(actual, expected):
@@ -102,10 +102,10 @@ def test_jit_matches_eager_and_statistics_are_a_pytree():
     for a, b in zip(stats, jit_stats, strict=True):
         assert_close(b, a)
     standardize = functools.partial(normalize.standardize, rescale=0.5, **flags)
-    eager = standardize(x, stats)
-    jitted = jax.jit(standardize)(x, jit_stats)  # statistics traced
+    eager = standardize(x, statistics=stats)
+    jitted = jax.jit(lambda x, s: standardize(x, statistics=s))(x, jit_stats)  # statistics traced
     assert_close(jitted, eager)
-    assert_close(jax.vmap(standardize, in_axes=(0, None))(x, stats), eager)
+    assert_close(jax.vmap(lambda i: standardize(i, statistics=stats))(x), eager)
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.float16, jnp.bfloat16])
@@ -123,9 +123,9 @@ def test_batch_is_standardized_one_image_at_a_time():
     x = data()
     flags = dict.fromkeys(FLAGS, True)
     stats = normalize.fit(x, featurewise_center=True, featurewise_std_normalization=True, zca_whitening=True)
-    batched = normalize.standardize(x, stats, **flags)
+    batched = normalize.standardize(x, statistics=stats, **flags)
     for i in (0, 7):
-        assert_close(batched[i], normalize.standardize(x[i], stats, **flags))
+        assert_close(batched[i], normalize.standardize(x[i], statistics=stats, **flags))
 
 
 @given(seed=st.integers(0, 2**32 - 1), scale=st.sampled_from([1e-2, 1.0, 255.0]), offset=st.floats(-10, 10))
@@ -136,12 +136,13 @@ def test_normalised_data_has_zero_mean_unit_std_and_white_covariance(seed, scale
     np.testing.assert_allclose(sample.mean(axis=(1, 2, 3)), 0.0, atol=1e-3)
     np.testing.assert_allclose(sample.std(axis=(1, 2, 3)), 1.0, rtol=1e-3)
     flags = dict(featurewise_center=True, featurewise_std_normalization=True)
-    feature = np.asarray(normalize.standardize(x, normalize.fit(x, **flags), **flags))
+    feature = np.asarray(normalize.standardize(x, statistics=normalize.fit(x, **flags), **flags))
     np.testing.assert_allclose(feature.mean(axis=(0, 1, 2)), 0.0, atol=1e-3)
     np.testing.assert_allclose(feature.std(axis=(0, 1, 2)), 1.0, rtol=1e-3)
     # ZCA of centred data with more images than features: the covariance becomes the identity.
     flags = dict(featurewise_center=True, zca_whitening=True)
-    white = np.asarray(normalize.standardize(x, normalize.fit(x, **flags, zca_epsilon=0.0), **flags)).reshape(40, -1)
+    stats = normalize.fit(x, **flags, zca_epsilon=0.0)
+    white = np.asarray(normalize.standardize(x, statistics=stats, **flags)).reshape(40, -1)
     np.testing.assert_allclose(white.T @ white / 40, np.eye(12), atol=2e-3)
 
 
@@ -160,17 +161,19 @@ IMG = data((2, 2, 3))
         (lambda: normalize.fit(data((2, 2, 2, 3)), rescale="1/255"), TypeError, ["rescale", "'1/255'"]),
         (lambda: normalize.standardize(IMG, featurewise_center=True), ValueError,
          ["statistics", "mean", "featurewise_center", "None"]),
-        (lambda: normalize.standardize(IMG, normalize.Statistics(mean=S.mean), featurewise_std_normalization=True),
+        (lambda: normalize.standardize(IMG, statistics=normalize.Statistics(mean=S.mean),
+                                       featurewise_std_normalization=True),
          ValueError, ["statistics", "std", "featurewise_std_normalization"]),
-        (lambda: normalize.standardize(IMG, S._replace(principal_components=None), zca_whitening=True), ValueError,
+        (lambda: normalize.standardize(IMG, statistics=S._replace(principal_components=None), zca_whitening=True),
+         ValueError,
          ["statistics", "principal_components", "zca_whitening"]),
-        (lambda: normalize.standardize(data((3, 2, 3)), S, zca_whitening=True), ValueError,
+        (lambda: normalize.standardize(data((3, 2, 3)), statistics=S, zca_whitening=True), ValueError,
          ["statistics.principal_components", "(12, 12)"]),
-        (lambda: normalize.standardize(data((2, 2, 4)), S, featurewise_center=True), ValueError,
+        (lambda: normalize.standardize(data((2, 2, 4)), statistics=S, featurewise_center=True), ValueError,
          ["statistics.mean", "(1, 1, 3)"]),
-        (lambda: normalize.standardize(IMG, S, samplewise_center=1), TypeError, ["samplewise_center", "1"]),
-        (lambda: normalize.standardize(IMG[0], S), ValueError, ["image", "(2, 3)"]),
-        (lambda: normalize.standardize(IMG, S, rescale=float("inf")), ValueError, ["rescale", "inf"]),
+        (lambda: normalize.standardize(IMG, statistics=S, samplewise_center=1), TypeError, ["samplewise_center", "1"]),
+        (lambda: normalize.standardize(IMG[0], statistics=S), ValueError, ["image", "(2, 3)"]),
+        (lambda: normalize.standardize(IMG, statistics=S, rescale=float("inf")), ValueError, ["rescale", "inf"]),
     ],
 )
 def test_bad_input_names_argument_and_value(call, error, words):

@@ -60,7 +60,7 @@ def run_erase(variant, x, params, value):
     if variant == "jit":
         return _erase_jit(x, **params, value=value)
     batch = {k: jnp.asarray([v, v]) for k, v in params.items()}
-    return jax.vmap(occlusion.erase, in_axes=(None, 0, 0, 0, 0, None))(x, *batch.values(), value)[1]
+    return jax.vmap(lambda *box: occlusion.erase(x, *box, value=value))(*batch.values())[1]
 
 
 @given(

@@ -105,7 +105,7 @@ SAME_IDEA = {
     "shear": (jaxaug.pipeline.shear(12.0), lambda p: {"shear": p["angle"]}, dict(shear_range=12.0)),
     "zoom": (jaxaug.pipeline.zoom((0.7, 1.2)), lambda p: {"zoom": jnp.stack([p["zy"], p["zx"]])},
              dict(zoom_range=(0.7, 1.2))),
-    "flip": (jaxaug.pipeline.flip(True, True),
+    "flip": (jaxaug.pipeline.flip(horizontal=True, vertical=True),
              lambda p: {"horizontal_flip": p["horizontal"], "vertical_flip": p["vertical"]},
              dict(horizontal_flip=True, vertical_flip=True)),
 }

@@ -14,7 +14,7 @@ IDG = dict(rotation_range=20, width_shift_range=0.2, height_shift_range=0.2, zoo
            horizontal_flip=True, brightness_range=(0.7, 1.3), channel_shift_range=30.0)
 EVERYTHING = dict(IDG, crop_padding=2, contrast_range=(0.8, 1.2), saturation_range=(0.7, 1.3), hue_range=0.05,
                   hsv_contrast_range=(0.25, 4.0), grayscale_probability=0.2, blur_sigma_range=(0.0, 1.0),
-                  gaussian_noise=(0.0, 0.05), salt_and_pepper=(0.0, 0.02), cutout_size=6,
+                  gaussian_noise_sigma=(0.0, 0.05), salt_and_pepper_amount=(0.0, 0.02), cutout_size=6,
                   random_erasing_probability=0.5)
 
 
@@ -24,7 +24,7 @@ def batch(n=8, hw=(24, 24), dtype=np.uint8, seed=0):
     return jnp.asarray(x.astype(dtype) if dtype == np.uint8 else (x / 255.0).astype(dtype))
 
 
-SOME = dict(IDG, hsv_contrast_range=(0.5, 2.0), gaussian_noise=0.02, cutout_size=6)
+SOME = dict(IDG, hsv_contrast_range=(0.5, 2.0), gaussian_noise_sigma=0.02, cutout_size=6)
 
 
 def test_same_key_same_output_under_jit_eager_and_vmap():
@@ -104,7 +104,7 @@ def test_geometry_matches_random_affine_per_example():
     out = jax.jit(jaxaug.augmenter(rotation_range=20, width_shift_range=0.2, height_shift_range=0.2, zoom_range=0.2,
                                order=0))(key, x)
     for i in range(5):
-        m = jaxaug.random_affine(jax.random.fold_in(jax.random.fold_in(key, i), 0), (16, 16), rotation_range=20,
+        m = jaxaug.random_affine_matrix(jax.random.fold_in(jax.random.fold_in(key, i), 0), (16, 16), rotation_range=20,
                                  width_shift_range=0.2, height_shift_range=0.2, zoom_range=0.2)
         assert np.abs(np.asarray(out[i], int) - np.asarray(jaxaug.affine_warp(x[i], m, order=0), int)).max() <= 1
 
@@ -237,8 +237,8 @@ def test_float_images_keep_dtype_and_normalisation_gives_float32():
     (dict(contrast_range=(-0.5, 1.0)), "contrast_range"),
     (dict(saturation_range=(1.5, 0.5)), "saturation_range"),
     (dict(blur_sigma_range=(2.0, 1.0)), "blur_sigma_range"),
-    (dict(gaussian_noise=-0.1), "gaussian_noise"),
-    (dict(salt_and_pepper=0.1, salt_vs_pepper=1.5), "salt_vs_pepper"),
+    (dict(gaussian_noise_sigma=-0.1), "gaussian_noise_sigma"),
+    (dict(salt_and_pepper_amount=0.1, salt_vs_pepper=1.5), "salt_vs_pepper"),
     (dict(featurewise_center=True), "statistics"),
     (dict(interpolation_order=0), "order=0"),
     (dict(fill_mode="edge"), "fill_mode"),

@@ -12,7 +12,7 @@ import jaxaug
 from jaxaug import pipeline as jp
 from jaxaug import policies as P
 
-PHOTO = np.asarray(jaxaug.example_image(48)[6:38, 4:44])  # (32, 40, 3) uint8, H != W
+PHOTO = np.asarray(jaxaug.example_image(size=48)[6:38, 4:44])  # (32, 40, 3) uint8, H != W
 RNG = np.random.default_rng(17)
 BATCH = np.stack([PHOTO, PHOTO[::-1], PHOTO[:, ::-1], RNG.integers(0, 256, PHOTO.shape, dtype=np.uint8)])
 
@@ -37,8 +37,8 @@ def linspace(top, bins):
 def test_linear_magnitudes_match_torchvision(space, bins, shear, rotate, enhance, translate_x, translate_y):
     table = P.magnitudes(space, bins, (32, 40, 3))
     assert table.shape == (len(P.OPS), bins) and table.dtype == np.float32
-    expected = {"shear_x": shear, "shear_y": shear, "rotate": rotate, "translate_x": translate_x,
-                "translate_y": translate_y, "brightness": enhance, "color": enhance, "contrast": enhance,
+    expected = {"shear_x": shear, "shear_y": shear, "rotation": rotate, "shift_x": translate_x,
+                "shift_y": translate_y, "brightness": enhance, "color": enhance, "contrast": enhance,
                 "sharpness": enhance}
     for name, top in expected.items():
         np.testing.assert_allclose(table[op(name)], linspace(top, bins), rtol=1e-6, atol=1e-6, err_msg=name)
@@ -67,7 +67,7 @@ def test_auto_augment_policies_have_25_two_step_sub_policies():
                 assert (level is None) == (op_name in ("autocontrast", "equalize", "invert")), (name, sub)
     # First and last sub-policies of the CIFAR-10 policy, as in the paper's appendix.
     assert P.AUTO_AUGMENT_POLICIES["cifar10"][0] == (("invert", 0.1, None), ("contrast", 0.2, 6))
-    assert P.AUTO_AUGMENT_POLICIES["cifar10"][-1] == (("translate_y", 0.7, 9), ("autocontrast", 0.9, None))
+    assert P.AUTO_AUGMENT_POLICIES["cifar10"][-1] == (("shift_y", 0.7, 9), ("autocontrast", 0.9, None))
 
 
 # --- pixel operations against PIL ------------------------------------------------------------
@@ -131,17 +131,17 @@ def test_float_images_are_quantized_to_their_range():
 
 def pil_geometry(name, m):
     im = Image.fromarray(PHOTO)
-    if name == "rotate":
+    if name == "rotation":
         return np.asarray(im.rotate(m, Image.NEAREST, fillcolor=(0, 0, 0)))
     t = int(m)
     data = {"shear_x": (1, m, 0, 0, 1, 0), "shear_y": (1, 0, 0, m, 1, 0),
-            "translate_x": (1, 0, -t, 0, 1, 0), "translate_y": (1, 0, 0, 0, 1, -t)}[name]
+            "shift_x": (1, 0, -t, 0, 1, 0), "shift_y": (1, 0, 0, 0, 1, -t)}[name]
     return np.asarray(im.transform(im.size, Image.AFFINE, data, Image.NEAREST, fillcolor=(0, 0, 0)))
 
 
 @pytest.mark.parametrize("name, m", [("shear_x", 0.3), ("shear_x", -0.61), ("shear_y", 0.45), ("shear_y", -0.2),
-                                     ("translate_x", 7.9), ("translate_x", -12.0), ("translate_y", 5.0),
-                                     ("rotate", 30.0), ("rotate", -17.5), ("rotate", 135.0)])
+                                     ("shift_x", 7.9), ("shift_x", -12.0), ("shift_y", 5.0),
+                                     ("rotation", 30.0), ("rotation", -17.5), ("rotation", 135.0)])
 def test_geometry_matches_pil(name, m):
     got = np.asarray(P.apply_ops(PHOTO, jnp.array([op(name)]), jnp.array([m], jnp.float32)))
     want = pil_geometry(name, m)
@@ -159,7 +159,7 @@ def test_geometry_matches_pil(name, m):
 
 
 def test_a_draw_is_one_matrix_composed_in_slot_order():
-    ops, mags = jnp.array([op("rotate"), op("brightness"), op("shear_x")]), jnp.array([20.0, 0.5, 0.2])
+    ops, mags = jnp.array([op("rotation"), op("brightness"), op("shear_x")]), jnp.array([20.0, 0.5, 0.2])
     m = P.ops_matrix(PHOTO.shape, ops, mags)
     rot = P.ops_matrix(PHOTO.shape, ops[:1], mags[:1])
     shear = P.ops_matrix(PHOTO.shape, ops[2:], mags[2:])
@@ -183,8 +183,8 @@ def test_trivial_augment_draws_ops_levels_and_signs_uniformly():
     p = 1 / len(chosen)
     assert np.all(np.abs(counts[chosen] - n * p) < 5 * np.sqrt(n * p * (1 - p)))
     assert counts[op("invert")] == 0
-    rotations = d["magnitudes"][d["ops"][:, 0] == op("rotate"), 0]
-    table = P.magnitudes("wide", 31, (32, 40, 3))[op("rotate")]
+    rotations = d["magnitudes"][d["ops"][:, 0] == op("rotation"), 0]
+    table = P.magnitudes("wide", 31, (32, 40, 3))[op("rotation")]
     assert set(np.round(np.abs(rotations), 4)) <= set(np.round(table, 4))
     assert (rotations > 0).any() and (rotations < 0).any()
 
@@ -192,13 +192,13 @@ def test_trivial_augment_draws_ops_levels_and_signs_uniformly():
 def test_rand_augment_uses_its_level_and_magnitude_noise():
     d = draws(P.sample_rand_augment, num_ops=3, magnitude=9)
     assert d["ops"].shape == (4000, 3)
-    rot = d["magnitudes"][d["ops"] == op("rotate")]
+    rot = d["magnitudes"][d["ops"] == op("rotation")]
     np.testing.assert_allclose(np.abs(rot), 9.0, rtol=1e-6)  # level 9 of 31: 30 * 9 / 30 degrees
     noisy = draws(P.sample_rand_augment, magnitude=9, magnitude_std=2.0)
-    rot = np.abs(noisy["magnitudes"][noisy["ops"] == op("rotate")])
+    rot = np.abs(noisy["magnitudes"][noisy["ops"] == op("rotation")])
     assert 8.0 < rot.mean() < 10.0 and rot.std() > 1.0 and rot.max() <= 30.0
-    only = draws(P.sample_rand_augment, n=200, ops=("equalize", "rotate"))
-    assert set(np.unique(only["ops"])) == {op("equalize"), op("rotate")}
+    only = draws(P.sample_rand_augment, n=200, ops=("equalize", "rotation"))
+    assert set(np.unique(only["ops"])) == {op("equalize"), op("rotation")}
 
 
 def test_auto_augment_applies_each_step_with_its_probability():
@@ -215,8 +215,8 @@ def test_auto_augment_applies_each_step_with_its_probability():
         assert abs(counts[op(name)] - expected[op(name)]) < 5 * sigma + 1e-3, name
 
 
-@pytest.mark.parametrize("maker", [jp.trivial_augment, lambda: jp.rand_augment(2, 15),
-                                   lambda: jp.auto_augment("imagenet")])
+@pytest.mark.parametrize("maker", [jp.trivial_augment, lambda: jp.rand_augment(num_ops=2, magnitude=15),
+                                   lambda: jp.auto_augment(policy="imagenet")])
 def test_policy_pieces_are_per_image_and_independent_of_the_batch(maker):
     augment = jaxaug.Augmenter(jp.chain(jp.crop(4), jp.flip(), maker()), order=0, fill_mode="constant")
     key, indices = jax.random.key(11), jnp.arange(10, 14)
@@ -228,7 +228,7 @@ def test_policy_pieces_are_per_image_and_independent_of_the_batch(maker):
 
 
 def test_policy_params_replay():
-    augment = jaxaug.Augmenter(jp.rand_augment(2, 15), order=0, fill_mode="constant")
+    augment = jaxaug.Augmenter(jp.rand_augment(num_ops=2, magnitude=15), order=0, fill_mode="constant")
     key = jax.random.key(11)
     params = jax.jit(augment.sample)(key, BATCH)
     np.testing.assert_array_equal(np.asarray(jax.jit(augment.apply)(params, BATCH)),
@@ -236,7 +236,7 @@ def test_policy_params_replay():
 
 
 def test_the_piece_equals_the_twin_on_each_image():
-    augment = jaxaug.Augmenter(jp.rand_augment(2, 20), order=0, fill_mode="constant")
+    augment = jaxaug.Augmenter(jp.rand_augment(num_ops=2, magnitude=20), order=0, fill_mode="constant")
     key = jax.random.key(2)
     out = np.asarray(jax.jit(augment)(key, BATCH))
     params = augment.sample(key, BATCH)
@@ -245,7 +245,8 @@ def test_the_piece_equals_the_twin_on_each_image():
         np.testing.assert_array_equal(out[i], np.asarray(want))
 
 
-@pytest.mark.parametrize("maker", [jp.trivial_augment, lambda: jp.rand_augment(3, 25), lambda: jp.auto_augment("svhn")])
+@pytest.mark.parametrize("maker", [jp.trivial_augment, lambda: jp.rand_augment(num_ops=3, magnitude=25),
+                                   lambda: jp.auto_augment(policy="svhn")])
 def test_the_batch_path_equals_the_per_image_twin(maker):
     piece = maker()
     images = np.concatenate([BATCH] * 6)  # 24 images: every operation drawn a few times
@@ -272,7 +273,7 @@ def test_random_ops_are_the_twin_of_the_draw():
 def test_augmenter_option_policy_is_the_piece():
     key = jax.random.key(1)
     a = jaxaug.augmenter(policy="auto_augment_cifar10", order=0, fill_mode="constant")
-    b = jaxaug.Augmenter(jp.combine((jp.auto_augment("cifar10"),), (16,)), order=0, fill_mode="constant")
+    b = jaxaug.Augmenter(jp.combine((jp.auto_augment(policy="cifar10"),), (16,)), order=0, fill_mode="constant")
     np.testing.assert_array_equal(np.asarray(a(key, BATCH)), np.asarray(b(key, BATCH)))
 
 
@@ -328,8 +329,8 @@ def test_augmix_views_share_the_base_and_differ_from_each_other():
     (lambda: P.magnitudes("wide", 1, (8, 8, 3)), ["bins", "1"]),
     (lambda: P.sample_rand_augment(jax.random.key(0), (8, 8, 3), magnitude=31), ["magnitude", "31"]),
     (lambda: P.sample_rand_augment(jax.random.key(0), (8, 8, 3), magnitude_std=-1.0), ["magnitude_std", "-1.0"]),
-    (lambda: P.sample_rand_augment(jax.random.key(0), (8, 8, 3), ops=("rotate", "zoom")), ["ops", "'zoom'"]),
-    (lambda: P.sample_trivial_augment(jax.random.key(0), (8, 8, 3), ops="rotate"), ["ops", "'rotate'"]),
+    (lambda: P.sample_rand_augment(jax.random.key(0), (8, 8, 3), ops=("rotation", "zoom")), ["ops", "'zoom'"]),
+    (lambda: P.sample_trivial_augment(jax.random.key(0), (8, 8, 3), ops="rotation"), ["ops", "'rotation'"]),
     (lambda: P.sample_auto_augment(jax.random.key(0), (8, 8, 3), policy="cifar100"), ["policy", "'cifar100'"]),
     (lambda: P.sample_augmix(jax.random.key(0), (8, 8, 3), depth=4), ["depth", "4"]),
     (lambda: P.AugMix(alpha=0.0), ["alpha", "0.0"]),

@@ -26,17 +26,17 @@ def test_same_seed_gives_same_png_bytes(tmp_path, capsys):
 
 
 def test_cells_are_the_warped_picture(tmp_path):
-    img = jaxaug.example_image(32)
+    img = jaxaug.example_image(size=32)
     key = jax.random.key(5)
     grid = preview.preview_grid(key, img, rows=2, cols=3, pad=1, rotation_range=40, horizontal_flip=True)
     assert grid.shape == (2 * 33 - 1, 3 * 33 - 1, 3)
-    m = jaxaug.random_affine(jax.random.fold_in(key, 4), img.shape, rotation_range=40, horizontal_flip=True)
+    m = jaxaug.random_affine_matrix(jax.random.fold_in(key, 4), img.shape, rotation_range=40, horizontal_flip=True)
     np.testing.assert_array_equal(grid[33:, 33:65], jaxaug.affine_warp(img, m))
 
 
 def test_reads_an_image_file_and_scales(tmp_path):
     src = tmp_path / "in.jpg"
-    Image.fromarray(jaxaug.example_image(40)).save(src)
+    Image.fromarray(jaxaug.example_image(size=40)).save(src)
     out = tmp_path / "out.png"
     assert preview.main([str(src), "--grid", "1x2", "--scale", "2", "--vertical-flip", "-o", str(out)]) == 0
     assert np.asarray(Image.open(out)).shape == (80, 2 * (40 * 2) + 4, 3)
@@ -51,18 +51,18 @@ def test_errors_name_the_problem(tmp_path, capsys):
         preview.main(["--grid", "3by3"])
     assert "argument --grid: must look like ROWSxCOLS, e.g. 3x3. Received: '3by3'" in capsys.readouterr().err
     with pytest.raises(ValueError, match="rows"):
-        preview.preview_grid(jax.random.key(0), jaxaug.example_image(16), rows=0)
+        preview.preview_grid(jax.random.key(0), jaxaug.example_image(size=16), rows=0)
 
 
 def test_sample_image_is_deterministic_and_asymmetric():
-    a = jaxaug.example_image(64)
-    np.testing.assert_array_equal(a, jaxaug.example_image(64))
+    a = jaxaug.example_image(size=64)
+    np.testing.assert_array_equal(a, jaxaug.example_image(size=64))
     assert a.dtype == np.uint8 and a.shape == (64, 64, 3)
     for k in range(1, 4):
         assert not np.array_equal(a, np.rot90(a, k))
     assert not np.array_equal(a, a[:, ::-1]) and not np.array_equal(a, a[::-1])
     with pytest.raises(ValueError, match="size"):
-        jaxaug.example_image(8)
+        jaxaug.example_image(size=8)
 
 
 def test_the_extension_of_o_picks_the_format(tmp_path):
@@ -98,7 +98,7 @@ def no_work(monkeypatch):
 ])
 def test_refused_commands_print_one_line_naming_the_flag_before_any_work(tmp_path, capsys, no_work, args, message):
     (tmp_path / "empty.png").write_bytes(b"")
-    Image.fromarray(jaxaug.example_image(64)).save(tmp_path / "whole.png")
+    Image.fromarray(jaxaug.example_image(size=64)).save(tmp_path / "whole.png")
     data = (tmp_path / "whole.png").read_bytes()
     (tmp_path / "cut.png").write_bytes(data[: len(data) // 2])
     args = [a.format(tmp=tmp_path) for a in args]
@@ -144,13 +144,13 @@ def test_bad_flag_values_are_refused_by_the_parser_naming_the_flag(capsys, no_wo
 
 def test_preview_grid_and_sample_image_bound_their_size():
     with pytest.raises(ValueError, match=r"more than 67108864 \(8192 x 8192\). Received: rows=1000, cols=1000"):
-        preview.preview_grid(jax.random.key(0), jaxaug.example_image(16), rows=1000, cols=1000)
+        preview.preview_grid(jax.random.key(0), jaxaug.example_image(size=16), rows=1000, cols=1000)
     with pytest.raises(ValueError, match="Received: rows=2, cols=2, pad=100000"):
-        preview.preview_grid(jax.random.key(0), jaxaug.example_image(16), rows=2, cols=2, pad=100000)
+        preview.preview_grid(jax.random.key(0), jaxaug.example_image(size=16), rows=2, cols=2, pad=100000)
     with pytest.raises(ValueError, match=r"image.shape=\(16, 16, 0\)"):
         preview.preview_grid(jax.random.key(0), np.zeros((16, 16, 0), np.uint8))
     with pytest.raises(ValueError, match="size must be <= 8192. Received: size=100000"):
-        jaxaug.example_image(100000)
+        jaxaug.example_image(size=100000)
 
 
 def test_the_augmentation_flags_are_the_tables_options():

@@ -162,7 +162,7 @@ def test_batch_sharding_splits_the_leading_axis_over_all_devices():
 
 
 def test_batch_sharding_takes_devices_and_an_axis_name():
-    sharding = js.batch_sharding(jax.devices()[:1], axis_name="data")
+    sharding = js.batch_sharding(devices=jax.devices()[:1], axis_name="data")
     assert sharding.spec == PartitionSpec("data") and sharding.mesh.shape == {"data": 1}
 
 
@@ -173,13 +173,13 @@ def test_batch_sharding_takes_devices_and_an_axis_name():
 ])
 def test_batch_sharding_rejects_bad_devices(devices, error, words):
     with pytest.raises(error, match="devices must") as info:
-        js.batch_sharding(devices)
+        js.batch_sharding(devices=devices)
     assert words in str(info.value)
 
 
 def test_batch_sharding_rejects_a_repeated_device_and_a_bad_axis_name():
     with pytest.raises(ValueError, match="must not repeat"):
-        js.batch_sharding(jax.devices()[:1] * 2)
+        js.batch_sharding(devices=jax.devices()[:1] * 2)
     with pytest.raises(ValueError, match="axis_name=''"):
         js.batch_sharding(axis_name="")
     with pytest.raises(TypeError, match="axis_name=0"):
@@ -214,7 +214,7 @@ def test_shard_batch_places_a_pytree_on_the_batch_sharding():
 def test_shard_batch_uses_the_given_sharding():
     mesh = Mesh(np.array(jax.devices()[:1]), ("data",))
     sharding = NamedSharding(mesh, PartitionSpec("data"))
-    assert js.shard_batch(np.zeros((2, 3)), sharding).sharding.is_equivalent_to(sharding, 2)
+    assert js.shard_batch(np.zeros((2, 3)), sharding=sharding).sharding.is_equivalent_to(sharding, 2)
 
 
 @pytest.mark.parametrize("batch, words", [
@@ -231,11 +231,11 @@ def test_shard_batch_rejects_a_batch_without_a_common_leading_axis(batch, words)
 def test_shard_batch_rejects_a_sharding_that_does_not_split_the_batch_axis():
     mesh = js.batch_sharding().mesh
     with pytest.raises(ValueError, match=r"leading \(batch\) axis only"):
-        js.shard_batch(np.zeros((2, 3)), NamedSharding(mesh, PartitionSpec()))
+        js.shard_batch(np.zeros((2, 3)), sharding=NamedSharding(mesh, PartitionSpec()))
     with pytest.raises(ValueError, match=r"leading \(batch\) axis only"):
-        js.shard_batch(np.zeros((2, 3)), NamedSharding(mesh, PartitionSpec(None, "batch")))
+        js.shard_batch(np.zeros((2, 3)), sharding=NamedSharding(mesh, PartitionSpec(None, "batch")))
     with pytest.raises(TypeError, match="sharding must be a jax.sharding.NamedSharding"):
-        js.shard_batch(np.zeros((2, 3)), jax.devices()[0])
+        js.shard_batch(np.zeros((2, 3)), sharding=jax.devices()[0])
 
 
 @pytest.mark.parametrize("size, index, count, expected", [

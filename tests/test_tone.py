@@ -12,7 +12,7 @@ from jaxaug import tone
 RNG = np.random.default_rng(5)
 # Natural-looking content (the built-in picture), noise, and a low-contrast image (autocontrast's case).
 IMAGES = {
-    "photo": jaxaug.example_image(48)[5:37, 3:43],
+    "photo": jaxaug.example_image(size=48)[5:37, 3:43],
     "noise": RNG.integers(0, 256, (17, 23, 3), dtype=np.uint8),
     "dim": (RNG.integers(60, 140, (16, 16, 3))).astype(np.uint8),
     "flat channel": np.dstack([np.full((8, 9), 77, np.uint8), RNG.integers(0, 256, (8, 9, 2), dtype=np.uint8)]),

@@ -51,7 +51,7 @@ def test_translate_whole_pixels_moves_content(variant):
 def test_zoom_matches_scipy_scaling_about_the_centre(variant):
     x = image((11, 13, 1))
     zy, zx = 1.3, 0.8
-    out = run(variant, lambda i, a, b: jaxaug.transforms.zoom(i, a, b, fill_mode="reflect"), x, jnp.float32(zy),
+    out = run(variant, lambda i, a, b: jaxaug.transforms.zoom(i, a, zx=b, fill_mode="reflect"), x, jnp.float32(zy),
               jnp.float32(zx))
     c = np.array([11 / 2 - 0.5, 13 / 2 - 0.5])
     ref = ndi.affine_transform(x[..., 0].astype(np.float64), np.diag([zy, zx]), offset=c - np.array([zy, zx]) * c,
@@ -71,7 +71,8 @@ def test_flip_is_exact_and_accepts_traced_flags():
     x = image((5, 7, 3))
     np.testing.assert_array_equal(jaxaug.transforms.flip(x, horizontal=True), x[:, ::-1])
     np.testing.assert_array_equal(jaxaug.transforms.flip(x, vertical=True), x[::-1])
-    out = jax.jit(jaxaug.transforms.flip)(x, jnp.bool_(True), jnp.bool_(True))
+    flip = jax.jit(lambda i, h, v: jaxaug.transforms.flip(i, horizontal=h, vertical=v))
+    out = flip(x, jnp.bool_(True), jnp.bool_(True))
     np.testing.assert_array_equal(out, x[::-1, ::-1])
 
 
@@ -97,7 +98,8 @@ def test_random_crop_equals_pad_and_crop(fill_mode):
     (jaxaug.transforms.random_rotation, (30.0,)), (jaxaug.transforms.random_shear, (20.0,)),
     (jaxaug.transforms.random_zoom, ((0.7, 1.3),)),
     (lambda k, i: jaxaug.transforms.random_shift(k, i, height_shift_range=0.2, width_shift_range=0.3), ()),
-    (jaxaug.transforms.random_flip, (True, True)), (jaxaug.transforms.random_crop, (4,)),
+    (lambda k, i: jaxaug.transforms.random_flip(k, i, horizontal=True, vertical=True), ()),
+    (jaxaug.transforms.random_crop, (4,)),
 ])
 def test_random_ops_are_functions_of_the_key(op, args):
     x = image((16, 16, 3), seed=2)
@@ -126,7 +128,7 @@ def test_samplers_cover_their_ranges():
     for v in crop.values():
         assert set(np.unique(v)) == {-2.0, -1.0, 0.0, 1.0, 2.0}
     assert abs(np.corrcoef(crop["dy"], crop["dx"])[0, 1]) < 0.08
-    flips = draws(lambda k: transforms.sample_flip(k, (8, 8, 3), True, True))
+    flips = draws(lambda k: transforms.sample_flip(k, (8, 8, 3), horizontal=True, vertical=True))
     assert 0.45 < flips["horizontal"].mean() < 0.55 and 0.45 < flips["vertical"].mean() < 0.55
     assert abs(np.corrcoef(flips["horizontal"], flips["vertical"])[0, 1]) < 0.08
 
@@ -142,10 +144,10 @@ def test_sample_shift_follows_keras_rules():
 
 
 @pytest.mark.parametrize("call,match", [
-    (lambda: transforms.sample_rotation(jax.random.key(0), (8, 8, 3), -1.0), "max_degrees"),
+    (lambda: transforms.sample_rotation(jax.random.key(0), (8, 8, 3), -1.0), "max_angle"),
     (lambda: transforms.sample_zoom(jax.random.key(0), (8, 8, 3), (1.2, 0.8)), "zoom_range"),
     (lambda: transforms.sample_crop(jax.random.key(0), (8, 8, 3), 1.5), "padding"),
-    (lambda: transforms.sample_flip(jax.random.key(0), (8, 8, 3), "yes"), "horizontal"),
+    (lambda: transforms.sample_flip(jax.random.key(0), (8, 8, 3), horizontal="yes"), "horizontal"),
     (lambda: transforms.sample_shift(jax.random.key(0), (8, 8), height_shift_range=-0.1), "height_shift_range"),
     (lambda: jaxaug.transforms.rotation(np.zeros((4, 4)), 10.0), "image"),
     (lambda: jaxaug.transforms.random_rotation(np.zeros(2, np.int32), np.zeros((4, 4, 1)), 10.0), "key"),

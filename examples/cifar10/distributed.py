@@ -59,7 +59,7 @@ def make_mesh(devices: int) -> Mesh | None:
         raise ValueError(f"--devices must be <= the local devices of every process (the fewest: {fewest}). "
                          f"Received: --devices={devices}")
     chosen = [d for local in per_process.values() for d in local[:devices]]
-    return jaxaug.batch_sharding(chosen, axis_name=BATCH_AXIS).mesh
+    return jaxaug.batch_sharding(devices=chosen, axis_name=BATCH_AXIS).mesh
 
 
 def split_or_replicate(mesh: Mesh | None, size: int) -> NamedSharding | None:

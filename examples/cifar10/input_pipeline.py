@@ -96,7 +96,7 @@ def read_rows(split: cifar10.Split, rows: np.ndarray, sharding: NamedSharding | 
         return tuple(map(jnp.asarray, arrays))
     if whole:  # every process read the whole batch
         return replicate(arrays, sharding.mesh)
-    return jaxaug.shard_batch(arrays, sharding)
+    return jaxaug.shard_batch(arrays, sharding=sharding)
 
 
 def make_augment(spec: dict | None):

@@ -54,7 +54,7 @@ def augment_batch(augmenter, data_format, key, images, indices, positions):
 @functools.partial(jax.jit, static_argnums=(0, 1))
 def standardize_batch(flags, data_format, images, statistics):
     """`normalize.standardize` of a batch in data_format, with the normalisation `flags` as (name, value) pairs."""
-    out = normalize.standardize(to_last(images.astype(jnp.float32), data_format), statistics, **dict(flags))
+    out = normalize.standardize(to_last(images.astype(jnp.float32), data_format), statistics=statistics, **dict(flags))
     return from_last(out, data_format)
 
 

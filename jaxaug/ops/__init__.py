@@ -27,7 +27,25 @@ from jaxaug._pieces import combine
 from jaxaug.ops._core import KINDS, Op, Option
 from jaxaug.runner import Augmenter
 
-__all__ = ["KINDS", "OPS", "Op", "Option", "augmenter", "operations_table"]
+__all__ = [
+    "AUGMENTATIONS",
+    "BY_NAME",
+    "DEFAULTS",
+    "EXTRAS",
+    "KINDS",
+    "OPS",
+    "OPTIONS",
+    "Op",
+    "Option",
+    "RUN_OPTIONS",
+    "SLOTS",
+    "augmenter",
+    "is_off",
+    "keras_normalisation",
+    "naming",
+    "operations_table",
+    "pieces",
+]
 
 
 def _declarations() -> tuple[Op, ...]:
@@ -194,7 +212,7 @@ def augmenter(**options) -> Augmenter:
                         f"Received: statistics={_checks.short_repr(statistics)}")
     if not all([is_off(name, v) for name, v in norm.items()]):
         with naming("statistics (from jaxaug.fit) or the normalisation options"):
-            built["standardize"] = BY_NAME["standardize"].piece(statistics, **norm)
+            built["standardize"] = BY_NAME["standardize"].piece(statistics=statistics, **norm)
         dtype = np.float32 if dtype is None else dtype
     piece = combine(tuple(built.values()), tuple(SLOTS[k] for k in built), names=tuple(built))
     return Augmenter(piece, order=values["order"], fill_mode=values["fill_mode"], cval=values["cval"],

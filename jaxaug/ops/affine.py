@@ -5,6 +5,8 @@ import functools
 from jaxaug import _checks, _pieces, geometry
 from jaxaug.ops._core import Op, Option
 
+__all__ = ["OP", "affine"]
+
 
 def affine(*, rotation_range=0.0, width_shift_range=0.0, height_shift_range=0.0, shear_range=0.0, zoom_range=0.0,
            horizontal_flip=False, vertical_flip=False, isotropic_zoom=False):
@@ -28,7 +30,7 @@ def _bool(value, name):
 OP = Op(
     name="affine", title="IDG geometry", kind="geometric", stage=40, slot=0,
     units="Keras' distributions; degrees, fractions of the size (< 1) or pixels",
-    sample=geometry.sample_affine, twin=geometry.affine_matrix, random=geometry.random_affine, piece=affine,
+    sample=geometry.sample_affine, twin=geometry.affine_matrix, random=geometry.random_affine_matrix, piece=affine,
     options=(
         Option("rotation_range", 0.0, "degrees; the angle is uniform in [-r, r].", keras=True),
         Option("width_shift_range", 0.0, "horizontal shift: a fraction of W when < 1, pixels when >= 1 "

@@ -5,6 +5,8 @@ import functools
 from jaxaug import _checks, _pieces, filters
 from jaxaug.ops._core import Op, Option
 
+__all__ = ["OP", "blur"]
+
 
 def blur(sigma_range, *, truncate=4.0):
     """Gaussian blur (scale space) with sigma in pixels, fixed (scalar) or uniform in (lo, hi).

@@ -3,6 +3,8 @@
 from jaxaug import color
 from jaxaug.ops._core import Op, Option
 
+__all__ = ["OP"]
+
 OP = Op(
     name="brightness", title="brightness", kind="pixel", stage=130, slot=3,
     units="Keras' factor: lo + (x − lo)·f, clipped",

@@ -3,6 +3,8 @@
 from jaxaug import _pieces, transforms
 from jaxaug.ops._core import Op
 
+__all__ = ["OP", "center_crop"]
+
 
 def center_crop(size):
     """torchvision's `CenterCrop(size)`: the central window of `size`, padded by the fill mode where larger.
@@ -10,7 +12,7 @@ def center_crop(size):
     Example:
       >>> augment = jaxaug.Augmenter(jaxaug.chain(jaxaug.pipeline.resize(256), jaxaug.pipeline.center_crop(224)))
     """
-    out = transforms.check_size(size)
+    out = transforms.check_size(size, "size")
     return _pieces.geometric(lambda key, shape: {}, lambda shape: transforms.center_crop_matrix(shape, out),
                              axis_aligned=True, output_size=out)
 

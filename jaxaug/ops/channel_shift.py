@@ -3,6 +3,8 @@
 from jaxaug import color
 from jaxaug.ops._core import Op, Option
 
+__all__ = ["OP"]
+
 OP = Op(
     name="channel_shift", title="channel shift", kind="pixel", stage=120, slot=2,
     units="Keras: one offset in pixel units, clipped to the image's own min/max",

@@ -3,6 +3,8 @@
 from jaxaug import color
 from jaxaug.ops._core import Op, Option
 
+__all__ = ["OP"]
+
 OP = Op(
     name="contrast", title="contrast", kind="pixel", stage=140, slot=4,
     units="factor about each channel's mean",

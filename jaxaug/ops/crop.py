@@ -3,6 +3,8 @@
 from jaxaug import transforms
 from jaxaug.ops._core import Op, Option
 
+__all__ = ["OP"]
+
 OP = Op(
     name="crop", title="pad-and-crop", kind="geometric", stage=100, slot=1,
     units="whole pixels in ±padding, border by `fill_mode`",

@@ -3,6 +3,8 @@
 from jaxaug import mixing
 from jaxaug.ops._core import Op
 
+__all__ = ["OP"]
+
 OP = Op(
     name="cutmix", title="cutmix", kind="batch", stage=270,
     units="a partner's box of area ~ Beta(α, α) per example; labels mixed by area",

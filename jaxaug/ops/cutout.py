@@ -3,6 +3,8 @@
 from jaxaug import _checks, occlusion
 from jaxaug.ops._core import Op, Option
 
+__all__ = ["OP"]
+
 OP = Op(
     name="cutout", title="cutout", kind="pixel", stage=230, slot=12,
     units="square side in pixels (int) or fraction of the shorter side",

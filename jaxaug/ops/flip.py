@@ -3,6 +3,8 @@
 from jaxaug import transforms
 from jaxaug.ops._core import Op
 
+__all__ = ["OP"]
+
 OP = Op(
     name="flip", title="flip", kind="geometric", stage=90,
     units="probability ½ each; exact",

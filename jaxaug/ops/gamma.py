@@ -18,7 +18,7 @@ from jaxaug.ops._core import Op, Option
 __all__ = ["OP", "gamma", "random_gamma", "sample_gamma"]
 
 
-def gamma(image, gamma, gain=1.0, *, value_range=None):
+def gamma(image, gamma, *, gain=1.0, value_range=None):
     """Raises the image, scaled to [0, 1] within its value range, to the power `gamma`, times `gain`.
 
     Args:
@@ -47,7 +47,7 @@ def gamma(image, gamma, gain=1.0, *, value_range=None):
     return _images.restore(out, image.dtype)
 
 
-def sample_gamma(key, shape, gamma_range=(0.5, 2.0), gain_range=(1.0, 1.0)):
+def sample_gamma(key, shape, *, gamma_range=(0.5, 2.0), gain_range=(1.0, 1.0)):
     """Draws {"gamma": U(gamma_range), "gain": U(gain_range)}, kornia's `RandomGamma` rule.
 
     Args:
@@ -57,7 +57,7 @@ def sample_gamma(key, shape, gamma_range=(0.5, 2.0), gain_range=(1.0, 1.0)):
       gain_range: (lo, hi) with 0 <= lo <= hi.
 
     Example:
-      >>> params = jaxaug.ops.gamma.sample_gamma(jax.random.key(0), (32, 32, 3), (0.5, 2.0))
+      >>> params = jaxaug.ops.gamma.sample_gamma(jax.random.key(0), (32, 32, 3), gamma_range=(0.5, 2.0))
       >>> sorted(params)
       ['gain', 'gamma']
     """

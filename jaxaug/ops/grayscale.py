@@ -3,6 +3,8 @@
 from jaxaug import color
 from jaxaug.ops._core import Op, Option
 
+__all__ = ["OP"]
+
 OP = Op(
     name="grayscale", title="grayscale", kind="pixel", stage=180, slot=8,
     units="ITU-R 601 luma, 3 channels kept",

@@ -3,6 +3,8 @@
 from jaxaug import color
 from jaxaug.ops._core import Op, Option
 
+__all__ = ["OP"]
+
 OP = Op(
     name="hsv_contrast", title="HSV contrast (the tutorial's)", kind="pixel", stage=170, slot=7,
     units="S and V raised to exponents log-uniform in (0.25, 4); H kept",

@@ -3,6 +3,8 @@
 from jaxaug import color
 from jaxaug.ops._core import Op, Option
 
+__all__ = ["OP"]
+
 OP = Op(
     name="invert", title="invert", kind="pixel", stage=190, slot=15,
     units="lo + hi − x (uint8: 255 − x, PIL's `ImageOps.invert`)",

@@ -3,6 +3,8 @@
 from jaxaug import mixing
 from jaxaug.ops._core import Op
 
+__all__ = ["OP"]
+
 OP = Op(
     name="mixup", title="mixup", kind="batch", stage=260,
     units="Beta(α, α) weight per example with a partner; labels → soft labels",

@@ -6,6 +6,8 @@ from jaxaug import _checks, _pieces, policies
 from jaxaug._pieces import Augmentation
 from jaxaug.ops._core import Op, Option
 
+__all__ = ["OP", "POLICIES", "auto_augment", "policy", "rand_augment", "trivial_augment"]
+
 
 def _policy(sample) -> Augmentation:
     # Geometry joins the one matrix; the pixel operations run for the batch at once.
@@ -15,7 +17,7 @@ def _policy(sample) -> Augmentation:
         apply_batch=lambda p, images, vr: policies.ops_pixels_batch(images, **p, value_range=vr)))
 
 
-def rand_augment(num_ops=2, magnitude=9, *, bins=31, magnitude_std=0.0,
+def rand_augment(*, num_ops=2, magnitude=9, bins=31, magnitude_std=0.0,
                  ops=policies.RAND_AUGMENT_OPS) -> Augmentation:
     """RandAugment (Cubuk et al., 2019) per image: `num_ops` operations at level `magnitude` of `bins`.
 
@@ -23,7 +25,8 @@ def rand_augment(num_ops=2, magnitude=9, *, bins=31, magnitude_std=0.0,
     `Augmenter(..., order=0, fill_mode="constant")` for the reference's nearest / black fill.
 
     Example:
-      >>> augment = jaxaug.Augmenter(jaxaug.pipeline.rand_augment(2, 9), order=0, fill_mode="constant")
+      >>> piece = jaxaug.pipeline.rand_augment(num_ops=2, magnitude=9)
+      >>> augment = jaxaug.Augmenter(piece, order=0, fill_mode="constant")
     """
     return _policy(functools.partial(policies.sample_rand_augment, num_ops=num_ops, magnitude=magnitude, bins=bins,
                                      magnitude_std=magnitude_std, ops=ops))
@@ -40,13 +43,13 @@ def trivial_augment(*, bins=31, ops=policies.RAND_AUGMENT_OPS) -> Augmentation:
     return _policy(functools.partial(policies.sample_trivial_augment, bins=bins, ops=ops))
 
 
-def auto_augment(policy="cifar10") -> Augmentation:
+def auto_augment(*, policy="cifar10") -> Augmentation:
     """AutoAugment (Cubuk et al., 2019) per image with a learned policy: "cifar10", "svhn" or "imagenet".
 
     See `jaxaug.policies.sample_auto_augment`.
 
     Example:
-      >>> augment = jaxaug.Augmenter(jaxaug.pipeline.auto_augment("cifar10"), order=0, fill_mode="constant")
+      >>> augment = jaxaug.Augmenter(jaxaug.pipeline.auto_augment(policy="cifar10"), order=0, fill_mode="constant")
     """
     return _policy(functools.partial(policies.sample_auto_augment, policy=policy))
 
@@ -66,10 +69,10 @@ def policy(name, *, num_ops=2, magnitude=9) -> Augmentation:
         raise ValueError(f"policy must be one of {POLICIES}. Received: policy={_checks.short_repr(name)}")
     policies.check_policy(name, num_ops, magnitude)
     if name == "rand_augment":
-        return rand_augment(num_ops, magnitude)
+        return rand_augment(num_ops=num_ops, magnitude=magnitude)
     if name == "trivial_augment":
         return trivial_augment()
-    return auto_augment(name.removeprefix("auto_augment_"))
+    return auto_augment(policy=name.removeprefix("auto_augment_"))
 
 
 OP = Op(

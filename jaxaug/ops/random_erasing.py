@@ -3,6 +3,8 @@
 from jaxaug import occlusion
 from jaxaug.ops._core import Op, Option
 
+__all__ = ["OP"]
+
 OP = Op(
     name="random_erasing", title="random erasing", kind="pixel", stage=240, slot=13,
     units="Zhong et al.: area 2–33 %, aspect 0.3–3.3",

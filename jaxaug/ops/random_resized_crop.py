@@ -5,6 +5,8 @@ import functools
 from jaxaug import _pieces, transforms
 from jaxaug.ops._core import Op, Option
 
+__all__ = ["OP", "random_resized_crop"]
+
 
 def random_resized_crop(size, *, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3)):
     """torchvision's `RandomResizedCrop(size, scale, ratio)`: a random box resized to `size`, per image.
@@ -18,7 +20,7 @@ def random_resized_crop(size, *, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3)):
       >>> augment = jaxaug.Augmenter(jaxaug.chain(jaxaug.pipeline.random_resized_crop(224),
       ...                                         jaxaug.pipeline.flip()), antialias=True)
     """
-    out = transforms.check_size(size)
+    out = transforms.check_size(size, "size")
     return _pieces.geometric(functools.partial(transforms.sample_resized_crop, scale=scale, ratio=ratio),
                              lambda shape, **p: transforms.resized_crop_matrix(shape, out, **p),
                              axis_aligned=True, output_size=out)

@@ -3,6 +3,8 @@
 from jaxaug import _pieces, transforms
 from jaxaug.ops._core import Op
 
+__all__ = ["OP", "resize"]
+
 
 def resize(size):
     """Resizes the whole image to `size` ((height, width), or an int for a square), per image of any size.
@@ -12,7 +14,7 @@ def resize(size):
     Example:
       >>> augment = jaxaug.Augmenter(jaxaug.chain(jaxaug.pipeline.resize((64, 64)), jaxaug.pipeline.rotation(10)))
     """
-    out = transforms.check_size(size)
+    out = transforms.check_size(size, "size")
     return _pieces.geometric(lambda key, shape: {}, lambda shape: transforms.resize_matrix(shape, out),
                              axis_aligned=True, output_size=out)
 

@@ -3,6 +3,8 @@
 from jaxaug import color
 from jaxaug.ops._core import Op, Option
 
+__all__ = ["OP"]
+
 OP = Op(
     name="saturation", title="saturation", kind="pixel", stage=150, slot=5,
     units="HSV S × factor",

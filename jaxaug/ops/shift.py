@@ -3,6 +3,8 @@
 from jaxaug import transforms
 from jaxaug.ops._core import Op
 
+__all__ = ["OP"]
+
 OP = Op(
     name="shift", title="shift", kind="geometric", stage=60,
     units="Keras' rules; content moves down/right for positive values",

@@ -3,8 +3,10 @@
 from jaxaug import _pieces, normalize
 from jaxaug.ops._core import Op, Option
 
+__all__ = ["OP", "standardize"]
 
-def standardize(statistics=None, **options):
+
+def standardize(*, statistics=None, **options):
     """Keras ImageDataGenerator's normalisation as a last piece; see `jaxaug.standardize`.
 
     It ignores the value range (the result is no longer in it), so put it last.
@@ -13,7 +15,7 @@ def standardize(statistics=None, **options):
       >>> piece = jaxaug.pipeline.standardize(samplewise_center=True, samplewise_std_normalization=True)
     """
     def apply(params, image, value_range):
-        return normalize.standardize(image, statistics, **options)
+        return normalize.standardize(image, statistics=statistics, **options)
 
     return _pieces.checked(_pieces.Augmentation(sample=lambda key, shape: (), apply=apply))
 

@@ -3,6 +3,8 @@
 from jaxaug import transforms
 from jaxaug.ops._core import Op
 
+__all__ = ["OP"]
+
 OP = Op(
     name="zoom", title="zoom", kind="geometric", stage=80,
     units="factors in [1 − z, 1 + z] or [lo, hi]; > 1 shrinks the content",
