@@ -112,7 +112,12 @@ def rotation_matrix(angle):
       (3, 3) float32 pull matrix `[[cos, sin, 0], [-sin, cos, 0], [0, 0, 1]]`.
 
     Example:
+      Output pixel (0, 0) of a quarter turn about the centre reads input pixel (0, 31): the
+      top-right corner comes to the top-left.
+
       >>> m = centered(rotation_matrix(90.0), (32, 32))
+      >>> tuple((m @ jnp.array([0.0, 0.0, 1.0]))[:2].round().astype(int).tolist())
+      (0, 31)
     """
     cos, sin = _cos_sin_degrees(_angle(angle, "angle"))
     return entries_matrix(cos, sin, 0.0, -sin, cos, 0.0)
@@ -248,6 +253,13 @@ def affine_matrix(
 
     Example:
       >>> m = affine_matrix((32, 32, 3), rotation=20.0, shift=(0.0, 3.0))
+      >>> m.shape, m.dtype
+      ((3, 3), dtype('float32'))
+
+      A shift of 3 pixels to the right: output column c reads input column c - 3.
+
+      >>> tuple(affine_matrix((32, 32), shift=(0.0, 3.0))[:2, 2].tolist())
+      (0.0, -3.0)
     """
     dy, dx = _pair(shift, "shift")
     zy, zx = _pair(zoom, "zoom")
@@ -378,6 +390,8 @@ def sample_affine(
 
     Example:
       >>> params = sample_affine(jax.random.key(0), (32, 32), rotation_range=20, zoom_range=0.2)
+      >>> round(float(params["rotation"]), 2), bool(params["horizontal_flip"])
+      (17.91, False)
       >>> m = affine_matrix((32, 32), **params)
     """
     _checks.check_key(key)
@@ -451,6 +465,8 @@ def random_affine_matrix(key, shape, **options):
     Example:
       >>> keys = jax.random.split(jax.random.key(0), 8)
       >>> ms = jax.vmap(lambda k: random_affine_matrix(k, (32, 32), rotation_range=20))(keys)
+      >>> ms.shape, ms.dtype
+      ((8, 3, 3), dtype('float32'))
     """
     return affine_matrix(_checks.image_hw(shape), **sample_affine(key, shape, **options))
 

@@ -199,6 +199,19 @@ def affine_warp(images, matrices, *, output_shape=None, order=1, fill_mode="near
     Example:
       >>> m = jaxaug.centered(jaxaug.rotation_matrix(20.0), (32, 32))
       >>> out = jaxaug.affine_warp(jnp.ones((8, 32, 32, 3)), m, fill_mode="constant")
+      >>> out.shape, out.dtype, float(out[0, 0, 0, 0])  # the corners come from outside: cval
+      ((8, 32, 32, 3), dtype('float32'), 0.0)
+
+      A quarter turn of a 3x3 picture holding 0..8 row by row: the right column comes to
+      the top. A shift by one column to the right fills the left column with `cval`.
+
+      >>> x = jnp.arange(9, dtype=jnp.uint8).reshape(3, 3, 1)
+      >>> q = jaxaug.centered(jaxaug.rotation_matrix(90.0), (3, 3))
+      >>> tuple(map(tuple, jaxaug.affine_warp(x, q)[..., 0].tolist()))
+      ((2, 5, 8), (1, 4, 7), (0, 3, 6))
+      >>> s = jaxaug.shift_matrix(0.0, 1.0)
+      >>> tuple(map(tuple, jaxaug.affine_warp(x, s, fill_mode="constant", cval=9)[..., 0].tolist()))
+      ((9, 0, 1), (9, 3, 4), (9, 6, 7))
     """
     images = _images.check_image(images, "images", ndims=(3, 4))
     matrices = _check_matrices(matrices, images)
@@ -407,6 +420,8 @@ def warp_keypoints(keypoints, matrices, shape):
     Example:
       >>> m = jaxaug.centered(jaxaug.rotation_matrix(90.0), (32, 32))
       >>> pts, visible = jaxaug.warp_keypoints(jnp.array([[0.0, 0.0]]), m, (32, 32))
+      >>> tuple(pts[0].round().astype(int).tolist()), bool(visible[0])  # top-left -> bottom-left
+      ((31, 0), True)
     """
     h, w = _checks.image_hw(shape)
     points = _push(*_checked(keypoints, matrices, "keypoints", "K", 2))
@@ -468,6 +483,12 @@ def warp_boxes(boxes, matrices, shape):
     Example:
       >>> m = jaxaug.centered(jaxaug.rotation_matrix(90.0), (32, 48))
       >>> out, kept = jaxaug.warp_boxes(jnp.array([[0.0, 0.0, 8.0, 16.0]]), m, (32, 48))
+
+      The top-left box, 8 rows by 16 columns, turns into 16 rows by 8 columns at the bottom
+      left; its lower half leaves the image and is clipped away (rows 24 to 40 -> 24 to 32).
+
+      >>> tuple(out[0].round().astype(int).tolist()), bool(kept[0])
+      ((24, 8, 32, 16), True)
     """
     h, w = _checks.image_hw(shape)
     boxes, matrices = _checked(boxes, matrices, "boxes", "B", 4)
