@@ -117,7 +117,8 @@ def sample_rotation(key, shape, max_angle):
     1.7e38 (3e38 drew inf and blanked the image); angles beyond a turn are accepted.
 
     Example:
-      >>> sample_rotation(jax.random.key(0), (32, 32, 3), 20.0)["angle"]
+      >>> round(float(sample_rotation(jax.random.key(0), (32, 32, 3), 20.0)["angle"]), 2)
+      17.91
     """
     _checks.image_hw(shape)  # the rule of every sampler: (key, shape, ...)
     m = _checks.half_range(max_angle, "max_angle")  # its width 2 * max_angle must be finite in float32
@@ -135,7 +136,13 @@ def sample_shift(key, shape, *, height_shift_range=0.0, width_shift_range=0.0):
     `jaxaug.random_affine_matrix`).
 
     Example:
-      >>> sample_shift(jax.random.key(0), (32, 32), width_shift_range=0.2)["dx"]
+      A fraction of the width, in pixels; an int range gives whole pixels:
+
+      >>> params = sample_shift(jax.random.key(0), (32, 32), width_shift_range=0.2)
+      >>> {name: round(float(v), 3) for name, v in params.items()}
+      {'dy': 0.0, 'dx': -0.401}
+      >>> float(sample_shift(jax.random.key(0), (32, 32), width_shift_range=3)["dx"])
+      1.0
     """
     shift = sample_affine(key, shape, height_shift_range=height_shift_range,
                           width_shift_range=width_shift_range)["shift"]
@@ -148,7 +155,8 @@ def sample_shear(key, shape, max_angle):
     `max_angle` is a static number in [0, 1.7e38] (the range's width must be finite in float32).
 
     Example:
-      >>> sample_shear(jax.random.key(0), (32, 32, 3), 10.0)["angle"]
+      >>> round(float(sample_shear(jax.random.key(0), (32, 32, 3), 10.0)["angle"]), 2)
+      -6.69
     """
     _checks.image_hw(shape)  # the rule of every sampler: (key, shape, ...)
     m = _checks.half_range(max_angle, "max_angle")  # its width 2 * max_angle must be finite in float32
@@ -162,7 +170,11 @@ def sample_zoom(key, shape, zoom_range, *, isotropic=False):
     as `sample_affine`'s zoom.
 
     Example:
-      >>> sample_zoom(jax.random.key(0), (32, 32, 3), 0.2)["zy"]
+      >>> {name: round(float(v), 3) for name, v in sample_zoom(jax.random.key(0), (32, 32, 3), 0.2).items()}
+      {'zy': 0.924, 'zx': 1.076}
+      >>> params = sample_zoom(jax.random.key(0), (32, 32, 3), 0.2, isotropic=True)
+      >>> bool(params["zx"] == params["zy"])
+      True
     """
     _checks.image_hw(shape)  # the rule of every sampler: (key, shape, ...)
     _checks.check_bool(isotropic, "isotropic")
@@ -174,7 +186,8 @@ def sample_flip(key, shape, *, horizontal=True, vertical=False):
     """{"horizontal", "vertical"}: each enabled flip happens with probability 1/2, as `sample_affine`'s flips.
 
     Example:
-      >>> sample_flip(jax.random.key(0), (32, 32, 3))["horizontal"]
+      >>> {name: bool(v) for name, v in sample_flip(jax.random.key(1), (32, 32, 3)).items()}
+      {'horizontal': True, 'vertical': False}
     """
     _checks.image_hw(shape)  # the rule of every sampler: (key, shape, ...)
     for name, flag in (("horizontal", horizontal), ("vertical", vertical)):
@@ -190,7 +203,8 @@ def sample_crop(key, shape, padding):
     random crop of the original size" (pad-and-crop), done in the one warp.
 
     Example:
-      >>> sample_crop(jax.random.key(0), (32, 32, 3), 4)["dy"]
+      >>> {name: float(v) for name, v in sample_crop(jax.random.key(0), (32, 32, 3), 4).items()}
+      {'dy': 0.0, 'dx': -1.0}
     """
     _checks.image_hw(shape)  # the rule of every sampler: (key, shape, ...)
     _checks.check_key(key)
@@ -220,6 +234,14 @@ def rotation(image, angle, *, order=1, fill_mode="nearest", cval=0.0):
 
     Example:
       >>> out = jaxaug.transforms.rotation(jnp.ones((32, 32, 3)), 15.0, fill_mode="constant")
+      >>> out.shape, out.dtype, float(out[0, 0, 0])  # a corner comes from outside: cval
+      ((32, 32, 3), dtype('float32'), 0.0)
+
+      A quarter turn of a 3x3 picture holding 0..8 row by row: the right column comes to the top.
+
+      >>> x = jnp.arange(9, dtype=jnp.uint8).reshape(3, 3, 1)
+      >>> tuple(map(tuple, rotation(x, 90.0)[..., 0].tolist()))
+      ((2, 5, 8), (1, 4, 7), (0, 3, 6))
     """
     return _warp(image, rotation_matrix_centered, {"angle": angle}, order, fill_mode, cval)
 
@@ -229,8 +251,8 @@ def shift(image, dy, dx, *, order=1, fill_mode="nearest", cval=0.0):
 
     Example:
       >>> ramp = jnp.arange(4.0).reshape(1, 4, 1)
-      >>> shift(ramp, 0, 1, fill_mode="constant")[0, :, 0].tolist()
-      [0.0, 0.0, 1.0, 2.0]
+      >>> tuple(shift(ramp, 0, 1, fill_mode="constant")[0, :, 0].tolist())
+      (0.0, 0.0, 1.0, 2.0)
     """
     return _warp(image, shift_matrix_centered, {"dy": dy, "dx": dx}, order, fill_mode, cval)
 
@@ -242,6 +264,12 @@ def shear(image, angle, *, order=1, fill_mode="nearest", cval=0.0):
       >>> out = shear(image, 15.0)
       >>> out.shape == image.shape and out.dtype == image.dtype
       True
+
+      A vertical line leans over: rows above the centre slide left, rows below slide right.
+
+      >>> line = jnp.zeros((5, 5, 1), jnp.uint8).at[:, 2].set(100)
+      >>> tuple(map(tuple, shear(line, 30.0)[..., 0].tolist()))
+      ((0, 100, 0, 0, 0), (0, 50, 50, 0, 0), (0, 0, 100, 0, 0), (0, 0, 50, 50, 0), (0, 0, 0, 100, 0))
     """
     return _warp(image, shear_matrix_centered, {"angle": angle}, order, fill_mode, cval)
 
@@ -251,8 +279,8 @@ def zoom(image, zy, *, zx=None, order=1, fill_mode="nearest", cval=0.0):
 
     Example:
       >>> ramp = jnp.arange(5.0).reshape(1, 5, 1)
-      >>> zoom(ramp, 1.0, zx=0.5)[0, :, 0].tolist()   # the middle, twice as wide
-      [1.0, 1.5, 2.0, 2.5, 3.0]
+      >>> tuple(zoom(ramp, 1.0, zx=0.5)[0, :, 0].tolist())   # the middle, twice as wide
+      (1.0, 1.5, 2.0, 2.5, 3.0)
     """
     return _warp(image, zoom_matrix_centered, {"zy": zy, "zx": zy if zx is None else zx}, order, fill_mode, cval)
 
@@ -261,8 +289,8 @@ def flip(image, *, horizontal=False, vertical=False):
     """Mirrors `image` left-right and/or top-bottom; the flags may be traced bools. Exact (no resampling).
 
     Example:
-      >>> flip(jnp.arange(3.0).reshape(1, 3, 1), horizontal=True)[0, :, 0].tolist()
-      [2.0, 1.0, 0.0]
+      >>> tuple(flip(jnp.arange(3.0).reshape(1, 3, 1), horizontal=True)[0, :, 0].tolist())
+      (2.0, 1.0, 0.0)
     """
     image = _images.check_image(image, ndims=(3, 4))
     out = jnp.where(_checks.flag(horizontal, "horizontal"), jnp.flip(image, -2), image)
@@ -274,6 +302,8 @@ def random_rotation(key, image, max_angle, *, order=1, fill_mode="nearest", cval
 
     Example:
       >>> out = jaxaug.transforms.random_rotation(jax.random.key(0), image, 20.0)
+      >>> out.shape, out.dtype
+      ((32, 32, 3), dtype('uint8'))
     """
     image = _images.check_image(image, ndims=(3, 4))
     params = sample_rotation(key, image.shape[-3:], max_angle)
@@ -286,6 +316,8 @@ def random_shift(key, image, *, height_shift_range=0.0, width_shift_range=0.0, o
 
     Example:
       >>> out = jaxaug.transforms.random_shift(jax.random.key(0), image, width_shift_range=0.2)
+      >>> out.shape, out.dtype
+      ((32, 32, 3), dtype('uint8'))
     """
     image = _images.check_image(image, ndims=(3, 4))
     params = sample_shift(key, image.shape[-3:], height_shift_range=height_shift_range,
@@ -298,6 +330,8 @@ def random_shear(key, image, max_angle, *, order=1, fill_mode="nearest", cval=0.
 
     Example:
       >>> out = jaxaug.transforms.random_shear(jax.random.key(0), image, 10.0)
+      >>> out.shape, out.dtype
+      ((32, 32, 3), dtype('uint8'))
     """
     image = _images.check_image(image, ndims=(3, 4))
     return shear(image, **sample_shear(key, image.shape[-3:], max_angle), order=order, fill_mode=fill_mode, cval=cval)
@@ -308,6 +342,8 @@ def random_zoom(key, image, zoom_range, *, isotropic=False, order=1, fill_mode="
 
     Example:
       >>> out = jaxaug.transforms.random_zoom(jax.random.key(0), image, 0.2)
+      >>> out.shape, out.dtype
+      ((32, 32, 3), dtype('uint8'))
     """
     image = _images.check_image(image, ndims=(3, 4))
     params = sample_zoom(key, image.shape[-3:], zoom_range, isotropic=isotropic)
@@ -319,6 +355,8 @@ def random_flip(key, image, *, horizontal=True, vertical=False):
 
     Example:
       >>> out = jaxaug.transforms.random_flip(jax.random.key(0), image)
+      >>> bool(jnp.all(out == image) | jnp.all(out == image[:, ::-1]))  # mirrored or not, never resampled
+      True
     """
     image = _images.check_image(image, ndims=(3, 4))
     return flip(image, **sample_flip(key, image.shape[-3:], horizontal=horizontal, vertical=vertical))
@@ -331,6 +369,8 @@ def crop(image, dy, dx, *, fill_mode="constant", cval=0.0):
 
     Example:
       >>> out = jaxaug.transforms.crop(image, 2.0, -3.0)
+      >>> bool(jnp.all(out[2:, :-3] == image[:-2, 3:])), int(out[:2].max())  # exact copy; the gap is cval
+      (True, 0)
     """
     return shift(image, dy, dx, order=0, fill_mode=fill_mode, cval=cval)
 
@@ -342,7 +382,11 @@ def random_crop(key, image, padding, *, fill_mode="constant", cval=0.0):
     a random window of the original size, as in the usual CIFAR recipe (padding 4).
 
     Example:
+      The same key draws `sample_crop`'s (dy, dx) = (0, -1): the content moves one pixel left.
+
       >>> out = jaxaug.transforms.random_crop(jax.random.key(0), image, 4)
+      >>> bool(jnp.all(out[:, :-1] == image[:, 1:])), int(out[:, -1].max())
+      (True, 0)
     """
     image = _images.check_image(image, ndims=(3, 4))
     return crop(image, **sample_crop(key, image.shape[-3:], padding), fill_mode=fill_mode, cval=cval)
@@ -460,7 +504,8 @@ def sample_resized_crop(key, shape, *, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3)):
     compiled call; `shape` may hold a traced (H, W), the true extent of a padded image.
 
     Example:
-      >>> sample_resized_crop(jax.random.key(0), (32, 32, 3))["height"]
+      >>> {name: int(v) for name, v in sample_resized_crop(jax.random.key(0), (32, 32, 3)).items()}
+      {'top': 13, 'left': 13, 'height': 18, 'width': 14}
     """
     h, w = _checks.image_hw(shape)
     _checks.check_key(key)
@@ -500,6 +545,15 @@ def resized_crop(image, top, left, height, width, size, *, order=1, fill_mode="n
 
     Example:
       >>> out = jaxaug.transforms.resized_crop(image, 4, 4, 24, 24, (64, 64))
+      >>> out.shape, out.dtype
+      ((64, 64, 3), dtype('uint8'))
+
+      The box spans pixel edges 1 to 3 of a ramp 0..3, so the four samples sit at pixel
+      centres 0.75, 1.25, 1.75 and 2.25:
+
+      >>> ramp = jnp.arange(4.0).reshape(1, 4, 1)
+      >>> tuple(resized_crop(ramp, 0, 1, 1, 2, (1, 4))[0, :, 0].tolist())
+      (0.75, 1.25, 1.75, 2.25)
     """
     image = _images.check_image(image, ndims=(3, 4))
     matrix = resized_crop_matrix(image.shape[-3:], size, top, left, height, width)
@@ -516,6 +570,18 @@ def resize(image, size, *, order=1, antialias=False):
 
     Example:
       >>> out = jaxaug.transforms.resize(image, (16, 24), antialias=True)
+      >>> out.shape, out.dtype
+      ((16, 24, 3), dtype('uint8'))
+
+      Upscaling a ramp 0..3 by 2 (half-pixel centres, edges held); halving a row plainly
+      averages pixel pairs, with `antialias` it blends their neighbours too:
+
+      >>> ramp = jnp.arange(4.0).reshape(1, 4, 1)
+      >>> tuple(resize(ramp, (1, 8))[0, :, 0].tolist())
+      (0.0, 0.25, 0.75, 1.25, 1.75, 2.25, 2.75, 3.0)
+      >>> row = jnp.array([[[0], [100], [200], [250]]], jnp.uint8)
+      >>> tuple(resize(row, (1, 2))[0, :, 0].tolist()), tuple(resize(row, (1, 2), antialias=True)[0, :, 0].tolist())
+      ((50, 225), (71, 207))
     """
     image = _images.check_image(image, ndims=(3, 4))
     return affine_warp(image, resize_matrix(image.shape[-3:], size), output_shape=check_size(size, "size"), order=order,
@@ -529,6 +595,11 @@ def center_crop(image, size, *, fill_mode="constant", cval=0.0):
 
     Example:
       >>> out = jaxaug.transforms.center_crop(image, 24)
+      >>> out.shape, bool(jnp.all(out == image[4:28, 4:28]))
+      ((24, 24, 3), True)
+      >>> row = jnp.array([[[0], [100], [200], [250]]], jnp.uint8)
+      >>> tuple(center_crop(row, (1, 6), cval=9)[0, :, 0].tolist())  # larger: padded with cval
+      (9, 0, 100, 200, 250, 9)
     """
     image = _images.check_image(image, ndims=(3, 4))
     return affine_warp(image, center_crop_matrix(image.shape[-3:], size), output_shape=check_size(size, "size"),
@@ -541,6 +612,8 @@ def random_resized_crop(key, image, size, *, scale=(0.08, 1.0), ratio=(3 / 4, 4 
 
     Example:
       >>> out = jaxaug.transforms.random_resized_crop(jax.random.key(0), image, 24)
+      >>> out.shape, out.dtype
+      ((24, 24, 3), dtype('uint8'))
     """
     image = _images.check_image(image, ndims=(3, 4))
     box = sample_resized_crop(key, image.shape[-3:], scale=scale, ratio=ratio)
