@@ -150,6 +150,16 @@ def gaussian_blur(image, sigma, *, truncate=4.0, max_sigma=None, value_range=Non
       >>> soft = gaussian_blur(image_uint8, 1.5)
       >>> sigmas = jnp.linspace(0.5, 3.0, len(images))
       >>> per_image = jax.vmap(lambda x, s: gaussian_blur(x, s, max_sigma=3.0))(images, sigmas)
+      >>> per_image.shape, per_image.dtype
+      ((4, 32, 32, 3), dtype('uint8'))
+
+      One white dot spread by sigma = 1 (its middle row), and sigma = 0, which changes nothing:
+
+      >>> dot = jnp.zeros((9, 9, 1), jnp.uint8).at[4, 4].set(255)
+      >>> tuple(gaussian_blur(dot, 1.0)[4, :, 0].tolist())
+      (0, 0, 5, 25, 41, 25, 5, 0, 0)
+      >>> bool(jnp.all(gaussian_blur(image_uint8, 0.0) == image_uint8))
+      True
     """
     image = _images.check_image(image)
     _images.value_range(image.dtype, value_range)
@@ -188,7 +198,8 @@ def sample_gaussian_blur(key, shape, sigma_range):
         means sigma ~ U(lo, hi).
 
     Example:
-      >>> sample_gaussian_blur(jax.random.key(0), (32, 32, 3), (0.0, 2.0))["sigma"]
+      >>> round(float(sample_gaussian_blur(jax.random.key(0), (32, 32, 3), (0.0, 2.0))["sigma"]), 3)
+      1.895
     """
     _checks.image_hw(shape)  # the rule of every sampler: (key, shape, ...)
     _checks.check_key(key)
@@ -201,6 +212,12 @@ def random_gaussian_blur(key, image, sigma_range, *, truncate=4.0, value_range=N
 
     Example:
       >>> out = random_gaussian_blur(jax.random.key(0), image_uint8, (0.0, 2.0))
+
+      The same as the twin with the sigma that `sample_gaussian_blur` draws from the same key:
+
+      >>> sigma = sample_gaussian_blur(jax.random.key(0), image_uint8.shape, (0.0, 2.0))["sigma"]
+      >>> bool(jnp.all(out == gaussian_blur(image_uint8, sigma, max_sigma=2.0)))
+      True
     """
     image = _images.check_image(image)
     params = sample_gaussian_blur(key, image.shape, sigma_range)

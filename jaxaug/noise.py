@@ -64,6 +64,13 @@ def gaussian_noise(image, noise, *, value_range=None):
     Example:
       >>> noise = 0.05 * jax.random.normal(jax.random.key(0), (32, 32, 3))
       >>> out = gaussian_noise(jnp.full((32, 32, 3), 0.5), noise)
+      >>> out.dtype, bool(jnp.all((out >= 0.0) & (out <= 1.0)))
+      (dtype('float32'), True)
+
+      Noise of 0.2 is 51 levels of a uint8 image; the result is clipped to [0, 255]:
+
+      >>> tuple(gaussian_noise(jnp.array([[[100, 250, 10]]], jnp.uint8), jnp.array([0.2, 0.2, -0.2]))[0, 0].tolist())
+      (151, 255, 0)
     """
     image = _images.check_image(image)
     lo, hi = _images.value_range(image.dtype, value_range)
@@ -135,7 +142,11 @@ def sample_gaussian_noise(key, shape, sigma_range):
 
     Example:
       >>> params = sample_gaussian_noise(jax.random.key(0), (32, 32, 3), (0.0, 0.1))
+      >>> params["noise"].shape, params["noise"].dtype
+      ((32, 32, 3), dtype('float32'))
       >>> out = gaussian_noise(image, **params)
+      >>> sample_gaussian_noise(jax.random.key(0), (32, 32), 0.1)["noise"].shape  # grey noise
+      (32, 32, 1)
     """
     _checks.check_key(key)
     dims = _noise_shape(shape)
@@ -154,6 +165,10 @@ def random_gaussian_noise(key, image, sigma_range, *, value_range=None):
 
     Example:
       >>> out = random_gaussian_noise(jax.random.key(0), image_uint8, (0.0, 0.05))
+      >>> out.shape, out.dtype
+      ((32, 32, 3), dtype('uint8'))
+      >>> bool(jnp.all(out == random_gaussian_noise(jax.random.key(0), image_uint8, (0.0, 0.05))))  # same key
+      True
     """
     image = _images.check_image(image)
     return gaussian_noise(image, **sample_gaussian_noise(key, image.shape, sigma_range), value_range=value_range)
@@ -181,6 +196,10 @@ def sample_salt_and_pepper(key, shape, amount, *, salt_vs_pepper=0.5):
 
     Example:
       >>> params = sample_salt_and_pepper(jax.random.key(0), (32, 32, 3), 0.05)
+      >>> params["salt"].shape, int(params["salt"].sum()), int(params["pepper"].sum())  # of 1,024 pixels
+      ((32, 32, 1), 32, 30)
+      >>> bool(jnp.any(params["salt"] & params["pepper"]))
+      False
       >>> out = salt_and_pepper(image, **params)
     """
     _checks.check_key(key)
@@ -212,6 +231,8 @@ def salt_and_pepper(image, salt, pepper, *, value_range=None):
     Example:
       >>> salt = jnp.zeros((4, 4, 1), bool).at[0, 0].set(True)
       >>> out = salt_and_pepper(jnp.zeros((4, 4, 3)), salt, jnp.zeros_like(salt))
+      >>> tuple(out[0, 0].tolist()), float(out.sum())  # one white pixel, all its channels
+      ((1.0, 1.0, 1.0), 3.0)
     """
     image = _images.check_image(image)
     lo, hi = _images.value_range(image.dtype, value_range)
@@ -232,6 +253,8 @@ def random_salt_and_pepper(key, image, amount, *, salt_vs_pepper=0.5, value_rang
 
     Example:
       >>> out = random_salt_and_pepper(jax.random.key(0), image_uint8, (0.0, 0.05))
+      >>> set(np.unique(out[jnp.any(out != image_uint8, axis=-1)]).tolist())  # the changed pixels
+      {0, 255}
     """
     image = _images.check_image(image)
     params = sample_salt_and_pepper(key, image.shape, amount, salt_vs_pepper=salt_vs_pepper)

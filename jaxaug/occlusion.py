@@ -107,6 +107,14 @@ def erase(image, top, left, height, width, *, value=0.0, value_range=None):
 
     Example:
       >>> out = erase(jnp.ones((32, 32, 3)), top=-4, left=10, height=8, width=8, value=0.5)
+      >>> int((out[..., 0] == 0.5).sum())  # the 4 rows x 8 columns of the box inside the image
+      32
+
+      A uint8 fill is rounded (half to even) and clipped:
+
+      >>> row = jnp.full((1, 6, 1), 200, jnp.uint8)
+      >>> tuple(erase(row, 0, 1, 1, 3, value=300.0)[0, :, 0].tolist())
+      (200, 255, 255, 255, 200, 200)
     """
     image = _images.check_image(image)
     _images.value_range(image.dtype, value_range)
@@ -157,7 +165,11 @@ def sample_cutout(key, shape, size, *, probability=1.0):
 
     Example:
       >>> params = sample_cutout(jax.random.key(0), (32, 32, 3), 16)
+      >>> {name: int(v) for name, v in params.items()}  # rows 23 to 38: 9 of them inside
+      {'top': 23, 'left': 2, 'height': 16, 'width': 16}
       >>> out = erase(image, **params)
+      >>> int(sample_cutout(jax.random.key(0), (32, 32, 3), 16, probability=0.0)["height"])  # no erasing
+      0
     """
     _checks.check_key(key)
     h, w = _checks.image_hw(shape)
@@ -186,6 +198,8 @@ def random_cutout(key, image, size, *, probability=1.0, value=0.0, value_range=N
 
     Example:
       >>> out = random_cutout(jax.random.key(0), image, 0.5, value=127)
+      >>> int(jnp.any(out != image, axis=-1).sum())  # `sample_cutout`'s square: 9 rows x 16 inside
+      144
     """
     image = _images.check_image(image)
     _fill_value(value, image.shape[-1])  # a bad fill fails before any sampling
@@ -215,6 +229,8 @@ def sample_erasing(key, shape, *, probability=0.5, area_range=(0.02, 0.33), aspe
 
     Example:
       >>> params = sample_erasing(jax.random.key(0), (32, 32, 3), probability=1.0)
+      >>> {name: int(v) for name, v in params.items()}  # always fully inside
+      {'top': 19, 'left': 11, 'height': 13, 'width': 10}
     """
     _checks.check_key(key)
     h, w = _checks.image_hw(shape)
@@ -272,7 +288,9 @@ def random_erasing(
       The image with at most one rectangle filled; same shape and dtype.
 
     Example:
-      >>> out = random_erasing(jax.random.key(0), image, probability=1.0, value=(0.5, 0.4, 0.3))
+      >>> out = random_erasing(jax.random.key(0), image, probability=1.0, value=(128, 102, 77))
+      >>> tuple(out[19, 11].tolist()), int(jnp.any(out != image, axis=-1).sum())  # 13 x 10 pixels
+      ((128, 102, 77), 130)
     """
     image = _images.check_image(image)
     _fill_value(value, image.shape[-1])  # a bad fill fails before any sampling
