@@ -11,6 +11,8 @@ mapped back. Factors may be traced (one per image under `jax.vmap`).
 
 Example:
   >>> out = jaxaug.enhance.color(image_uint8, 1.8)     # PIL: ImageEnhance.Color(img).enhance(1.8)
+  >>> out.shape, out.dtype
+  ((32, 32, 3), dtype('uint8'))
 """
 
 from __future__ import annotations
@@ -73,6 +75,8 @@ def brightness(image, factor, *, value_range=None):
 
     Example:
       >>> out = brightness(image_uint8, 1.3)
+      >>> tuple(brightness(jnp.array([[[100, 200, 51]]], jnp.uint8), 1.5)[0, 0].tolist())  # 76.5 truncated
+      (150, 255, 76)
     """
     image, x, bounds = _images.to_levels(image, value_range)
     return _blend(image, x, jnp.zeros_like(x), factor, bounds)
@@ -83,6 +87,12 @@ def color(image, factor, *, value_range=None):
 
     Example:
       >>> out = color(image_uint8, 0.5)
+
+      Factor 0 gives PIL's integer luma, 118 here; 0.5 goes halfway back to the colour:
+
+      >>> orange = jnp.array([[[200, 100, 0]]], jnp.uint8)
+      >>> tuple(color(orange, 0.0)[0, 0].tolist()), tuple(color(orange, 0.5)[0, 0].tolist())
+      ((118, 118, 118), (159, 109, 59))
     """
     image, x, bounds = _images.to_levels(image, value_range)
     gray = _luma(x, image.dtype == jnp.uint8)[..., None]
@@ -97,6 +107,13 @@ def contrast(image, factor, *, value_range=None):
 
     Example:
       >>> out = contrast(image_uint8, 1.5)
+
+      A black and a gray pixel of level 200: the mean luma is 100, and both move towards it
+      (factor 0.5) or away from it (1.5, clipped at 0):
+
+      >>> x = jnp.array([[[0, 0, 0], [200, 200, 200]]], jnp.uint8)
+      >>> tuple(contrast(x, 0.5)[0, :, 0].tolist()), tuple(contrast(x, 1.5)[0, :, 0].tolist())
+      ((50, 150), (0, 250))
     """
     image, x, bounds = _images.to_levels(image, value_range)
     exact = image.dtype == jnp.uint8
@@ -118,6 +135,12 @@ def sharpness(image, factor, *, value_range=None):
 
     Example:
       >>> out = sharpness(image_uint8, 2.0)
+
+      A dot of 130 in a 3x3 image smooths to 5 * 130 / 13 = 50; factor 2 moves as far the other way:
+
+      >>> dot = jnp.zeros((3, 3, 1), jnp.uint8).at[1, 1].set(130)
+      >>> int(sharpness(dot, 0.0)[1, 1, 0]), int(sharpness(dot, 2.0)[1, 1, 0])
+      (50, 210)
     """
     image, x, bounds = _images.to_levels(image, value_range)
     h, w = x.shape[:2]

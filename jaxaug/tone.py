@@ -10,6 +10,13 @@ Example:
   >>> out = jaxaug.tone.posterize(image_uint8, 4)          # PIL: ImageOps.posterize(img, 4)
   >>> thresholds = jnp.linspace(64.0, 192.0, len(images))     # one per image
   >>> out = jax.vmap(jaxaug.tone.solarize)(images, thresholds)
+  >>> out.shape, out.dtype
+  ((4, 32, 32, 3), dtype('uint8'))
+
+A float image goes through the 0..255 scale of its value range, (0, 1) by default:
+
+  >>> tuple(jaxaug.tone.solarize(jnp.array([[[0.25, 0.75]]]), 128)[0, 0].tolist())
+  (0.25, 0.25)
 """
 
 from __future__ import annotations
@@ -49,6 +56,9 @@ def posterize(image, bits, *, value_range=None):
 
     Example:
       >>> out = posterize(image_uint8, 3)
+      >>> row = jnp.array([[[0], [100], [127], [128], [200], [255]]], jnp.uint8)
+      >>> tuple(posterize(row, 3)[0, :, 0].tolist())  # multiples of 2 ** (8 - 3), rounded down
+      (0, 96, 96, 128, 192, 224)
     """
     image, x, bounds = _images.to_levels(image, value_range)
     bits = _checks.real_scalar(bits, "bits", minimum=1.0, maximum=8.0)
@@ -75,6 +85,9 @@ def solarize(image, threshold, *, value_range=None):
 
     Example:
       >>> out = solarize(image_uint8, 128)
+      >>> row = jnp.array([[[0], [100], [127], [128], [200], [255]]], jnp.uint8)
+      >>> tuple(solarize(row, 128)[0, :, 0].tolist())  # 128 and above become 255 - x
+      (0, 100, 127, 127, 55, 0)
     """
     image, x, bounds = _images.to_levels(image, value_range)
     threshold = _checks.real_scalar(threshold, "threshold")
@@ -100,6 +113,9 @@ def solarize_add(image, addition, *, threshold=128.0, value_range=None):
 
     Example:
       >>> out = solarize_add(image_uint8, 40)
+      >>> row = jnp.array([[[0], [100], [127], [128], [200], [255]]], jnp.uint8)
+      >>> tuple(solarize_add(row, 40)[0, :, 0].tolist())  # below 128: + 40
+      (40, 140, 167, 128, 200, 255)
     """
     image, x, bounds = _images.to_levels(image, value_range)
     addition = _checks.real_scalar(addition, "addition")
@@ -152,6 +168,10 @@ def autocontrast(image, *, value_range=None):
 
     Example:
       >>> out = autocontrast(image_uint8)
+      >>> tuple(out.min(axis=(0, 1)).tolist()), tuple(out.max(axis=(0, 1)).tolist())
+      ((0, 0, 0), (255, 255, 255))
+      >>> tuple(autocontrast(jnp.array([[[50], [100], [150]]], jnp.uint8))[0, :, 0].tolist())  # rounded down
+      (0, 127, 255)
     """
     image, x, bounds = _images.to_levels(image, value_range)
     q = _quantized(x)
@@ -210,6 +230,16 @@ def equalize(image, *, value_range=None):
 
     Example:
       >>> out = equalize(image_uint8)
+
+      Three levels, 300 pixels each, spread over the whole range; with 100 pixels each, step
+      is 0 and the image is kept (as PIL):
+
+      >>> x = jnp.repeat(jnp.array([100, 110, 120], jnp.uint8), 300).reshape(30, 30, 1)
+      >>> tuple(np.unique(equalize(x)).tolist())
+      (0, 150, 255)
+      >>> x = jnp.repeat(jnp.array([100, 110, 120], jnp.uint8), 100).reshape(10, 30, 1)
+      >>> tuple(np.unique(equalize(x)).tolist())
+      (100, 110, 120)
     """
     image, x, bounds = _images.to_levels(image, value_range)
     q = _quantized(x)
