@@ -115,6 +115,15 @@ def mix(images, labels, partner, lam, *, num_classes=None):
     Example:
       >>> pair = images[:2]                     # two images, classes 3 and 7: each mixed with the other
       >>> out, soft = mix(pair, jnp.array([3, 7]), jnp.array([1, 0]), jnp.array([0.7, 0.3]), num_classes=10)
+      >>> round(float(soft[0, 3]), 2), round(float(soft[0, 7]), 2)
+      (0.7, 0.3)
+
+      Two one-pixel images, 0 and 200, each a quarter itself and three quarters the other:
+
+      >>> dots = jnp.array([0, 200], jnp.uint8).reshape(2, 1, 1, 1)
+      >>> out, _ = mix(dots, jnp.array([0, 1]), jnp.array([1, 0]), 0.25, num_classes=2)
+      >>> tuple(out.ravel().tolist())
+      (150, 50)
     """
     images, labels = _check_batch(images, labels, num_classes)
     n = images.shape[0]
@@ -154,6 +163,10 @@ def paste(images, labels, partner, top, left, height, width, *, num_classes=None
       >>> onehot = jax.nn.one_hot(jnp.array([3, 7]), 10)
       >>> out, soft = paste(images[:2], onehot, jnp.array([1, 0]), top=jnp.array([0, 4]),
       ...                   left=jnp.array([0, 4]), height=jnp.array([8, 8]), width=jnp.array([8, 8]))
+      >>> bool(jnp.all(out[0, :8, :8] == images[1, :8, :8])), bool(jnp.all(out[0, 8:] == images[0, 8:]))
+      (True, True)
+      >>> tuple(soft[0, jnp.array([3, 7])].tolist())  # the box covers 64 / 1024 of the image
+      (0.9375, 0.0625)
     """
     images, labels = _check_batch(images, labels, num_classes)
     n, h, w, _ = images.shape
@@ -179,6 +192,10 @@ def sample_mixup(key, shape, *, alpha=0.2):
 
     Example:
       >>> params = sample_mixup(jax.random.key(0), images.shape, alpha=0.4)
+      >>> tuple(params["partner"].tolist())  # examples 0 and 3 are their own partners
+      (0, 2, 1, 3)
+      >>> params["lam"].shape, bool(jnp.all((params["lam"] >= 0) & (params["lam"] <= 1)))
+      ((4,), True)
     """
     _checks.check_key(key)
     n, _, _ = _batch_shape(shape)
@@ -208,6 +225,8 @@ def mixup(key, images, labels, *, alpha=0.2, num_classes=None):
 
     Example:
       >>> images, labels = mixup(jax.random.key(0), images, classes, alpha=0.2, num_classes=10)
+      >>> images.shape, images.dtype, labels.shape, bool(jnp.allclose(labels.sum(axis=1), 1.0))
+      ((4, 32, 32, 3), dtype('uint8'), (4, 10), True)
     """
     images, labels = _check_batch(images, labels, num_classes)  # bad input fails before any sampling
     params = sample_mixup(key, images.shape, alpha=alpha)
@@ -234,6 +253,8 @@ def sample_cutmix(key, shape, *, alpha=1.0):
 
     Example:
       >>> params = sample_cutmix(jax.random.key(0), images.shape)
+      >>> tuple(params["partner"].tolist()), tuple(params["top"].tolist())  # boxes may stick out
+      ((0, 2, 1, 3), (19, 14, 2, -6))
     """
     _checks.check_key(key)
     n, h, w = _batch_shape(shape)
@@ -271,6 +292,8 @@ def cutmix(key, images, labels, *, alpha=1.0, num_classes=None):
 
     Example:
       >>> images, labels = cutmix(jax.random.key(0), images, classes, num_classes=10)
+      >>> images.shape, images.dtype, labels.shape, bool(jnp.allclose(labels.sum(axis=1), 1.0))
+      ((4, 32, 32, 3), dtype('uint8'), (4, 10), True)
     """
     images, labels = _check_batch(images, labels, num_classes)  # bad input fails before any sampling
     params = sample_cutmix(key, images.shape, alpha=alpha)

@@ -130,7 +130,16 @@ def fit(
 
     Example:
       >>> stats = fit(images, featurewise_center=True, featurewise_std_normalization=True)
+      >>> stats.mean.shape, stats.std.shape, stats.principal_components  # per channel; no ZCA asked for
+      ((1, 1, 3), (1, 1, 3), None)
       >>> x = standardize(image, statistics=stats, featurewise_center=True, featurewise_std_normalization=True)
+
+      A data set of two one-pixel images, 0 and 2:
+
+      >>> two = jnp.array([0.0, 2.0]).reshape(2, 1, 1, 1)
+      >>> stats = fit(two, featurewise_center=True, featurewise_std_normalization=True)
+      >>> float(stats.mean.squeeze()), float(stats.std.squeeze())
+      (1.0, 1.0)
     """
     images = _images.check_image(images, "images", ndims=(4,))
     if images.shape[0] < 1:
@@ -225,6 +234,19 @@ def standardize(
       >>> small = images[:, :8, :8]             # ZCA's matrix is (H*W*C)^2: keep the example small
       >>> stats = fit(small, zca_whitening=True, featurewise_center=True)
       >>> white = standardize(small, statistics=stats, featurewise_center=True, zca_whitening=True)
+      >>> stats.principal_components.shape, white.shape, white.dtype
+      ((192, 192), (4, 8, 8, 3), dtype('float32'))
+
+      The steps on a uint8 image of two pixels, 0 and 255 (the result is float32):
+
+      >>> x = jnp.array([[[0], [255]]], jnp.uint8)
+      >>> tuple(standardize(x, rescale=1 / 255).ravel().tolist())
+      (0.0, 1.0)
+      >>> tuple(standardize(x, rescale=1 / 255, samplewise_center=True).ravel().tolist())
+      (-0.5, 0.5)
+      >>> out = standardize(x, rescale=1 / 255, samplewise_center=True, samplewise_std_normalization=True)
+      >>> tuple(round(v, 4) for v in out.ravel().tolist())  # divided by std + 1e-6
+      (-1.0, 1.0)
     """
     image = _images.check_image(image, "image", ndims=(3, 4))
     flags = dict(
