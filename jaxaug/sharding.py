@@ -100,9 +100,13 @@ def replicated(sharding_or_mesh) -> NamedSharding:
     Example:
       >>> params = {"w": np.zeros((3, 10), np.float32)}
       >>> params = jax.device_put(params, jaxaug.replicated(jaxaug.batch_sharding()))
+      >>> params["w"].sharding.is_fully_replicated
+      True
       >>> # With several processes, every process passes the same host value:
       >>> sharding, w_np = jaxaug.batch_sharding(), np.ones((3, 10), np.float32)
       >>> w = jax.make_array_from_process_local_data(jaxaug.replicated(sharding), w_np, w_np.shape)
+      >>> w.shape, w.sharding.is_fully_replicated
+      ((3, 10), True)
     """
     if isinstance(sharding_or_mesh, NamedSharding):
         mesh = sharding_or_mesh.mesh
@@ -171,6 +175,8 @@ def shard_batch(batch, *, sharding: NamedSharding | None = None):
 
     Example:
       >>> x, idx = jaxaug.shard_batch((images, np.arange(len(images))))
+      >>> x.sharding.spec, x.shape, tuple(idx.tolist())  # split over the devices along "batch"
+      (P('batch',), (4, 32, 32, 3), (0, 1, 2, 3))
     """
     sharding = batch_sharding() if sharding is None else sharding
     shards = _batch_shards(sharding)
