@@ -32,8 +32,17 @@ def gamma(image, gamma, *, gain=1.0, value_range=None):
 
     Example:
       >>> out = jaxaug.ops.gamma.gamma(jnp.array([[[0.25, 0.5, 1.0]]]), 2.0)
-      >>> out.tolist()
-      [[[0.0625, 0.25, 1.0]]]
+      >>> tuple(round(v, 4) for v in out[0, 0].tolist())
+      (0.0625, 0.25, 1.0)
+
+      On uint8 the levels are scaled to [0, 1] and the result rounded: gamma 0.5 brightens
+      (255 * sqrt(64 / 255) = 127.7), 2 darkens; `gain` scales after the power, clipped:
+
+      >>> row = jnp.array([[[0, 64, 128, 255]]], jnp.uint8)
+      >>> tuple(jaxaug.ops.gamma.gamma(row, 0.5)[0, 0].tolist()), tuple(jaxaug.ops.gamma.gamma(row, 2.0)[0, 0].tolist())
+      ((0, 128, 181, 255), (0, 16, 64, 255))
+      >>> tuple(jaxaug.ops.gamma.gamma(row, 1.0, gain=1.5)[0, 0].tolist())
+      (0, 96, 192, 255)
     """
     image = _images.check_image(image)
     lo, hi = _images.value_range(image.dtype, value_range)
@@ -58,8 +67,8 @@ def sample_gamma(key, shape, *, gamma_range=(0.5, 2.0), gain_range=(1.0, 1.0)):
 
     Example:
       >>> params = jaxaug.ops.gamma.sample_gamma(jax.random.key(0), (32, 32, 3), gamma_range=(0.5, 2.0))
-      >>> sorted(params)
-      ['gain', 'gamma']
+      >>> {name: round(float(v), 3) for name, v in params.items()}
+      {'gamma': 1.763, 'gain': 1.0}
     """
     _checks.check_key(key)
     _checks.image_hw(shape)
