@@ -59,6 +59,8 @@ Example:
   ...                              height_shift_range=0.2, zoom_range=0.2, seed=0)
   >>> batches = datagen.flow(x_train, y_train, batch_size=128)  # endless, as Keras' iterators
   >>> x_batch, y_batch = next(batches)
+  >>> x_batch.shape, x_batch.dtype, y_batch.shape  # all 4 examples of x_train fit in one batch
+  ((4, 32, 32, 3), dtype('float32'), (4,))
 """
 
 # The modules, by job: _generator (the generator and its option checks), _parameters (Keras'

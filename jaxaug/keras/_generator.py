@@ -60,6 +60,8 @@ class ImageDataGenerator:
     Example:
       >>> datagen = ImageDataGenerator(rotation_range=20, horizontal_flip=True, seed=0)
       >>> x, y = next(datagen.flow(images, labels, batch_size=32))
+      >>> x.shape, x.dtype, type(x).__name__  # Keras' float32 NumPy arrays, whatever the input dtype
+      ((4, 32, 32, 3), dtype('float32'), 'ndarray')
     """
 
     def __init__(self, featurewise_center=False, samplewise_center=False, featurewise_std_normalization=False,

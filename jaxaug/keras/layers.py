@@ -64,6 +64,10 @@ class Augment(keras.layers.Layer):
     Example:
       >>> layer = Augment(rotation_range=20, horizontal_flip=True, seed=0)
       >>> out = layer(images, training=True)
+      >>> out.shape, out.dtype
+      ((4, 32, 32, 3), dtype('uint8'))
+      >>> bool(jnp.all(layer(images, training=False) == images))  # inference: unchanged
+      True
     """
 
     def __init__(self, augmentation=None, *, seed=None, value_range=(0, 255), **options):
