@@ -10,8 +10,14 @@ Example:
   >>> from jaxaug import pipeline as jp
   >>> augment = jaxaug.Augmenter(jp.chain(jp.rotation(20), jp.flip(), jp.brightness((0.8, 1.2))))
   >>> out = jax.jit(augment)(jax.random.key(0), images)            # (N, H, W, C)
+  >>> out.shape, out.dtype
+  ((4, 32, 32, 3), dtype('uint8'))
   >>> params = augment.sample(jax.random.key(0), images)             # replayable data
+  >>> tuple(params[1]["horizontal"].tolist())                         # the flip piece's draws
+  (True, True, False, True)
   >>> same = augment.apply(params, images)
+  >>> bool(jnp.all(same == augment(jax.random.key(0), images)))      # sample + apply = one call
+  True
 """
 
 from __future__ import annotations
