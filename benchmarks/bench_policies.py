@@ -5,7 +5,7 @@ Systems, each one call on a uint8 batch, one draw per image (issue 17):
 * `bare affine_warp`: per-image keys, `random_affine_matrix` and `affine_warp` (as bench_augment);
 * `TrivialAugmentWide`, `RandAugment N=2 M=9`, `AutoAugment cifar10`: `jaxaug.Augmenter` with
   the policy piece (bilinear, constant fill), every image its own operations and magnitudes;
-* `AugMix`: `jaxaug.policies.AugMix()` (width 3, one resampling per chain, nearest);
+* `AugMix`: `jaxaug.augmix.AugMix()` (width 3, one resampling per chain, nearest);
 * `keras RandAugment (jit)`: Keras 3's `RandAugment(num_ops=2)` layer on the JAX backend,
   `stateless_call` under `jax.jit` (its operations are drawn once per batch, not per image),
   when keras is installed.
@@ -32,7 +32,7 @@ from common import Call, machine, table, time_calls
 
 import jaxaug
 from jaxaug import pipeline as jp
-from jaxaug import policies
+from jaxaug import augmix, policies
 
 JAXAUG = {
     "TrivialAugmentWide": jp.trivial_augment(),
@@ -65,7 +65,7 @@ def calls_for(images):
     seed = lambda r: jax.random.key(100 + r)  # noqa: E731
     fns = {"bare affine_warp": bare_warp}
     fns.update({name: jaxaug.Augmenter(piece, fill_mode="constant") for name, piece in JAXAUG.items()})
-    fns["AugMix"] = policies.AugMix()
+    fns["AugMix"] = augmix.AugMix()
     jitted = {name: jax.jit(f) for name, f in fns.items()}
     calls = {name: Call(lambda key, f=f: f(key, images), jax.block_until_ready, seed) for name, f in jitted.items()}
     versions = {}

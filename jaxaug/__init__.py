@@ -14,6 +14,7 @@ lists them all (`docs/operations.md`).
 
 # The op modules, so that `import jaxaug` is enough to reach `jaxaug.color.random_hue` and the rest.
 from jaxaug import (  # noqa: F401
+    augmix,
     color,
     enhance,
     filters,

@@ -36,6 +36,10 @@ class Augmentation(NamedTuple):
     # True when every matrix the piece gives is axis-aligned (no rotation or shear), which
     # the separable antialiasing filter needs (see `jaxaug.Augmenter`'s `antialias`).
     axis_aligned: bool = False
+    # (params, images (N, H, W, C) as given, warp, value_range) -> float32 images, for a piece that
+    # mixes several resamples of the original image (AugMix): `warp(matrices)` is the runner's one
+    # resampler with its order and fill. Such a piece runs alone in an `Augmenter`.
+    mix: Callable | None = None
 
 
 _PROBE_SHAPE = (8, 8, 3)
@@ -91,6 +95,10 @@ def combine(pieces, slots, *, names=None) -> Augmentation:
     changes what the others draw. Params are a tuple, or a dict keyed by `names`.
     """
     _checks.check_slots(pieces, slots, names)
+    for j, p in enumerate(pieces):
+        if p.mix is not None:
+            raise ValueError(f"a piece that mixes resamples (AugMix) runs alone in an Augmenter: give the pieces "
+                             f"before it as its base=. Received: it as pieces[{j}] of {len(pieces)}")
     keys = tuple(range(len(pieces))) if names is None else tuple(names)
     geometrics = [(k, p) for k, p in zip(keys, pieces, strict=True) if p.matrix is not None]
     pixels = [(k, p) for k, p in zip(keys, pieces, strict=True) if p.apply is not None]

@@ -81,6 +81,9 @@ def _gated(pieces, name: str, choose) -> Augmentation:
         if not isinstance(p, Augmentation):
             raise TypeError(f"{name} takes Augmentation pieces. Received: pieces[{j}]={_checks.short_repr(p)}")
     for j, p in enumerate(pieces):
+        if p.mix is not None:
+            raise ValueError(f"{name} cannot hold a piece that mixes resamples (AugMix): it runs alone in an "
+                             f"Augmenter. Received: pieces[{j}]")
         if p.output_size is not None:
             raise ValueError(f"{name} cannot hold a piece that changes the output size (every image of a batch "
                              f"must come out at one size). Received: pieces[{j}] with output size {p.output_size}")

@@ -1,4 +1,4 @@
-"""Augmentation policies drawn per image: RandAugment, TrivialAugmentWide, AutoAugment, AugMix.
+"""Augmentation policies drawn per image: RandAugment, TrivialAugmentWide, AutoAugment, AugMix's draw.
 
 A policy draws, for each image, a short list of operations and their magnitudes. Here the
 draw is data: `{"ops": (S,) int32, "magnitudes": (S,) float32}`, one entry per slot, with
@@ -35,8 +35,7 @@ Example:
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -44,14 +43,15 @@ import numpy as np
 from jax import lax
 
 from jaxaug import _checks, _images, enhance, geometry, tone, transforms, warp
+from jaxaug._autoaugment import AUTO_AUGMENT_POLICIES
 
 __all__ = [
     "Space",
     "AUTO_AUGMENT_POLICIES",
-    "AugMix",
     "OPS",
     "SPACES",
     "apply_ops",
+    "check_augmix_options",
     "check_policy",
     "magnitudes",
     "ops_matrix",
@@ -234,57 +234,6 @@ def sample_trivial_augment(key, shape, *, bins=31, ops=RAND_AUGMENT_OPS):
     return {"ops": chosen, "magnitudes": _signed(jax.random.fold_in(key, 1), chosen, table[chosen, level])}
 
 
-# AutoAugment's learned policies (Cubuk et al., 2019), as torchvision lists them: 25 sub-policies
-# of two (operation, probability, level of 10) steps; None for operations without a magnitude.
-AUTO_AUGMENT_POLICIES = {
-    "imagenet": (
-        (("posterize", 0.4, 8), ("rotation", 0.6, 9)), (("solarize", 0.6, 5), ("autocontrast", 0.6, None)),
-        (("equalize", 0.8, None), ("equalize", 0.6, None)), (("posterize", 0.6, 7), ("posterize", 0.6, 6)),
-        (("equalize", 0.4, None), ("solarize", 0.2, 4)), (("equalize", 0.4, None), ("rotation", 0.8, 8)),
-        (("solarize", 0.6, 3), ("equalize", 0.6, None)), (("posterize", 0.8, 5), ("equalize", 1.0, None)),
-        (("rotation", 0.2, 3), ("solarize", 0.6, 8)), (("equalize", 0.6, None), ("posterize", 0.4, 6)),
-        (("rotation", 0.8, 8), ("color", 0.4, 0)), (("rotation", 0.4, 9), ("equalize", 0.6, None)),
-        (("equalize", 0.0, None), ("equalize", 0.8, None)), (("invert", 0.6, None), ("equalize", 1.0, None)),
-        (("color", 0.6, 4), ("contrast", 1.0, 8)), (("rotation", 0.8, 8), ("color", 1.0, 2)),
-        (("color", 0.8, 8), ("solarize", 0.8, 7)), (("sharpness", 0.4, 7), ("invert", 0.6, None)),
-        (("shear_x", 0.6, 5), ("equalize", 1.0, None)), (("color", 0.4, 0), ("equalize", 0.6, None)),
-        (("equalize", 0.4, None), ("solarize", 0.2, 4)), (("solarize", 0.6, 5), ("autocontrast", 0.6, None)),
-        (("invert", 0.6, None), ("equalize", 1.0, None)), (("color", 0.6, 4), ("contrast", 1.0, 8)),
-        (("equalize", 0.8, None), ("equalize", 0.6, None)),
-    ),
-    "cifar10": (
-        (("invert", 0.1, None), ("contrast", 0.2, 6)), (("rotation", 0.7, 2), ("shift_x", 0.3, 9)),
-        (("sharpness", 0.8, 1), ("sharpness", 0.9, 3)), (("shear_y", 0.5, 8), ("shift_y", 0.7, 9)),
-        (("autocontrast", 0.5, None), ("equalize", 0.9, None)), (("shear_y", 0.2, 7), ("posterize", 0.3, 7)),
-        (("color", 0.4, 3), ("brightness", 0.6, 7)), (("sharpness", 0.3, 9), ("brightness", 0.7, 9)),
-        (("equalize", 0.6, None), ("equalize", 0.5, None)), (("contrast", 0.6, 7), ("sharpness", 0.6, 5)),
-        (("color", 0.7, 7), ("shift_x", 0.5, 8)), (("equalize", 0.3, None), ("autocontrast", 0.4, None)),
-        (("shift_y", 0.4, 3), ("sharpness", 0.2, 6)), (("brightness", 0.9, 6), ("color", 0.2, 8)),
-        (("solarize", 0.5, 2), ("invert", 0.0, None)), (("equalize", 0.2, None), ("autocontrast", 0.6, None)),
-        (("equalize", 0.2, None), ("equalize", 0.6, None)), (("color", 0.9, 9), ("equalize", 0.6, None)),
-        (("autocontrast", 0.8, None), ("solarize", 0.2, 8)), (("brightness", 0.1, 3), ("color", 0.7, 0)),
-        (("solarize", 0.4, 5), ("autocontrast", 0.9, None)), (("shift_y", 0.9, 9), ("shift_y", 0.7, 9)),
-        (("autocontrast", 0.9, None), ("solarize", 0.8, 3)), (("equalize", 0.8, None), ("invert", 0.1, None)),
-        (("shift_y", 0.7, 9), ("autocontrast", 0.9, None)),
-    ),
-    "svhn": (
-        (("shear_x", 0.9, 4), ("invert", 0.2, None)), (("shear_y", 0.9, 8), ("invert", 0.7, None)),
-        (("equalize", 0.6, None), ("solarize", 0.6, 6)), (("invert", 0.9, None), ("equalize", 0.6, None)),
-        (("equalize", 0.6, None), ("rotation", 0.9, 3)), (("shear_x", 0.9, 4), ("autocontrast", 0.8, None)),
-        (("shear_y", 0.9, 8), ("invert", 0.4, None)), (("shear_y", 0.9, 5), ("solarize", 0.2, 6)),
-        (("invert", 0.9, None), ("autocontrast", 0.8, None)), (("equalize", 0.6, None), ("rotation", 0.9, 3)),
-        (("shear_x", 0.9, 4), ("solarize", 0.3, 3)), (("shear_y", 0.8, 8), ("invert", 0.7, None)),
-        (("equalize", 0.9, None), ("shift_y", 0.6, 6)), (("invert", 0.9, None), ("equalize", 0.6, None)),
-        (("contrast", 0.3, 3), ("rotation", 0.8, 4)), (("invert", 0.8, None), ("shift_y", 0.0, 2)),
-        (("shear_y", 0.7, 6), ("solarize", 0.4, 8)), (("invert", 0.6, None), ("rotation", 0.8, 4)),
-        (("shear_y", 0.3, 7), ("shift_x", 0.9, 3)), (("shear_x", 0.1, 6), ("invert", 0.6, None)),
-        (("solarize", 0.7, 2), ("shift_y", 0.6, 7)), (("shear_y", 0.8, 4), ("invert", 0.8, None)),
-        (("shear_x", 0.7, 9), ("shift_y", 0.8, 3)), (("shear_y", 0.8, 5), ("autocontrast", 0.7, None)),
-        (("shear_x", 0.7, 2), ("invert", 0.1, None)),
-    ),
-}
-
-
 def _policy_arrays(policy: str):
     """(ops (25, 2) int32, probabilities (25, 2) float32, levels (25, 2) int32) of a learned policy."""
     if policy not in AUTO_AUGMENT_POLICIES:
@@ -406,39 +355,11 @@ def _slot_matrix(shape, op, m):
     return stack[op]
 
 
-def _branches():
-    """One function (levels uint8 (H, W, C), magnitude) -> levels per pixel operation; index 0 keeps."""
-    def keep(x, m):
-        return x
-
-    def enhancer(fn):
-        return lambda x, m: fn(x, 1.0 + m)
-
-    return {
-        "identity": keep,
-        "brightness": enhancer(enhance.brightness),
-        "color": enhancer(enhance.color),
-        "contrast": enhancer(enhance.contrast),
-        "sharpness": enhancer(enhance.sharpness),
-        "posterize": lambda x, m: tone.posterize(x, jnp.trunc(m)),
-        "solarize": tone.solarize,
-        "autocontrast": lambda x, m: tone.autocontrast(x),
-        "equalize": lambda x, m: tone.equalize_levels(x),
-        "invert": lambda x, m: jnp.uint8(255) - x,
-    }
-
-
-_BRANCHES = _branches()
-_BRANCH_LIST = tuple(_BRANCHES.values())
-# Index of each operation's branch: geometric operations keep the pixels (index 0).
-_BRANCH_OF = np.asarray([list(_BRANCHES).index(op) if op in _BRANCHES else 0 for op in OPS], np.int32)
-
-
 def ops_pixels(image, ops, magnitudes, *, value_range=None):
     """Applies a draw's pixel operations to one image, in slot order, on 8-bit levels (PIL's semantics).
 
     The image is rounded to the 256 levels of its value range first (as PIL holds images in
-    uint8); each slot then runs only its own operation (`lax.switch`).
+    uint8). It is `ops_pixels_batch` on a batch of one: one executor serves an image and a batch.
 
     Args:
       image: (H, W, 3) uint8 or floating image.
@@ -450,14 +371,12 @@ def ops_pixels(image, ops, magnitudes, *, value_range=None):
 
     Example:
       >>> out = ops_pixels(image_uint8, jnp.array([13]), jnp.array([0.0]))   # equalize
+      >>> out.shape, out.dtype
+      ((32, 32, 3), dtype('uint8'))
     """
     image = _images.check_image(image)
     ops, magnitudes = _check_draw(ops, magnitudes)
-    levels, bounds = _to_bytes(image, value_range)
-    branch = jnp.asarray(_BRANCH_OF)[ops]
-    for s in range(ops.shape[0]):
-        levels = lax.switch(branch[s], _BRANCH_LIST, levels, magnitudes[s])
-    return _from_bytes(levels, bounds, image.dtype)
+    return ops_pixels_batch(image[None], ops[None], magnitudes[None], value_range=value_range)[0]
 
 
 def _to_bytes(images, value_range):
@@ -481,9 +400,10 @@ def ops_pixels_batch(images, ops, magnitudes, *, value_range=None):
     arithmetic operations per pixel, and the statistics (per-channel extremes, mean luma)
     two cheap reductions. The two that need much more (equalize: a 256-bin histogram, a
     scatter; sharpness: a 3x3 smoothing) run only on the images that drew them, one at a
-    time in a loop whose length is their count: work in proportion to those images. Under
-    `jax.vmap`, `ops_pixels`' `lax.switch` would instead run all ten operations on every
-    image (measured 12x slower on CPU).
+    time in a loop whose length is their count: work in proportion to those images. (A
+    `lax.switch` per image under `jax.vmap` would instead run all ten operations on every
+    image: measured 12x slower on CPU.) It is the one executor of the policies' pixel
+    operations: `ops_pixels` (one image), `apply_ops` and the pieces all run it.
 
     Example:
       >>> keys = jax.random.split(jax.random.key(0), len(images_uint8))
@@ -632,7 +552,7 @@ def sample_augmix(key, shape, *, severity=3, width=3, depth=None, alpha=1.0, all
       >>> params = sample_augmix(jax.random.key(0), (32, 32, 3))
     """
     _checks.check_key(key)
-    alpha = _check_augmix_options(severity, width, depth, alpha, all_ops)
+    alpha = check_augmix_options(severity, width, depth, alpha, all_ops)
     table = jnp.asarray(magnitudes("augmix", 11, shape))
     choices = jnp.asarray(_op_indices(AUGMIX_OPS + (_ENHANCE if all_ops else ()), "ops"))
     k_choices, k_signs, k_mix = (jax.random.fold_in(key, i) for i in range(3))
@@ -657,7 +577,7 @@ def sample_augmix(key, shape, *, severity=3, width=3, depth=None, alpha=1.0, all
     return {"ops": chosen, "magnitudes": values, "weights": weights, "original": original}
 
 
-def _check_augmix_options(severity, width, depth, alpha, all_ops) -> float:
+def check_augmix_options(severity, width, depth, alpha, all_ops) -> float:
     """Checks AugMix's static options (before any draw); returns alpha as a float."""
     _checks.check_int(severity, "severity", 1, 10)
     _checks.check_int(width, "width", 1, 16)
@@ -672,90 +592,3 @@ def _check_augmix_options(severity, width, depth, alpha, all_ops) -> float:
 # about exp(-87 alpha): 0.92 at 1e-3, 2e-4 at 0.1, 7e-16 at 0.4. All-zero draws made the
 # weights 0 / 0 (NaN, black images: alpha=1e-30 always did).
 AUGMIX_MIN_ALPHA = 0.4
-
-
-@dataclasses.dataclass(frozen=True)
-class AugMix:
-    """AugMix on a batch, one independent draw per example, each chain resampled once.
-
-    Example i draws from `fold_in(key, indices[i])`: the `base` piece (e.g. pad-and-crop and
-    flip) from `fold_in(., 0)`, AugMix view v (1, 2, ...) from `fold_in(., v)`. A view is
-    `original * clean + sum_k weights[k] * chain_k`, where `clean` is the image through
-    `base` and chain k is the image through `base` composed with the chain's geometry (one
-    warp), then the chain's pixel operations. `views(key, images, count)` returns the clean
-    image and `count` independent views, as the Jensen-Shannon consistency loss needs.
-
-    Args:
-      base: a `jaxaug.pipeline` piece run before AugMix, shared by every view; None for none.
-      severity, width, depth, alpha, all_ops: see `sample_augmix`.
-      order, fill_mode, cval: of the warps (torchvision: nearest, constant 0).
-      value_range: (lo, hi); default (0, 255) for uint8, (0, 1) for floats.
-
-    Example:
-      >>> from jaxaug import pipeline as jp
-      >>> augmix = AugMix(base=jp.chain(jp.crop(4), jp.flip()))
-      >>> mixed = jax.jit(augmix)(jax.random.key(0), images_uint8)                  # (N, H, W, C)
-      >>> clean, view1, view2 = jax.jit(augmix.views, static_argnums=2)(jax.random.key(0), images_uint8, 2)
-    """
-
-    base: Any = None
-    severity: int = 3
-    width: int = 3
-    depth: int | None = None
-    alpha: float = 1.0
-    all_ops: bool = True
-    order: int = 0
-    fill_mode: str = "constant"
-    cval: float = 0.0
-    value_range: tuple[float, float] | None = None
-
-    def __post_init__(self):
-        _check_augmix_options(self.severity, self.width, self.depth, self.alpha, self.all_ops)
-        warp.check_options(self.order, self.fill_mode, self.cval)
-        if self.base is not None and not (hasattr(self.base, "sample") and hasattr(self.base, "matrix")):
-            raise TypeError(f"base must be a jaxaug.pipeline piece or None. "
-                            f"Received: base={_checks.short_repr(self.base)}")
-
-    def __call__(self, key, images, *, indices=None):
-        """The AugMix images (N, H, W, C), dtype of `images`: view 1 of `views`."""
-        return self.views(key, images, 1, indices=indices)[1]
-
-    def views(self, key, images, count=2, *, indices=None):
-        """(count + 1, N, H, W, C): the clean images (through `base` only), then `count` AugMix views."""
-        _checks.check_key(key)
-        _checks.check_int(count, "count", 1, 64)
-        images = _images.check_image(images, "images", ndims=(4,))
-        n, shape = images.shape[0], images.shape[1:]
-        indices = jnp.arange(n, dtype=jnp.uint32) if indices is None else _checks.integer_indices(
-            indices, "indices", n, 2**32, "one global example index per image", dtype=jnp.uint32)
-        keys = jax.vmap(jax.random.fold_in, in_axes=(None, 0))(key, indices)
-        vr = _images.value_range(images.dtype, self.value_range)
-        base_params = (None if self.base is None
-                       else jax.vmap(lambda k: self.base.sample(jax.random.fold_in(k, 0), shape))(keys))
-        base_matrix = jnp.broadcast_to(geometry.identity_matrix(), (n, 3, 3))
-        if self.base is not None and self.base.matrix is not None:
-            base_matrix = jax.vmap(lambda p: self.base.matrix(p, shape))(base_params)
-
-        def through(matrices):
-            out = warp.warp_float(images, matrices, self.order, self.fill_mode, self.cval)
-            if self.base is not None and self.base.apply is not None:
-                out = jax.vmap(lambda p, x: self.base.apply(p, x, vr))(base_params, out)
-            return out
-
-        def chain(mixed, draw):
-            ops, mags, weight = draw
-            matrices = jax.vmap(lambda o, m: ops_matrix(shape, o, m))(ops, mags)
-            pixels = ops_pixels_batch(through(geometry.compose(base_matrix, matrices)), ops, mags, value_range=vr)
-            return mixed + weight[:, None, None, None] * pixels, None
-
-        clean = through(base_matrix)
-        outs = [clean]
-        for v in range(1, count + 1):
-            draw = jax.vmap(lambda k, v=v: sample_augmix(jax.random.fold_in(k, v), shape, severity=self.severity,
-                                                    width=self.width, depth=self.depth, alpha=self.alpha,
-                                                    all_ops=self.all_ops))(keys)
-            chains = (jnp.swapaxes(draw["ops"], 0, 1), jnp.swapaxes(draw["magnitudes"], 0, 1), draw["weights"].T)
-            # A scan over the chains compiles one chain (a warp and its operations) once.
-            mixed, _ = lax.scan(chain, draw["original"][:, None, None, None] * clean, chains)
-            outs.append(mixed)
-        return _images.restore(jnp.stack(outs), images.dtype)

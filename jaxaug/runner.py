@@ -13,7 +13,8 @@ Example:
   >>> out.shape, out.dtype
   ((4, 32, 32, 3), dtype('uint8'))
   >>> params = augment.sample(jax.random.key(0), images)             # replayable data
-  >>> tuple(params[1]["horizontal"].tolist())                         # the flip piece's draws
+  >>> angles, flips, factors = params                                # one dict of draws per piece
+  >>> tuple(flips["horizontal"].tolist())
   (True, True, False, True)
   >>> same = augment.apply(params, images)
   >>> bool(jnp.all(same == augment(jax.random.key(0), images)))      # sample + apply = one call
@@ -188,6 +189,8 @@ class Augmenter:
         piece = self.augmentation
         out_hw = (h, w) if piece.output_size is None else piece.output_size
         matrices = None
+        if piece.mix is not None:
+            return self._mixed(params, images, sizes, (masks, keypoints, boxes))
         if piece.matrix is not None:
             if sizes is None:
                 # axis_size: a piece may have no parameters at all (a fixed resize).
@@ -213,6 +216,22 @@ class Augmenter:
         matrices = eye if matrices is None else matrices
         return Augmented(out, self._masks(masks, matrices, (n, h, w), out_hw, sizes),
                          *_points("keypoints", keypoints, matrices, out_hw), *_points("boxes", boxes, matrices, out_hw))
+
+    def _mixed(self, params, images, sizes, labels):
+        """A piece that mixes several resamples of the original images (AugMix), through the one warp."""
+        if any(x is not None for x in labels):
+            raise ValueError("masks, keypoints and boxes cannot follow a piece that mixes several resamples (AugMix): "
+                             "each view has several geometries. Received: masks, keypoints or boxes")
+        if sizes is not None:
+            raise ValueError(f"sizes needs a piece that sets the output size; a mixing piece keeps it. "
+                             f"Received: sizes={_checks.short_repr(sizes)}")
+        vr = _images.value_range(images.dtype, self.value_range)
+
+        def warp_through(matrices):
+            return warp.warp_float(images, matrices, self.order, self.fill_mode, self.cval)
+
+        out = self.augmentation.mix(params, images, warp_through, vr)
+        return _images.restore(out, images.dtype if self.dtype is None else self.dtype)
 
     def __call__(self, key, images, *, indices=None, sizes=None, masks=None, keypoints=None, boxes=None):
         """Augments `images` (N, H, W, C) — or one image (H, W, C), as example 0.

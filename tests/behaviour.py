@@ -173,7 +173,7 @@ def _policies():
         augment = jaxaug.Augmenter(pipeline.chain(pipeline.crop(2), piece), order=0, fill_mode="constant")
         for dtype in ("uint8", "float32"):
             out[f"{name}/{dtype}"] = jax.jit(augment)(_key(), _images(dtype))
-    augmix = jaxaug.policies.AugMix(base=pipeline.flip())
+    augmix = jaxaug.augmix.AugMix(base=pipeline.flip())
     out["augmix/uint8"] = jax.jit(augmix.views, static_argnums=2)(_key(), _images("uint8"), 2)
     image = _images("uint8")[0]
     for name in ("posterize", "solarize", "autocontrast", "equalize"):

@@ -58,6 +58,7 @@ def test_the_random_op_is_its_twin_applied_to_its_samplers_draw(op):
 # twin (both erase a box); normalisation's "sampler" is fit; the policies share one twin (a draw
 # of any policy is a list of operations and magnitudes).
 TWIN_NAME_EXCEPTIONS = {"affine": "affine_matrix", "cutout": "erase", "erasing": "erase", "fit": "standardize",
+                        "augmix": "mix_chains",
                         "rand_augment": "apply_ops"}
 
 

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import jaxaug
-from jaxaug import _checks, color, geometry, mixing, noise, normalize, policies, transforms
+from jaxaug import _checks, augmix, color, geometry, mixing, noise, normalize, policies, transforms
 from jaxaug import pipeline as jp
 
 KEY = jax.random.key(0)
@@ -111,8 +111,8 @@ CASES = {
     "sample_cutmix alpha 0": (lambda: mixing.sample_cutmix(KEY, IMGS.shape, alpha=0.0), ValueError, r"alpha=0.0"),
     "sample_augmix alpha 1e-30": (lambda: policies.sample_augmix(KEY, (8, 8, 3), alpha=1e-30), ValueError,
                                   r"alpha must be >= 0.4.*alpha=1e-30"),
-    "AugMix alpha 1e-30": (lambda: policies.AugMix(alpha=1e-30), ValueError, r"alpha must be >= 0.4"),
-    "AugMix alpha 0.1": (lambda: policies.AugMix(alpha=0.1), ValueError, r"alpha=0.1"),
+    "AugMix alpha 1e-30": (lambda: augmix.AugMix(alpha=1e-30), ValueError, r"alpha must be >= 0.4"),
+    "AugMix alpha 0.1": (lambda: augmix.AugMix(alpha=0.1), ValueError, r"alpha=0.1"),
     "fit zca_epsilon 0": (lambda: normalize.fit(np.zeros((4, 4, 4, 3), np.uint8), zca_whitening=True,
                                                 zca_epsilon=0.0), ValueError,
                           r"zca_epsilon gives a ZCA matrix with inf or NaN.*zca_epsilon=0.0"),

@@ -14,6 +14,7 @@ import pickle
 import re
 import shutil
 import tarfile
+import urllib.request
 import zipfile
 
 import numpy as np
@@ -410,7 +411,7 @@ def test_no_data_and_no_network_explains_what_to_pass(tmp_path, monkeypatch):
     def offline(url, *args, **kwargs):
         raise OSError("[Errno -3] Temporary failure in name resolution")
 
-    monkeypatch.setattr(cifar10.urllib.request, "urlopen", offline)
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
     with pytest.raises(FileNotFoundError, match="--data PATH") as info:
         cifar10.load(data_dir=tmp_path)
     for text in (cifar10.URL, "name resolution", "cifar-10-python.tar.gz", "cifar-10-binary.tar.gz", "zip"):
@@ -436,7 +437,7 @@ def test_a_broken_download_leaves_no_part_file(tmp_path, monkeypatch):
         def __exit__(self, *exc):
             return False
 
-    monkeypatch.setattr(cifar10.urllib.request, "urlopen", lambda url, timeout: Response())
+    monkeypatch.setattr(urllib.request, "urlopen", lambda url, timeout: Response())
     with pytest.raises(FileNotFoundError, match="timed out"):
         cifar10.load(data_dir=tmp_path / "tfds")
     assert not (tmp_path / "tfds" / "downloads").exists()

@@ -9,6 +9,7 @@ import pytest
 from PIL import Image, ImageEnhance, ImageOps
 
 import jaxaug
+from jaxaug import augmix as augmix_module
 from jaxaug import pipeline as jp
 from jaxaug import policies as P
 
@@ -295,7 +296,7 @@ def test_augmix_draws_chains_of_one_to_three_operations_and_weights_summing_to_o
 
 
 def test_augmix_is_the_weighted_sum_of_its_chains():
-    augmix = P.AugMix()
+    augmix = augmix_module.AugMix()
     key = jax.random.key(6)
     mixed = np.asarray(jax.jit(augmix)(key, BATCH)).astype(np.float32)
     for i in range(len(BATCH)):
@@ -309,7 +310,7 @@ def test_augmix_is_the_weighted_sum_of_its_chains():
 
 
 def test_augmix_views_share_the_base_and_differ_from_each_other():
-    augmix = P.AugMix(base=jp.chain(jp.crop(4), jp.flip()))
+    augmix = augmix_module.AugMix(base=jp.chain(jp.crop(4), jp.flip()))
     key = jax.random.key(8)
     views = np.asarray(jax.jit(augmix.views, static_argnums=2)(key, BATCH, 2))
     assert views.shape == (3,) + BATCH.shape and views.dtype == np.uint8
@@ -333,8 +334,8 @@ def test_augmix_views_share_the_base_and_differ_from_each_other():
     (lambda: P.sample_trivial_augment(jax.random.key(0), (8, 8, 3), ops="rotation"), ["ops", "'rotation'"]),
     (lambda: P.sample_auto_augment(jax.random.key(0), (8, 8, 3), policy="cifar100"), ["policy", "'cifar100'"]),
     (lambda: P.sample_augmix(jax.random.key(0), (8, 8, 3), depth=4), ["depth", "4"]),
-    (lambda: P.AugMix(alpha=0.0), ["alpha", "0.0"]),
-    (lambda: P.AugMix(base="crop"), ["base", "'crop'"]),
+    (lambda: augmix_module.AugMix(alpha=0.0), ["alpha", "0.0"]),
+    (lambda: augmix_module.AugMix(base="crop"), ["base", "'crop'"]),
     (lambda: jp.policy("randaugment"), ["policy", "'randaugment'"]),
     (lambda: jaxaug.augmenter(policy="rand_augment", policy_num_ops=-1), ["policy_num_ops", "-1"]),
 ])
@@ -343,3 +344,26 @@ def test_bad_input_names_the_argument(call, words):
         call()
     for word in words:
         assert word in str(info.value)
+
+
+def test_augmix_is_a_piece_run_by_augmenter():
+    # AugMix's views are the piece `augmix(view=v)` run by Augmenter, which alone derives the example keys.
+    base = jp.chain(jp.crop(4), jp.flip())
+    key = jax.random.key(5)
+    views = augmix_module.AugMix(base=base).views(key, BATCH, 2)
+    for v in range(3):
+        augment = jaxaug.Augmenter(jp.augmix(base=base, view=v), order=0, fill_mode="constant")
+        np.testing.assert_array_equal(np.asarray(views[v]), np.asarray(augment(key, BATCH)))
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: jp.chain(jp.flip(), jp.augmix()), "runs alone in an Augmenter"),
+    (lambda: jp.random_apply(jp.augmix(), 0.5), "runs alone in an Augmenter"),
+    (lambda: jp.augmix(base=jp.resize(8)), "base must keep the image size"),
+    (lambda: jp.augmix(view=-1), "view"),
+    (lambda: jaxaug.Augmenter(jp.augmix())(jax.random.key(0), BATCH, masks=jnp.zeros(BATCH.shape[:3])),
+     "masks, keypoints and boxes cannot follow"),
+])
+def test_augmix_piece_misuse_is_named(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()

@@ -24,11 +24,13 @@ import io
 import os
 import pickle
 import tarfile
+import urllib.request
 import zipfile
 import zlib
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
+from tqdm.auto import tqdm
 
 CLASS_NAMES = (
     "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
@@ -395,3 +397,20 @@ def decode_image(data: bytes) -> np.ndarray:
         return np.asarray(Image.frombytes("RGB", (SIDE, SIDE), data, "jpeg", "RGB", ""))
     with Image.open(io.BytesIO(data)) as img:
         return np.asarray(img)
+
+
+def download(url: str, dest: str) -> None:
+    """Fetches `url` to `dest` with a progress bar, via `dest.part` so a break leaves no `dest`."""
+    part = dest + ".part"
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response, open(part, "wb") as out:
+            total = int(response.headers.get("Content-Length") or 0) or None
+            with tqdm(total=total, unit="B", unit_scale=True, desc=f"Downloading {os.path.basename(url)}") as bar:
+                while chunk := response.read(1 << 20):
+                    out.write(chunk)
+                    bar.update(len(chunk))
+        os.replace(part, dest)
+    except BaseException:
+        if os.path.exists(part):
+            os.remove(part)
+        raise

@@ -1,0 +1,51 @@
+"""The learned AutoAugment policies (Cubuk et al., 2019), as torchvision lists them: data for `jaxaug.policies`."""
+
+# AutoAugment's learned policies (Cubuk et al., 2019), as torchvision lists them: 25 sub-policies
+# of two (operation, probability, level of 10) steps; None for operations without a magnitude.
+AUTO_AUGMENT_POLICIES = {
+    "imagenet": (
+        (("posterize", 0.4, 8), ("rotation", 0.6, 9)), (("solarize", 0.6, 5), ("autocontrast", 0.6, None)),
+        (("equalize", 0.8, None), ("equalize", 0.6, None)), (("posterize", 0.6, 7), ("posterize", 0.6, 6)),
+        (("equalize", 0.4, None), ("solarize", 0.2, 4)), (("equalize", 0.4, None), ("rotation", 0.8, 8)),
+        (("solarize", 0.6, 3), ("equalize", 0.6, None)), (("posterize", 0.8, 5), ("equalize", 1.0, None)),
+        (("rotation", 0.2, 3), ("solarize", 0.6, 8)), (("equalize", 0.6, None), ("posterize", 0.4, 6)),
+        (("rotation", 0.8, 8), ("color", 0.4, 0)), (("rotation", 0.4, 9), ("equalize", 0.6, None)),
+        (("equalize", 0.0, None), ("equalize", 0.8, None)), (("invert", 0.6, None), ("equalize", 1.0, None)),
+        (("color", 0.6, 4), ("contrast", 1.0, 8)), (("rotation", 0.8, 8), ("color", 1.0, 2)),
+        (("color", 0.8, 8), ("solarize", 0.8, 7)), (("sharpness", 0.4, 7), ("invert", 0.6, None)),
+        (("shear_x", 0.6, 5), ("equalize", 1.0, None)), (("color", 0.4, 0), ("equalize", 0.6, None)),
+        (("equalize", 0.4, None), ("solarize", 0.2, 4)), (("solarize", 0.6, 5), ("autocontrast", 0.6, None)),
+        (("invert", 0.6, None), ("equalize", 1.0, None)), (("color", 0.6, 4), ("contrast", 1.0, 8)),
+        (("equalize", 0.8, None), ("equalize", 0.6, None)),
+    ),
+    "cifar10": (
+        (("invert", 0.1, None), ("contrast", 0.2, 6)), (("rotation", 0.7, 2), ("shift_x", 0.3, 9)),
+        (("sharpness", 0.8, 1), ("sharpness", 0.9, 3)), (("shear_y", 0.5, 8), ("shift_y", 0.7, 9)),
+        (("autocontrast", 0.5, None), ("equalize", 0.9, None)), (("shear_y", 0.2, 7), ("posterize", 0.3, 7)),
+        (("color", 0.4, 3), ("brightness", 0.6, 7)), (("sharpness", 0.3, 9), ("brightness", 0.7, 9)),
+        (("equalize", 0.6, None), ("equalize", 0.5, None)), (("contrast", 0.6, 7), ("sharpness", 0.6, 5)),
+        (("color", 0.7, 7), ("shift_x", 0.5, 8)), (("equalize", 0.3, None), ("autocontrast", 0.4, None)),
+        (("shift_y", 0.4, 3), ("sharpness", 0.2, 6)), (("brightness", 0.9, 6), ("color", 0.2, 8)),
+        (("solarize", 0.5, 2), ("invert", 0.0, None)), (("equalize", 0.2, None), ("autocontrast", 0.6, None)),
+        (("equalize", 0.2, None), ("equalize", 0.6, None)), (("color", 0.9, 9), ("equalize", 0.6, None)),
+        (("autocontrast", 0.8, None), ("solarize", 0.2, 8)), (("brightness", 0.1, 3), ("color", 0.7, 0)),
+        (("solarize", 0.4, 5), ("autocontrast", 0.9, None)), (("shift_y", 0.9, 9), ("shift_y", 0.7, 9)),
+        (("autocontrast", 0.9, None), ("solarize", 0.8, 3)), (("equalize", 0.8, None), ("invert", 0.1, None)),
+        (("shift_y", 0.7, 9), ("autocontrast", 0.9, None)),
+    ),
+    "svhn": (
+        (("shear_x", 0.9, 4), ("invert", 0.2, None)), (("shear_y", 0.9, 8), ("invert", 0.7, None)),
+        (("equalize", 0.6, None), ("solarize", 0.6, 6)), (("invert", 0.9, None), ("equalize", 0.6, None)),
+        (("equalize", 0.6, None), ("rotation", 0.9, 3)), (("shear_x", 0.9, 4), ("autocontrast", 0.8, None)),
+        (("shear_y", 0.9, 8), ("invert", 0.4, None)), (("shear_y", 0.9, 5), ("solarize", 0.2, 6)),
+        (("invert", 0.9, None), ("autocontrast", 0.8, None)), (("equalize", 0.6, None), ("rotation", 0.9, 3)),
+        (("shear_x", 0.9, 4), ("solarize", 0.3, 3)), (("shear_y", 0.8, 8), ("invert", 0.7, None)),
+        (("equalize", 0.9, None), ("shift_y", 0.6, 6)), (("invert", 0.9, None), ("equalize", 0.6, None)),
+        (("contrast", 0.3, 3), ("rotation", 0.8, 4)), (("invert", 0.8, None), ("shift_y", 0.0, 2)),
+        (("shear_y", 0.7, 6), ("solarize", 0.4, 8)), (("invert", 0.6, None), ("rotation", 0.8, 4)),
+        (("shear_y", 0.3, 7), ("shift_x", 0.9, 3)), (("shear_x", 0.1, 6), ("invert", 0.6, None)),
+        (("solarize", 0.7, 2), ("shift_y", 0.6, 7)), (("shear_y", 0.8, 4), ("invert", 0.8, None)),
+        (("shear_x", 0.7, 9), ("shift_y", 0.8, 3)), (("shear_y", 0.8, 5), ("autocontrast", 0.7, None)),
+        (("shear_x", 0.7, 2), ("invert", 0.1, None)),
+    ),
+}
