@@ -21,6 +21,11 @@ def example_image(*, size: int = 128) -> np.ndarray:
 
     Returns:
       (size, size, 3) uint8 numpy array.
+
+    Example:
+      >>> picture = jaxaug.example_image(size=32)
+      >>> picture.shape, picture.dtype
+      ((32, 32, 3), dtype('uint8'))
     """
     _checks.check_int(size, "size", 16)
     if size > 8192:  # the float64 drawing takes 24 bytes a pixel: 8192 is 1.6 GB already
