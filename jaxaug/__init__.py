@@ -19,6 +19,7 @@ from jaxaug import (  # noqa: F401
     enhance,
     filters,
     geometry,
+    hsv,
     mixing,
     noise,
     normalize,

@@ -14,7 +14,8 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
-from jaxaug import _checks, color, geometry
+from jaxaug import _checks, geometry
+from jaxaug.hsv import hsv_edit, in_hsv
 
 __all__ = ["Augmentation", "checked", "combine", "geometric", "pixel"]
 
@@ -84,7 +85,7 @@ def pixel(sample, twin, *, hsv=None, **twin_options) -> Augmentation:
     def apply(params, image, value_range):
         return twin(image, **params, value_range=value_range, **twin_options)
 
-    edit = None if hsv is None else (lambda params: color.hsv_edit(hsv, **params))
+    edit = None if hsv is None else (lambda params: hsv_edit(hsv, **params))
     return checked(Augmentation(sample=sample, apply=apply, hsv=edit))
 
 
@@ -131,7 +132,7 @@ def combine(pieces, slots, *, names=None) -> Augmentation:
 
     def apply_run(run, params, image, value_range):
         if len(run) > 1:  # one round trip through HSV for the whole run
-            return color.in_hsv(image, [p.hsv(params[k]) for k, p in run], value_range=value_range)
+            return in_hsv(image, [p.hsv(params[k]) for k, p in run], value_range=value_range)
         k, p = run[0]
         return p.apply(params[k], image, value_range)
 

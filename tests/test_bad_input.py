@@ -141,7 +141,7 @@ CASES = {
                            ["horizontal_flip"]),
     "traced option named": (lambda: jax.jit(lambda r: jaxaug.augmenter(shear_range=r))(10.0), TypeError,
                             ["shear_range"]),
-    "rgb_to_hsv None": (lambda: jaxaug.color.rgb_to_hsv(None), TypeError, ["rgb", "None"]),
+    "rgb_to_hsv None": (lambda: jaxaug.hsv.rgb_to_hsv(None), TypeError, ["rgb", "None"]),
 }
 
 

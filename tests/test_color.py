@@ -14,6 +14,7 @@ from PIL import Image
 from reference import assert_uint8_rounds_float32
 
 from jaxaug import _images, color
+from jaxaug import hsv as hsv_space
 
 LUMA = np.array([0.299, 0.587, 0.114])
 SHAPE = (6, 5, 3)
@@ -120,7 +121,7 @@ def test_hsv_conversions_match_colorsys(variant):
     rgb = special_pixels()
     hsv_ref = np.array([colorsys.rgb_to_hsv(*map(float, p)) for p in rgb.reshape(-1, 3)])
     rgb_ref = np.array([colorsys.hsv_to_rgb(*p) for p in hsv_ref])
-    to_hsv, to_rgb = (jax.jit(f) if variant == "jit" else f for f in (color.rgb_to_hsv, color.hsv_to_rgb))
+    to_hsv, to_rgb = (jax.jit(f) if variant == "jit" else f for f in (hsv_space.rgb_to_hsv, hsv_space.hsv_to_rgb))
     np.testing.assert_allclose(to_hsv(rgb), hsv_ref.reshape(SHAPE), atol=2e-7)
     hsv = hsv_ref.reshape(SHAPE).astype(np.float32)
     np.testing.assert_allclose(to_rgb(hsv), rgb_ref.reshape(SHAPE), atol=3e-7)
@@ -130,7 +131,7 @@ def test_hsv_conversions_match_colorsys(variant):
 
 def test_hsv_is_scale_free_and_keeps_leading_axes():
     rgb = special_pixels()[None].repeat(2, 0)
-    to_hsv = jax.jit(color.rgb_to_hsv)
+    to_hsv = jax.jit(hsv_space.rgb_to_hsv)
     hsv, hsv255 = np.asarray(to_hsv(rgb)), np.asarray(to_hsv(rgb * 255))
     assert hsv.shape == rgb.shape
     np.testing.assert_allclose(hsv255[..., :2], hsv[..., :2], atol=1e-6)
@@ -141,8 +142,8 @@ def test_hsv_gradients_are_finite_at_grays_black_and_pure_colours():
     weights = jnp.array([1.0, 2.0, 3.0])
 
     def loss(x):  # every H, S, V and every round-tripped R, G, B enters with its own weight
-        hsv = color.rgb_to_hsv(x)
-        return jnp.sum(hsv * weights) + jnp.sum(color.hsv_to_rgb(hsv) * weights)
+        hsv = hsv_space.rgb_to_hsv(x)
+        return jnp.sum(hsv * weights) + jnp.sum(hsv_space.hsv_to_rgb(hsv) * weights)
 
     value_and_grad = jax.jit(jax.value_and_grad(loss))
     rgb = jnp.asarray(special_pixels())
@@ -154,7 +155,7 @@ def test_hsv_gradients_are_finite_at_grays_black_and_pure_colours():
     np.testing.assert_allclose(grad[5, 4, 1], fd, rtol=1e-2)
 
 
-ROUND_TRIP = jax.jit(lambda x: color.hsv_to_rgb(color.rgb_to_hsv(x)))
+ROUND_TRIP = jax.jit(lambda x: hsv_space.hsv_to_rgb(hsv_space.rgb_to_hsv(x)))
 
 
 @given(hnp.arrays(np.float32, SHAPE, elements=st.floats(0, 1, width=32)))
@@ -411,8 +412,8 @@ KEY = jax.random.key(0)
         (lambda: color.brightness(X, np.ones(3)), ValueError, ["factor", "(3,)"]),
         (lambda: color.contrast(X, 1.0, value_range=(1, 0)), ValueError, ["value_range", "(1, 0)"]),
         (lambda: color.channel_shift(X, 0.0, value_range=(1, 1)), ValueError, ["value_range", "(1, 1)"]),
-        (lambda: color.rgb_to_hsv(np.zeros((4, 4))), ValueError, ["rgb", "(4, 4)"]),
-        (lambda: color.hsv_to_rgb(np.zeros(2)), ValueError, ["hsv", "(2,)"]),
+        (lambda: hsv_space.rgb_to_hsv(np.zeros((4, 4))), ValueError, ["rgb", "(4, 4)"]),
+        (lambda: hsv_space.hsv_to_rgb(np.zeros(2)), ValueError, ["hsv", "(2,)"]),
     ],
 )
 def test_bad_input_names_argument_and_value(fn, error, words):

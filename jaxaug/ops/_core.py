@@ -66,7 +66,7 @@ class Op:
       example: piece arguments that show the op: the gallery's picture and the tests' case.
       piece: the piece factory, when the generic one (sampler + matrix or twin) does not fit.
       twin_options: keyword options a piece passes to its twin unchanged (cutout's `value`).
-      hsv: for ops that are an edit in HSV, its name in `jaxaug.color.hsv_edit`: consecutive
+      hsv: for ops that are an edit in HSV, its name in `jaxaug.hsv.hsv_edit`: consecutive
         ones share one round trip.
       axis_aligned: geometric ops whose matrices never rotate or shear (antialiasing needs it).
       sized: the op sets the output size (so it is no `jaxaug.keras` extra).
