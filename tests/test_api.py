@@ -13,6 +13,7 @@ The rules, checked on every module of the library (the Keras facade excepted, wh
 
 import importlib
 import inspect
+import pathlib
 import pkgutil
 
 import jax
@@ -141,3 +142,10 @@ def test_every_drawn_op_has_its_triple(op):
     taken = inspect.signature(op.sample).parameters
     assert isinstance(op.sample(jax.random.key(0), image.shape, **{k: v for k, v in op.example.items() if k in taken}),
                       dict)
+
+
+def test_no_module_of_the_library_is_over_600_lines():
+    # A module per concern: one that outgrows this is doing two jobs (the Keras shell: 400, tests/test_imports.py).
+    root = pathlib.Path(jaxaug.__file__).parent
+    long = {str(p.relative_to(root)): n for p in root.rglob("*.py") if (n := len(p.read_text().splitlines())) > 600}
+    assert not long, long
