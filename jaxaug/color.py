@@ -109,6 +109,9 @@ def brightness(image, factor, *, value_range=None):
 
     Example:
       >>> darker = brightness(image_uint8, 0.7)
+      >>> row = jnp.array([[[0, 100, 200]]], jnp.uint8)
+      >>> tuple(brightness(row, 0.5)[0, 0].tolist()), tuple(brightness(row, 1.5)[0, 0].tolist())  # clipped
+      ((0, 50, 100), (0, 150, 255))
     """
     image = _images.check_image(image)
     lo, hi = _images.value_range(image.dtype, value_range)
@@ -120,7 +123,8 @@ def sample_brightness(key, shape, brightness_range):
     """Draws {"factor": U(lo, hi)} for `brightness`; `brightness_range` = (lo, hi), 0 <= lo <= hi.
 
     Example:
-      >>> sample_brightness(jax.random.key(0), (32, 32, 3), (0.5, 1.5))["factor"]
+      >>> round(float(sample_brightness(jax.random.key(0), (32, 32, 3), (0.5, 1.5))["factor"]), 3)
+      1.448
     """
     _checks.image_hw(shape)  # the rule of every sampler: (key, shape, ...)
     return _factor_sample(key, brightness_range, "brightness_range")
@@ -131,6 +135,9 @@ def random_brightness(key, image, brightness_range, *, value_range=None):
 
     Example:
       >>> out = random_brightness(jax.random.key(0), image_uint8, (0.5, 1.5))
+      >>> params = sample_brightness(jax.random.key(0), image_uint8.shape, (0.5, 1.5))  # the same draw
+      >>> bool(jnp.all(out == brightness(image_uint8, **params)))
+      True
     """
     image = _images.check_image(image)
     return brightness(image, **sample_brightness(key, image.shape, brightness_range), value_range=value_range)
@@ -157,6 +164,12 @@ def channel_shift(image, shift, *, value_range=None):
 
     Example:
       >>> out = channel_shift(image_uint8, 20.0)
+
+      The bounds are the image's own extremes (here 10 and 200), not 0 and 255:
+
+      >>> row = jnp.array([[[10], [100], [200]]], jnp.uint8)
+      >>> tuple(channel_shift(row, 20.0)[0, :, 0].tolist()), tuple(channel_shift(row, -20.0)[0, :, 0].tolist())
+      ((30, 120, 200), (10, 80, 180))
     """
     image = _images.check_image(image)
     _images.value_range(image.dtype, value_range)
@@ -195,7 +208,8 @@ def sample_channel_shift(key, shape, intensity):
         of the range must be finite in float32 (intensity <= 1.7e38).
 
     Example:
-      >>> sample_channel_shift(jax.random.key(0), (32, 32, 3), 30.0)["shift"]
+      >>> round(float(sample_channel_shift(jax.random.key(0), (32, 32, 3), 30.0)["shift"]), 3)
+      26.86
     """
     _checks.image_hw(shape)  # the rule of every sampler: (key, shape, ...)
     bound = _checks.half_range(intensity, "intensity")  # 3e38 drew +inf
@@ -207,6 +221,9 @@ def random_channel_shift(key, image, intensity, *, value_range=None):
 
     Example:
       >>> out = random_channel_shift(jax.random.key(0), image_uint8, 30.0)
+      >>> params = sample_channel_shift(jax.random.key(0), image_uint8.shape, 30.0)  # the same draw
+      >>> bool(jnp.all(out == channel_shift(image_uint8, **params)))
+      True
     """
     image = _images.check_image(image)
     return channel_shift(image, **sample_channel_shift(key, image.shape, intensity), value_range=value_range)
@@ -231,6 +248,9 @@ def contrast(image, factor, *, value_range=None):
 
     Example:
       >>> flatter = contrast(image_uint8, 0.5)
+      >>> row = jnp.array([[[0], [100], [200]]], jnp.uint8)  # mean 100
+      >>> tuple(contrast(row, 0.5)[0, :, 0].tolist()), tuple(contrast(row, 2.0)[0, :, 0].tolist())  # clipped
+      ((50, 100, 150), (0, 100, 255))
     """
     image = _images.check_image(image)
     lo, hi = _images.value_range(image.dtype, value_range)
@@ -243,7 +263,8 @@ def sample_contrast(key, shape, contrast_range):
     """Draws {"factor": U(lo, hi)} for `contrast`; `contrast_range` = (lo, hi), 0 <= lo <= hi.
 
     Example:
-      >>> sample_contrast(jax.random.key(0), (32, 32, 3), (0.5, 1.5))["factor"]
+      >>> round(float(sample_contrast(jax.random.key(0), (32, 32, 3), (0.5, 1.5))["factor"]), 3)
+      1.448
     """
     _checks.image_hw(shape)  # the rule of every sampler: (key, shape, ...)
     return _factor_sample(key, contrast_range, "contrast_range")
@@ -254,6 +275,9 @@ def random_contrast(key, image, contrast_range, *, value_range=None):
 
     Example:
       >>> out = random_contrast(jax.random.key(0), image_uint8, (0.5, 1.5))
+      >>> params = sample_contrast(jax.random.key(0), image_uint8.shape, (0.5, 1.5))  # the same draw
+      >>> bool(jnp.all(out == contrast(image_uint8, **params)))
+      True
     """
     image = _images.check_image(image)
     return contrast(image, **sample_contrast(key, image.shape, contrast_range), value_range=value_range)
@@ -276,6 +300,13 @@ def saturation(image, factor, *, value_range=None):
 
     Example:
       >>> vivid = saturation(image_uint8, 1.5)
+
+      An orange pixel (S = 0.75, V = 200): its minimum moves towards V (gray at 0) or away (S
+      clipped to 1 at 2), its maximum stays:
+
+      >>> orange = jnp.array([[[200, 100, 50]]], jnp.uint8)
+      >>> tuple(tuple(saturation(orange, f)[0, 0].tolist()) for f in (0.0, 0.5, 2.0))
+      ((200, 200, 200), (200, 150, 125), (200, 67, 0))
     """
     return in_hsv(image, [hsv_edit("saturation", factor=factor)], value_range=value_range)
 
@@ -284,7 +315,8 @@ def sample_saturation(key, shape, saturation_range):
     """Draws {"factor": U(lo, hi)} for `saturation`; `saturation_range` = (lo, hi), 0 <= lo <= hi.
 
     Example:
-      >>> sample_saturation(jax.random.key(0), (32, 32, 3), (0.5, 1.5))["factor"]
+      >>> round(float(sample_saturation(jax.random.key(0), (32, 32, 3), (0.5, 1.5))["factor"]), 3)
+      1.448
     """
     _checks.image_hw(shape)  # the rule of every sampler: (key, shape, ...)
     return _factor_sample(key, saturation_range, "saturation_range")
@@ -295,6 +327,9 @@ def random_saturation(key, image, saturation_range, *, value_range=None):
 
     Example:
       >>> out = random_saturation(jax.random.key(0), image_uint8, (0.5, 1.5))
+      >>> params = sample_saturation(jax.random.key(0), image_uint8.shape, (0.5, 1.5))  # the same draw
+      >>> bool(jnp.all(out == saturation(image_uint8, **params)))
+      True
     """
     image = _images.check_image(image)
     return saturation(image, **sample_saturation(key, image.shape, saturation_range), value_range=value_range)
@@ -318,6 +353,11 @@ def hue(image, delta, *, value_range=None):
 
     Example:
       >>> out = hue(image_uint8, 0.1)
+      >>> red_gray = jnp.array([[[255, 0, 0], [128, 128, 128]]], jnp.uint8)
+      >>> tuple(map(tuple, hue(red_gray, 1 / 3)[0].tolist()))   # red to green; gray stays
+      ((0, 255, 0), (128, 128, 128))
+      >>> tuple(map(tuple, hue(red_gray, 0.5)[0].tolist()))     # the complement: cyan
+      ((0, 255, 255), (128, 128, 128))
     """
     return in_hsv(image, [hsv_edit("hue", delta=delta)], value_range=value_range)
 
@@ -352,6 +392,9 @@ def random_hue(key, image, hue_range, *, value_range=None):
 
     Example:
       >>> out = random_hue(jax.random.key(0), image_uint8, 0.1)
+      >>> params = sample_hue(jax.random.key(0), image_uint8.shape, 0.1)  # the same draw
+      >>> bool(jnp.all(out == hue(image_uint8, **params)))
+      True
     """
     image = _images.check_image(image)
     return hue(image, **sample_hue(key, image.shape, hue_range), value_range=value_range)
@@ -380,6 +423,13 @@ def hsv_contrast(image, saturation_exponent, value_exponent, *, value_range=None
 
     Example:
       >>> out = hsv_contrast(image_uint8, 0.5, 2.0)
+
+      V squared darkens gray 128 to 255 * (128 / 255) ** 2 = 64.25; red (V = 1) stays, and
+      orange keeps its hue:
+
+      >>> pixels = jnp.array([[[128, 128, 128], [255, 0, 0], [200, 100, 50]]], jnp.uint8)
+      >>> tuple(map(tuple, hsv_contrast(pixels, 1.0, 2.0)[0].tolist()))
+      ((64, 64, 64), (255, 0, 0), (157, 78, 39))
     """
     edit = hsv_edit("hsv_contrast", saturation_exponent=saturation_exponent, value_exponent=value_exponent)
     return in_hsv(image, [edit], value_range=value_range)
@@ -400,6 +450,8 @@ def sample_hsv_contrast(key, shape, exponent_range):
 
     Example:
       >>> params = sample_hsv_contrast(jax.random.key(0), (32, 32, 3), (0.25, 4.0))
+      >>> {name: round(float(v), 3) for name, v in params.items()}
+      {'saturation_exponent': 3.46, 'value_exponent': 3.769}
       >>> out = hsv_contrast(image_uint8, **params)
     """
     _checks.image_hw(shape)  # the rule of every sampler: (key, shape, ...)
@@ -416,6 +468,9 @@ def random_hsv_contrast(key, image, exponent_range, *, value_range=None):
 
     Example:
       >>> out = random_hsv_contrast(jax.random.key(0), image_uint8, (0.25, 4.0))
+      >>> params = sample_hsv_contrast(jax.random.key(0), image_uint8.shape, (0.25, 4.0))  # the same draw
+      >>> bool(jnp.all(out == hsv_contrast(image_uint8, **params)))
+      True
     """
     image = _images.check_image(image)
     params = sample_hsv_contrast(key, image.shape, exponent_range=exponent_range)
@@ -445,6 +500,9 @@ def to_grayscale(image):
 
     Example:
       >>> gray = to_grayscale(image_uint8)
+      >>> rgb = jnp.array([[[255, 0, 0], [0, 255, 0], [0, 0, 255]]], jnp.uint8)
+      >>> tuple(map(tuple, to_grayscale(rgb)[0].tolist()))   # 0.299 * 255 = 76.2, ...
+      ((76, 76, 76), (150, 150, 150), (29, 29, 29))
     """
     image = _rgb_image(image)
     x = image.astype(jnp.float32)
@@ -465,6 +523,11 @@ def grayscale(image, weight, *, value_range=None):
 
     Example:
       >>> out = grayscale(image_uint8, 1.0)
+      >>> bool(jnp.all(out == to_grayscale(image_uint8)))
+      True
+      >>> red = jnp.array([[[255, 0, 0]]], jnp.uint8)
+      >>> tuple(grayscale(red, 0.5)[0, 0].tolist())          # halfway to its luma 76.2
+      (166, 38, 38)
     """
     image = _rgb_image(image)
     _images.value_range(image.dtype, value_range)
@@ -481,7 +544,8 @@ def sample_grayscale(key, shape, probability):
       probability: chance of converting the image to grayscale, in [0, 1].
 
     Example:
-      >>> sample_grayscale(jax.random.key(0), (32, 32, 3), 0.2)["weight"]
+      >>> tuple(float(sample_grayscale(jax.random.key(i), (32, 32, 3), 0.5)["weight"]) for i in range(8))
+      (0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 0.0)
     """
     return _coin_weight(key, shape, probability)
 
@@ -491,6 +555,8 @@ def random_grayscale(key, image, probability, *, value_range=None):
 
     Example:
       >>> out = random_grayscale(jax.random.key(0), image_uint8, 0.2)
+      >>> bool(jnp.all(random_grayscale(jax.random.key(0), image_uint8, 1.0) == to_grayscale(image_uint8)))
+      True
     """
     image = _images.check_image(image)
     return grayscale(image, **sample_grayscale(key, image.shape, probability), value_range=value_range)
@@ -515,6 +581,11 @@ def invert(image, weight, *, value_range=None):
 
     Example:
       >>> negative = invert(image_uint8, 1.0)
+      >>> tuple(invert(jnp.array([[[0, 100, 255]]], jnp.uint8), 1.0)[0, 0].tolist())
+      (255, 155, 0)
+      >>> x = jnp.array([[[0.0, 0.25, 1.0]]])
+      >>> tuple(invert(x, 1.0)[0, 0].tolist()), tuple(invert(x, 0.5)[0, 0].tolist())  # weight 0.5: mid-gray
+      ((1.0, 0.75, 0.0), (0.5, 0.5, 0.5))
     """
     image = _images.check_image(image)
     lo, hi = _images.value_range(image.dtype, value_range)
@@ -531,7 +602,8 @@ def sample_invert(key, shape, probability):
       probability: chance of inverting the image, in [0, 1].
 
     Example:
-      >>> sample_invert(jax.random.key(0), (32, 32, 3), 0.5)["weight"]
+      >>> tuple(float(sample_invert(jax.random.key(i), (32, 32, 3), 0.5)["weight"]) for i in range(8))
+      (0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 0.0)
     """
     return _coin_weight(key, shape, probability)
 
@@ -541,6 +613,8 @@ def random_invert(key, image, probability, *, value_range=None):
 
     Example:
       >>> out = random_invert(jax.random.key(0), image_uint8, 0.5)
+      >>> bool(jnp.all(random_invert(jax.random.key(1), image_uint8, 0.5) == 255 - image_uint8))  # drew 1
+      True
     """
     image = _images.check_image(image)
     return invert(image, **sample_invert(key, image.shape, probability), value_range=value_range)
