@@ -30,6 +30,16 @@ Example:
   >>> from jaxaug import pipeline as jp
   >>> piece = jp.chain(jp.rotation(20), jp.flip(), jp.brightness((0.8, 1.2)))
   >>> out = jax.jit(jaxaug.Augmenter(piece))(jax.random.key(0), images)
+  >>> out.shape, out.dtype
+  ((4, 32, 32, 3), dtype('uint8'))
+
+An image's draw is data, one dict per piece, and the geometry of the chain is one matrix:
+
+  >>> angle, flips, factor = piece.sample(jax.random.key(0), (32, 32, 3))
+  >>> tuple(angle), tuple(flips), tuple(factor)
+  (('angle',), ('horizontal', 'vertical'), ('factor',))
+  >>> piece.matrix((angle, flips, factor), (32, 32, 3)).shape
+  (3, 3)
 """
 
 from __future__ import annotations
@@ -59,6 +69,12 @@ def chain(*pieces: Augmentation) -> Augmentation:
 
     Example:
       >>> piece = chain(rotation(20), shift(width_shift_range=0.1), brightness((0.8, 1.2)))
+      >>> angle, moved, factor = piece.sample(jax.random.key(0), (32, 32, 3))     # a tuple, one per piece
+      >>> alone = rotation(20).sample(jax.random.fold_in(jax.random.key(0), 0), (32, 32, 3))
+      >>> bool(angle["angle"] == alone["angle"])                  # piece 0 drew from fold_in(key, 0)
+      True
+      >>> piece.matrix((angle, moved, factor), (32, 32, 3)).shape  # rotation and shift: one matrix
+      (3, 3)
     """
     for j, p in enumerate(pieces):
         if not isinstance(p, Augmentation):
@@ -127,6 +143,9 @@ def some_of(n, *pieces: Augmentation) -> Augmentation:
 
     Example:
       >>> piece = some_of(2, rotation(20), brightness((0.7, 1.3)), blur((0.5, 1.5)))
+      >>> params = jaxaug.Augmenter(piece).sample(jax.random.key(0), images)
+      >>> tuple(map(tuple, params["chosen"].tolist()))    # per image, two of the three pieces
+      ((True, False, True), (True, False, True), (True, True, False), (True, True, False))
     """
     _checks.check_int(n, "n", 0, len(pieces))
 
@@ -141,6 +160,9 @@ def one_of(*pieces: Augmentation) -> Augmentation:
 
     Example:
       >>> piece = one_of(rotation(20), shear(15), zoom(0.2))
+      >>> params = jaxaug.Augmenter(piece).sample(jax.random.key(0), images)
+      >>> tuple(params["chosen"].argmax(axis=1).tolist())   # the piece each image runs
+      (2, 0, 1, 0)
     """
     if not pieces:
         raise ValueError("one_of needs at least one piece. Received: no pieces")
@@ -152,6 +174,9 @@ def random_apply(piece: Augmentation, probability) -> Augmentation:
 
     Example:
       >>> piece = random_apply(blur((0.5, 1.5)), 0.3)
+      >>> out = jaxaug.Augmenter(random_apply(invert(1.0), 0.5))(jax.random.key(0), images)
+      >>> tuple(bool(jnp.all(o == 255 - x)) for o, x in zip(out, images))   # inverted or not, per image
+      (True, True, False, False)
     """
     p = _checks.bounded_float(probability, "probability", 1.0)
     return _gated((piece,), "random_apply", lambda key: jax.random.uniform(key, (1,)) < p)

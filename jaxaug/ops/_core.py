@@ -149,6 +149,9 @@ def _generic_piece(op: Op) -> Callable:
 
     Example:
       >>> piece = jaxaug.pipeline.{op.caption()}
+      >>> out = jaxaug.Augmenter(piece)(jax.random.key(0), images)
+      >>> out.shape, out.dtype
+      ((4, 32, 32, 3), dtype('uint8'))
     """, "jaxaug.pipeline")
 
 
@@ -161,7 +164,10 @@ def _generic_random(op: Op) -> Callable:
     value_range = inspect.Parameter("value_range", inspect.Parameter.KEYWORD_ONLY, default=None)
     key_image = [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in ("key", "image")]
     signature = inspect.Signature([*key_image, *_sampler_parameters(op), *_twin_parameters(op), value_range])
+    drawn, options = _split(op, dict(op.example))
     arguments = ", ".join(f"{k}={v!r}" for k, v in op.example.items())
+    sample_arguments = "".join(f", {k}={v!r}" for k, v in drawn.items())
+    twin_arguments = "".join(f", {k}={v!r}" for k, v in options.items())
     title = f"Random {op.title}: `{op.twin.__name__}` applied to a draw of `{op.sample.__name__}`."
     return _named(random, "random_" + op.name, signature, f"""{title}
 
@@ -178,6 +184,14 @@ def _generic_random(op: Op) -> Callable:
 
     Example:
       >>> out = {op.sample.__module__}.random_{op.name}(jax.random.key(0), image, {arguments})
+      >>> out.shape == image.shape and out.dtype == image.dtype
+      True
+
+      It is the twin applied to the sampler's draw from the same key:
+
+      >>> params = {_qualified(op.sample)}(jax.random.key(0), image.shape{sample_arguments})
+      >>> bool(jnp.all(out == {_qualified(op.twin)}(image, **params{twin_arguments})))
+      True
     """, op.sample.__module__)
 
 
