@@ -58,13 +58,6 @@ class _RunsOrMatches(doctest.OutputChecker):
 # Docstrings whose examples may show no result, each with the reason (full doctest name -> why).
 NO_RESULT_SHOWN: dict[str, str] = {}
 
-# To do: examples being rewritten with the restructuring (issue 27, items 1-3). These modules are
-# being restructured by another change; remove each from this list once its examples show results.
-TO_DO_RESTRUCTURING = (
-    "jaxaug.ops",
-    *(f"jaxaug.ops.{op.name}" for op in jaxaug.ops.OPS if op.name != "gamma"),
-)
-
 
 def _docstring_tests(name):
     """The doctests of the docstrings of module `name` and of the objects defined in it."""
@@ -94,7 +87,7 @@ def test_docstring_examples_run(name):
     assert results.failed == 0, f"{results.failed} of {results.attempted} examples failed in {name} (see above)"
 
 
-@pytest.mark.parametrize("name", [m for m in MODULES if m not in TO_DO_RESTRUCTURING])
+@pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples_show_results(name):
     """Every docstring with examples writes the output of one at least, so that a result is checked."""
     _, tests = _docstring_tests(name)

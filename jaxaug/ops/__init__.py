@@ -195,6 +195,12 @@ def augmenter(**options) -> Augmenter:
       >>> augment = jaxaug.augmenter(rotation_range=20, width_shift_range=0.2,
       ...                            height_shift_range=0.2, zoom_range=0.2)
       >>> out = jax.jit(augment)(jax.random.key(0), images)
+      >>> out.shape, out.dtype
+      ((4, 32, 32, 3), dtype('uint8'))
+      >>> tuple(augment.sample(jax.random.key(0), images))   # the draws, keyed by op name
+      ('affine',)
+      >>> jaxaug.augmenter(samplewise_center=True)(jax.random.key(0), images).dtype   # normalised: float32
+      dtype('float32')
     """
     unknown = sorted(set(options) - set(DEFAULTS))
     if unknown:

@@ -14,6 +14,11 @@ def affine(*, rotation_range=0.0, width_shift_range=0.0, height_shift_range=0.0,
 
     Example:
       >>> piece = jaxaug.pipeline.affine(rotation_range=20, zoom_range=0.2, horizontal_flip=True)
+      >>> params = piece.sample(jax.random.key(0), (32, 32, 3))   # one image: degrees, zoom factors
+      >>> round(float(params["rotation"]), 3), tuple(round(z, 3) for z in params["zoom"].tolist())
+      (17.907, (0.924, 1.076))
+      >>> jaxaug.Augmenter(piece)(jax.random.key(0), images).shape
+      (4, 32, 32, 3)
     """
     options = dict(rotation_range=rotation_range, width_shift_range=width_shift_range,
                    height_shift_range=height_shift_range, shear_range=shear_range, zoom_range=zoom_range,

@@ -15,6 +15,11 @@ def blur(sigma_range, *, truncate=4.0):
 
     Example:
       >>> piece = jaxaug.pipeline.blur((0.5, 1.5))
+      >>> round(float(piece.sample(jax.random.key(0), (32, 32, 3))["sigma"]), 3)
+      1.448
+      >>> flat = jnp.full((1, 32, 32, 3), 100, jnp.uint8)       # the taps sum to 1: flat stays flat
+      >>> bool(jnp.all(jaxaug.Augmenter(piece)(jax.random.key(0), flat) == 100))
+      True
     """
     # Every image of a batch runs the taps of the largest sigma the range allows: one program for all draws.
     max_sigma = _checks.fixed_or_range(sigma_range, "sigma_range", maximum=filters.MAX_RADIUS)[1]

@@ -11,6 +11,8 @@ def center_crop(size):
 
     Example:
       >>> augment = jaxaug.Augmenter(jaxaug.chain(jaxaug.pipeline.resize(256), jaxaug.pipeline.center_crop(224)))
+      >>> augment(jax.random.key(0), images).shape
+      (4, 224, 224, 3)
     """
     out = transforms.check_size(size, "size")
     return _pieces.geometric(lambda key, shape: {}, lambda shape: transforms.center_crop_matrix(shape, out),

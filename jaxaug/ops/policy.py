@@ -27,6 +27,12 @@ def rand_augment(*, num_ops=2, magnitude=9, bins=31, magnitude_std=0.0,
     Example:
       >>> piece = jaxaug.pipeline.rand_augment(num_ops=2, magnitude=9)
       >>> augment = jaxaug.Augmenter(piece, order=0, fill_mode="constant")
+      >>> params = augment.sample(jax.random.key(0), images)     # per image: N operations, N magnitudes
+      >>> params["ops"].shape, params["magnitudes"].shape
+      ((4, 2), (4, 2))
+      >>> out = augment(jax.random.key(0), images)
+      >>> out.shape, out.dtype
+      ((4, 32, 32, 3), dtype('uint8'))
     """
     return _policy(functools.partial(policies.sample_rand_augment, num_ops=num_ops, magnitude=magnitude, bins=bins,
                                      magnitude_std=magnitude_std, ops=ops))
@@ -39,6 +45,9 @@ def trivial_augment(*, bins=31, ops=policies.RAND_AUGMENT_OPS) -> Augmentation:
 
     Example:
       >>> augment = jaxaug.Augmenter(jaxaug.pipeline.trivial_augment(), order=0, fill_mode="constant")
+      >>> ops = augment.sample(jax.random.key(0), images)["ops"]      # (4, 1): one per image
+      >>> tuple(jaxaug.policies.OPS[i] for i in ops.ravel().tolist())
+      ('shear_x', 'sharpness', 'equalize', 'rotation')
     """
     return _policy(functools.partial(policies.sample_trivial_augment, bins=bins, ops=ops))
 
@@ -50,6 +59,9 @@ def auto_augment(*, policy="cifar10") -> Augmentation:
 
     Example:
       >>> augment = jaxaug.Augmenter(jaxaug.pipeline.auto_augment(policy="cifar10"), order=0, fill_mode="constant")
+      >>> ops = augment.sample(jax.random.key(0), images)["ops"]      # a sub-policy's two steps per image
+      >>> tuple(tuple(jaxaug.policies.OPS[i] for i in steps) for steps in ops.tolist())
+      (('color', 'identity'), ('color', 'identity'), ('identity', 'autocontrast'), ('identity', 'autocontrast'))
     """
     return _policy(functools.partial(policies.sample_auto_augment, policy=policy))
 
@@ -64,6 +76,9 @@ def policy(name, *, num_ops=2, magnitude=9) -> Augmentation:
 
     Example:
       >>> piece = jaxaug.pipeline.policy("trivial_augment")
+      >>> same = jaxaug.pipeline.trivial_augment()
+      >>> bool(jnp.all(jaxaug.Augmenter(piece)(key, images) == jaxaug.Augmenter(same)(key, images)))
+      True
     """
     if name not in POLICIES:
         raise ValueError(f"policy must be one of {POLICIES}. Received: policy={_checks.short_repr(name)}")

@@ -19,6 +19,8 @@ def random_resized_crop(size, *, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3)):
     Example:
       >>> augment = jaxaug.Augmenter(jaxaug.chain(jaxaug.pipeline.random_resized_crop(224),
       ...                                         jaxaug.pipeline.flip()), antialias=True)
+      >>> augment(jax.random.key(0), images).shape    # the flip acts at 224 x 224
+      (4, 224, 224, 3)
     """
     out = transforms.check_size(size, "size")
     return _pieces.geometric(functools.partial(transforms.sample_resized_crop, scale=scale, ratio=ratio),

@@ -13,6 +13,8 @@ def resize(size):
 
     Example:
       >>> augment = jaxaug.Augmenter(jaxaug.chain(jaxaug.pipeline.resize((64, 64)), jaxaug.pipeline.rotation(10)))
+      >>> augment(jax.random.key(0), images).shape
+      (4, 64, 64, 3)
     """
     out = transforms.check_size(size, "size")
     return _pieces.geometric(lambda key, shape: {}, lambda shape: transforms.resize_matrix(shape, out),

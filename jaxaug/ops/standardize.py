@@ -9,10 +9,16 @@ __all__ = ["OP", "standardize"]
 def standardize(*, statistics=None, **options):
     """Keras ImageDataGenerator's normalisation as a last piece; see `jaxaug.standardize`.
 
-    It ignores the value range (the result is no longer in it), so put it last.
+    It ignores the value range (the result is no longer in it), so put it last, and run it in an
+    `Augmenter` with a floating `dtype` (`augmenter` does so itself): the default keeps the
+    images' dtype, uint8 here.
 
     Example:
       >>> piece = jaxaug.pipeline.standardize(samplewise_center=True, samplewise_std_normalization=True)
+      >>> out = jaxaug.Augmenter(piece, dtype=jnp.float32)(jax.random.key(0), images)
+      >>> means, stds = out.mean(axis=(1, 2, 3)), out.std(axis=(1, 2, 3))   # per image
+      >>> out.dtype, bool(jnp.allclose(means, 0.0, atol=1e-5)), bool(jnp.allclose(stds, 1.0, atol=1e-4))
+      (dtype('float32'), True, True)
     """
     def apply(params, image, value_range):
         return normalize.standardize(image, statistics=statistics, **options)
