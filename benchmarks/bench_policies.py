@@ -31,8 +31,8 @@ from bench_augment import bare_warp
 from common import Call, machine, table, time_calls
 
 import jaxaug
+from jaxaug import augmix
 from jaxaug import pipeline as jp
-from jaxaug import augmix, policies
 
 JAXAUG = {
     "TrivialAugmentWide": jp.trivial_augment(),
