@@ -4,6 +4,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from _compiled import jitted
 from scipy import stats
 
 import jaxaug
@@ -26,6 +27,11 @@ def batch(n=8, hw=(24, 24), dtype=np.uint8, seed=0):
 
 SOME = dict(IDG, hsv_contrast_range=(0.5, 2.0), gaussian_noise_sigma=0.02, cutout_size=6)
 
+# One augmenter per option set for the whole module: jax.jit caches its programs per augmenter
+# object (an equal one built again would compile again), and compilation is most of the time here.
+IDG_AUGMENT = jaxaug.augmenter(**IDG)
+EVERYTHING_AUGMENT = jaxaug.augmenter(**EVERYTHING)
+
 
 def test_same_key_same_output_under_jit_eager_and_vmap():
     augment = jaxaug.augmenter(**SOME)
@@ -43,7 +49,7 @@ def test_same_key_same_output_under_jit_eager_and_vmap():
 
 @pytest.mark.parametrize("size", [1, 7, 128])
 def test_an_example_does_not_depend_on_its_batch(size):
-    augment = jax.jit(jaxaug.augmenter(**EVERYTHING))
+    augment = jax.jit(EVERYTHING_AUGMENT)  # the size-1 reference compiles once for the three sizes
     pool = batch(130, (12, 12), seed=1)
     key = jax.random.key(3)
     reference = np.asarray(augment(key, pool[5:6], indices=jnp.array([5])))[0]
@@ -54,14 +60,14 @@ def test_an_example_does_not_depend_on_its_batch(size):
 
 
 def test_default_indices_are_positions_and_single_image_is_example_zero():
-    augment = jax.jit(jaxaug.augmenter(**IDG))
+    augment = jax.jit(IDG_AUGMENT)
     x, key = batch(4), jax.random.key(2)
     np.testing.assert_array_equal(augment(key, x), augment(key, x, indices=jnp.arange(4)))
     np.testing.assert_array_equal(augment(key, x[0]), augment(key, x[:1])[0])
 
 
 def test_sample_then_apply_replays_the_call():
-    augment = jaxaug.augmenter(**EVERYTHING)
+    augment = EVERYTHING_AUGMENT
     x, key = batch(), jax.random.key(4)
     params = jax.jit(augment.sample)(key, x)
     assert set(params) >= {"affine", "brightness", "channel_shift", "cutout"}
@@ -75,16 +81,18 @@ def test_chain_composes_geometry_into_one_warp_then_pixel_ops():
                      jp.shift(height_shift_range=0.1, width_shift_range=0.2), jp.zoom(0.3))
     augment = jaxaug.Augmenter(piece, order=1, fill_mode="reflect")
     key = jax.random.key(7)
-    params = augment.sample(key, x)
+    params = jax.jit(augment.sample)(key, x)
     out = jax.jit(augment.apply)(params, x)
-    for i in range(3):
-        p = jax.tree.map(lambda a, i=i: a[i], params)
+
+    @jax.jit
+    def reference(image, p):  # one image, its own parameters as data: one program for the three
         m = jaxaug.compose(transforms.rotation_matrix_centered((20, 20), **p[0]),
                            transforms.shift_matrix_centered((20, 20), **p[2]),
                            transforms.zoom_matrix_centered((20, 20), **p[3]))
-        warped = jaxaug.affine_warp(x[i], m, fill_mode="reflect")
-        ref = color.brightness(warped, **p[1])
-        np.testing.assert_allclose(out[i], ref, atol=1e-5)
+        return color.brightness(jaxaug.affine_warp(image, m, fill_mode="reflect"), **p[1])
+
+    for i in range(3):
+        np.testing.assert_allclose(out[i], reference(x[i], jax.tree.map(lambda a, i=i: a[i], params)), atol=1e-5)
     # piece j of a chain draws from fold_in(image_key, j)
     image_key = jax.random.fold_in(key, 2)
     expected = transforms.sample_rotation(jax.random.fold_in(image_key, 0), x.shape[1:], 30.0)["angle"]
@@ -93,8 +101,8 @@ def test_chain_composes_geometry_into_one_warp_then_pixel_ops():
 
 def test_switching_an_option_does_not_change_the_other_draws():
     x, key = batch(), jax.random.key(5)
-    plain = jaxaug.augmenter(**IDG).sample(key, x)
-    more = jaxaug.augmenter(**EVERYTHING).sample(key, x)
+    plain = jax.jit(IDG_AUGMENT.sample)(key, x)
+    more = jax.jit(EVERYTHING_AUGMENT.sample)(key, x)
     for name in ("affine", "brightness", "channel_shift"):
         jax.tree.map(np.testing.assert_array_equal, plain[name], more[name])
 
@@ -103,10 +111,16 @@ def test_geometry_matches_random_affine_per_example():
     x, key = batch(5, (16, 16)), jax.random.key(9)
     out = jax.jit(jaxaug.augmenter(rotation_range=20, width_shift_range=0.2, height_shift_range=0.2, zoom_range=0.2,
                                order=0))(key, x)
+
+    @jax.jit
+    def reference(image_key, image):
+        m = jaxaug.random_affine_matrix(jax.random.fold_in(image_key, 0), (16, 16), rotation_range=20,
+                                        width_shift_range=0.2, height_shift_range=0.2, zoom_range=0.2)
+        return jaxaug.affine_warp(image, m, order=0)
+
     for i in range(5):
-        m = jaxaug.random_affine_matrix(jax.random.fold_in(jax.random.fold_in(key, i), 0), (16, 16), rotation_range=20,
-                                 width_shift_range=0.2, height_shift_range=0.2, zoom_range=0.2)
-        assert np.abs(np.asarray(out[i], int) - np.asarray(jaxaug.affine_warp(x[i], m, order=0), int)).max() <= 1
+        expected = reference(jax.random.fold_in(key, i), x[i])
+        assert np.abs(np.asarray(out[i], int) - np.asarray(expected, int)).max() <= 1
 
 
 def test_parameters_cover_their_ranges_and_are_independent():
@@ -150,7 +164,7 @@ def test_parameters_cover_their_ranges_and_are_independent():
 
 
 def test_jitted_augment_compiles_once():
-    augment = jaxaug.augmenter(**IDG)
+    augment = IDG_AUGMENT
     traces = []
 
     def counted(key, images):
@@ -169,11 +183,12 @@ def test_masks_get_the_geometry_with_order_zero_and_their_own_fill():
     images = jnp.asarray(labels[..., None].repeat(3, -1) * 10, jnp.float32)
     augment = jaxaug.augmenter(rotation_range=40, zoom_range=0.3, brightness_range=(0.5, 1.5), fill_mode="constant",
                            cval=0.0, mask_cval=255, order=1)
-    out = jax.jit(augment)(jax.random.key(1), images, masks=labels)
-    bools = augment(jax.random.key(1), images, masks=labels > 2).masks
+    run = jax.jit(augment)
+    out = run(jax.random.key(1), images, masks=labels)
+    bools = run(jax.random.key(1), images, masks=labels > 2).masks
     assert bools.dtype == np.bool_
     np.testing.assert_array_equal(bools, np.asarray(out.masks) > 2)  # mask_cval 255 reads as True
-    stacked = augment(jax.random.key(1), images, masks=np.stack([labels, labels], -1)).masks
+    stacked = run(jax.random.key(1), images, masks=np.stack([labels, labels], -1)).masks
     np.testing.assert_array_equal(stacked[..., 1], out.masks)
     assert out.masks.dtype == np.int32 and out.masks.shape == labels.shape
     assert set(np.unique(out.masks)) <= {0, 1, 2, 3, 4, 255}
@@ -186,8 +201,8 @@ def test_masks_get_the_geometry_with_order_zero_and_their_own_fill():
 
 def sampled_matrices(augment, key, x):
     """Each example's pull matrix, rebuilt from the affine parameters `augment` samples for it."""
-    params = augment.sample(key, x)["affine"]
-    return [jaxaug.affine_matrix(x.shape[1:3], **jax.tree.map(lambda a, i=i: a[i], params)) for i in range(len(x))]
+    params = jax.jit(augment.sample)(key, x)["affine"]
+    return jax.jit(jax.vmap(lambda p: jaxaug.affine_matrix(x.shape[1:3], **p)))(params)
 
 
 def test_keypoints_follow_the_geometry_and_ignore_colour():
@@ -195,9 +210,10 @@ def test_keypoints_follow_the_geometry_and_ignore_colour():
     points = jnp.tile(jnp.array([[[3.0, 4.0], [15.0, 15.0]]]), (3, 1, 1))
     augment = jaxaug.augmenter(rotation_range=90, width_shift_range=0.3, brightness_range=(0.5, 1.5))
     key = jax.random.key(2)
-    out = augment(key, x, keypoints=points)
+    out = jax.jit(augment)(key, x, keypoints=points)
+    warp_keypoints = jitted(jaxaug.warp_keypoints, shape=(16, 16))
     for i, m in enumerate(sampled_matrices(augment, key, x)):
-        expected, visible = jaxaug.warp_keypoints(points[i], m, (16, 16))
+        expected, visible = warp_keypoints(points[i], m)
         np.testing.assert_allclose(out.keypoints[i], expected, atol=1e-4)
         np.testing.assert_array_equal(out.visible[i], visible)
     assert out.masks is None
@@ -209,12 +225,13 @@ def test_boxes_follow_the_geometry_like_warp_boxes():
     augment = jaxaug.augmenter(rotation_range=30, zoom_range=0.2, horizontal_flip=True, brightness_range=(0.5, 1.5))
     key = jax.random.key(4)
     out = jax.jit(augment)(key, x, boxes=boxes)
+    warp_boxes = jitted(jaxaug.warp_boxes, shape=(16, 20))
     for i, m in enumerate(sampled_matrices(augment, key, x)):
-        expected, kept = jaxaug.warp_boxes(boxes[i], m, (16, 20))
+        expected, kept = warp_boxes(boxes[i], m)
         np.testing.assert_allclose(out.boxes[i], expected, atol=1e-4)
         np.testing.assert_array_equal(out.boxes_kept[i], kept)
     assert out.masks is None and out.keypoints is None and out.visible is None
-    one = augment(key, x[0], boxes=boxes[0])  # one image: example 0 of the batch
+    one = jax.jit(augment)(key, x[0], boxes=boxes[0])  # one image: example 0 of the batch
     np.testing.assert_allclose(one.boxes, out.boxes[0], atol=1e-5)
     np.testing.assert_array_equal(one.boxes_kept, out.boxes_kept[0])
     with pytest.raises(ValueError, match=r"boxes must have shape \(3, B, 4\).*Received: boxes.shape=\(3, 2, 2\)"):
@@ -274,7 +291,7 @@ def test_consecutive_hsv_ops_share_one_round_trip_and_match_the_ops_one_by_one(d
     options = dict(saturation_range=(0.5, 1.5), hue_range=0.2, hsv_contrast_range=(0.25, 4.0))
     augment = jaxaug.augmenter(**options)
     x, key = batch(6, (12, 12), dtype), jax.random.key(9)
-    params = augment.sample(key, x)
+    params = jax.jit(augment.sample)(key, x)
     out = np.asarray(jax.jit(augment)(key, x), np.float64)
     vr = (0.0, 255.0) if dtype == np.uint8 else (0.0, 1.0)
     one_by_one = x.astype(np.float32)

@@ -6,6 +6,7 @@ without antialiasing) for the resampling, numpy slicing for centre crops, and a 
 transcription of torchvision's `RandomResizedCrop.get_params` for the box distribution.
 """
 
+import functools
 import math
 
 import cv2
@@ -14,6 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from _compiled import jitted
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -61,10 +63,24 @@ def torchvision_box(rng, h, w, scale, ratio):
     return (h - bh) // 2, (w - bw) // 2, bh, bw
 
 
+MAX_DRAWS = 4000
+
+
+@functools.cache
+def box_sampler(options):
+    """sample_resized_crop over MAX_DRAWS keys, compiled once per option set: the image's (H, W) is data.
+
+    A traced (H, W) is the sampler's path for a padded image (see its docstring); static and
+    traced sizes give the same float32 arithmetic, and each new static size would compile anew.
+    """
+    keys = jax.random.split(jax.random.key(7), MAX_DRAWS)
+    draw = jax.vmap(lambda k, hw: T.sample_resized_crop(k, (hw[0], hw[1], 3), **dict(options)), in_axes=(0, None))
+    return functools.partial(jax.jit(draw), keys)
+
+
 def draw_boxes(shape, n, **kw):
-    keys = jax.random.split(jax.random.key(7), n)
-    boxes = jax.jit(jax.vmap(lambda k: T.sample_resized_crop(k, shape, **kw)))(keys)
-    return {k: np.asarray(v) for k, v in boxes.items()}
+    boxes = box_sampler(tuple(sorted(kw.items())))(jnp.asarray(shape[:2], jnp.int32))
+    return {k: np.asarray(v)[:n] for k, v in boxes.items()}
 
 
 @pytest.mark.parametrize("hw, kw", [((60, 90), {}), ((33, 33), {}),
@@ -117,10 +133,12 @@ def test_fixed_box_places_uniformly():
 ])
 def test_fallback_is_torchvision_centre_crop(hw, ratio, expected):
     # scale (1, 1) with a ratio the image does not have: no try fits, so every draw falls back.
-    boxes = draw_boxes(hw + (3,), 50, scale=(1.0, 1.0), ratio=ratio)
+    # Eager draws: each ratio would compile the sampler anew, while eager primitives are shared.
+    draws = [T.sample_resized_crop(k, hw + (3,), scale=(1.0, 1.0), ratio=ratio)
+             for k in jax.random.split(jax.random.key(7), 8)]
     rng = np.random.default_rng(0)
     assert torchvision_box(rng, *hw, (1.0, 1.0), ratio) == expected
-    got = np.stack([boxes[k] for k in ("top", "left", "height", "width")], axis=1)
+    got = np.array([[int(d[k]) for k in ("top", "left", "height", "width")] for d in draws])
     assert (got == np.array(expected)).all()
 
 
@@ -151,7 +169,7 @@ def test_resized_crop_matrix_matches_scipy(fill_mode):
 @pytest.mark.parametrize("hw, size", [((128, 128), (40, 50)), ((97, 61), (224, 200)), ((300, 420), (224, 224))])
 def test_resize_without_antialias_matches_opencv(hw, size):
     image = photo(*hw)
-    ours = np.asarray(T.resize(image, size)).astype(int)
+    ours = np.asarray(jitted(T.resize, size=size)(image)).astype(int)
     ref = cv2.resize(image, size[::-1], interpolation=cv2.INTER_LINEAR).astype(int)
     # OpenCV rounds its bilinear weights to 11 bits for uint8: at most 1 level apart.
     assert np.abs(ours - ref).max() <= 1
@@ -161,19 +179,21 @@ def test_resize_without_antialias_matches_opencv(hw, size):
                                       ((64, 64), (7, 5))])
 def test_antialiased_resize_matches_pil(hw, size):
     image = photo(*hw)
-    ours = np.asarray(T.resize(image, size, antialias=True)).astype(int)
+    ours = np.asarray(jitted(T.resize, size=size, antialias=True)(image)).astype(int)
     err = np.abs(ours - pil_resize(image, size))
     # PIL computes in fixed point (22-bit weights) and rounds once: we are within a level.
     assert err.mean() <= 0.1 and err.max() <= 1, (err.mean(), err.max())
     if 2 * size[0] < hw[0] <= 128:  # without the filter, a > 2x downscale of the photo is far from PIL
-        plain = np.abs(np.asarray(T.resize(image, size)).astype(int) - pil_resize(image, size))
+        plain = np.abs(np.asarray(jitted(T.resize, size=size)(image)).astype(int) - pil_resize(image, size))
         assert plain.mean() > 10 * max(err.mean(), 0.05)
 
 
 @pytest.mark.parametrize("box", [(10, 20, 90, 70), (0, 0, 128, 128), (50, 3, 7, 100)])
 def test_antialiased_resized_crop_matches_pil_box(box):
     top, left, height, width = box
-    ours = np.asarray(T.resized_crop(PHOTO, top, left, height, width, (33, 29), antialias=True)).astype(int)
+    # The box is data (as in the random_resized_crop piece): one compiled program for every box.
+    crop = jitted(T.resized_crop, size=(33, 29), antialias=True)
+    ours = np.asarray(crop(PHOTO, *map(np.float32, box))).astype(int)
     ref = pil_resize(PHOTO, (33, 29), box=(left, top, left + width, top + height))
     err = np.abs(ours - ref)
     assert err.mean() <= 0.1 and err.max() <= 1
@@ -182,8 +202,8 @@ def test_antialiased_resized_crop_matches_pil_box(box):
 def test_antialias_is_bilinear_when_upscaling():
     image = np.random.default_rng(2).random((2, 9, 13, 3)).astype(np.float32)
     m = np.asarray(T.resize_matrix((9, 13), (20, 31)))
-    plain = np.asarray(jaxaug.affine_warp(image, m, output_shape=(20, 31)))
-    smooth = np.asarray(jaxaug.affine_warp(image, m, output_shape=(20, 31), antialias=True))
+    plain = np.asarray(jitted(jaxaug.affine_warp, output_shape=(20, 31))(image, m))
+    smooth = np.asarray(jitted(jaxaug.affine_warp, output_shape=(20, 31), antialias=True)(image, m))
     # The same bilinear weights, summed in another order and divided by their sum (1 up to rounding).
     assert np.abs(plain - smooth).max() <= 1e-6
 
@@ -194,8 +214,8 @@ def test_antialias_fill_modes_follow_the_plain_warp_for_unit_scale(fill_mode):
     # are folded by the fill mode exactly as the plain warp folds them.
     image = np.random.default_rng(3).random((11, 14, 2)).astype(np.float32)
     m = np.array([[1, 0, -4.3], [0, 1, 6.6], [0, 0, 1]], np.float32)
-    plain = np.asarray(jaxaug.affine_warp(image, m, fill_mode=fill_mode, cval=0.3))
-    smooth = np.asarray(jaxaug.affine_warp(image, m, fill_mode=fill_mode, cval=0.3, antialias=True))
+    plain = np.asarray(jitted(jaxaug.affine_warp, fill_mode=fill_mode, cval=0.3)(image, m))
+    smooth = np.asarray(jitted(jaxaug.affine_warp, fill_mode=fill_mode, cval=0.3, antialias=True)(image, m))
     assert np.abs(plain - smooth).max() <= 1e-6
 
 
@@ -227,12 +247,12 @@ def test_resize_variants_agree(variant):
                   elements=st.floats(0, 1, width=32, allow_subnormal=False)),  # XLA CPU flushes subnormals
        st.sampled_from([(1, 1), (3, 30), (17, 5)]), st.booleans())
 def test_resize_properties(image, size, antialias):
-    out = np.asarray(T.resize(image, size, antialias=antialias))
+    out = np.asarray(jitted(T.resize, size=size, antialias=antialias)(image))
     assert out.shape == size + (2,)
     # Bilinear and the normalised triangle filter are convex combinations of the input.
     assert (out >= image.min(axis=(0, 1)) - 1e-6).all() and (out <= image.max(axis=(0, 1)) + 1e-6).all()
     # A resize to the same size samples every pixel centre exactly: the identity, bit for bit.
-    same = np.asarray(T.resize(image, image.shape[:2], antialias=antialias))
+    same = np.asarray(jitted(T.resize, size=image.shape[:2], antialias=antialias)(image))
     assert np.array_equal(same, image)
 
 
@@ -240,7 +260,7 @@ def test_resize_properties(image, size, antialias):
                                       ((10, 3), (5, 6))])
 def test_center_crop_matches_torchvision_rule(hw, size):
     image = np.arange(np.prod(hw) * 2, dtype=np.float32).reshape(hw + (2,)) + 1
-    ours = np.asarray(T.center_crop(image, size))
+    ours = np.asarray(jitted(T.center_crop, size=size)(image))
     # torchvision.transforms.functional.center_crop: pad (with 0) where larger, then crop at round(d / 2).
     pad = [((max(s - d, 0)) // 2, (max(s - d, 0) + 1) // 2) for s, d in zip(size, hw, strict=True)]
     padded = np.pad(image, pad + [(0, 0)])
@@ -266,16 +286,16 @@ def test_bad_sizes_and_options():
 
 def test_pieces_after_a_resize_act_at_the_output_size():
     images = np.stack([photo(50, 70)] * 2).astype(np.float32)
-    out = jaxaug.Augmenter(jp.chain(jp.resize((40, 60)), jp.center_crop((20, 30))))(jax.random.key(0), images)
-    direct = T.center_crop(T.resize(images, (40, 60)), (20, 30))
+    out = jax.jit(jaxaug.Augmenter(jp.chain(jp.resize((40, 60)), jp.center_crop((20, 30)))))(jax.random.key(0), images)
+    direct = jax.jit(lambda x: T.center_crop(T.resize(x, (40, 60)), (20, 30)))(images)
     # One resample of the composed matrix against two: equal up to float32 rounding of the matrix.
     assert out.shape == (2, 20, 30, 3)
     assert np.abs(np.asarray(out) - np.asarray(direct)).max() <= 1e-3
     # A flip after the crop mirrors about the output's centre: the sample draws at the output size.
     flipped = jaxaug.Augmenter(jp.chain(jp.center_crop((20, 30)), jp.flip()))
-    params = flipped.sample(jax.random.key(3), images)
-    mirrored = np.asarray(flipped.apply(params, images))
-    crop = np.asarray(T.center_crop(images, (20, 30)))
+    params = jax.jit(flipped.sample)(jax.random.key(3), images)
+    mirrored = np.asarray(jax.jit(flipped.apply)(params, images))
+    crop = np.asarray(jitted(T.center_crop, size=(20, 30))(images))
     for i, h in enumerate(np.asarray(params[1]["horizontal"])):
         assert np.array_equal(mirrored[i], crop[i][:, ::-1] if h else crop[i])
 
@@ -283,11 +303,12 @@ def test_pieces_after_a_resize_act_at_the_output_size():
 def test_random_resized_crop_piece_is_the_twin():
     images = np.stack([photo(64, 96), photo(64, 96)[:, ::-1]])
     augment = jaxaug.Augmenter(jp.random_resized_crop((24, 32)), antialias=True)
-    params = augment.sample(jax.random.key(5), images)
+    params = jax.jit(augment.sample)(jax.random.key(5), images)
     out = np.asarray(jax.jit(augment)(jax.random.key(5), images))
+    twin_of = jitted(T.resized_crop, size=(24, 32), antialias=True)  # the box is data: one program
     for i in range(2):
         box = {k: params[k][i] for k in params}
-        twin = np.asarray(T.resized_crop(images[i], **box, size=(24, 32), antialias=True))
+        twin = np.asarray(twin_of(images[i], **box))
         assert np.array_equal(out[i], twin)
         pil = pil_resize(images[i], (24, 32), box=(int(box["left"]), int(box["top"]),
                                                    int(box["left"] + box["width"]), int(box["top"] + box["height"])))
@@ -315,8 +336,8 @@ def test_masks_keypoints_and_boxes_follow_to_the_output_size():
     image[0, 10:20, 30:45] = 1.0  # a bright block, also the mask and the box
     mask = (image[..., 0] > 0).astype(np.int32) * 3
     augment = jaxaug.Augmenter(jp.chain(jp.random_resized_crop((30, 30), scale=(0.6, 1.0)), jp.flip()), order=0)
-    out = augment(jax.random.key(2), image, masks=mask, keypoints=np.array([[[14.5, 37.0]]], np.float32),
-                  boxes=np.array([[[10.0, 30.0, 20.0, 45.0]]], np.float32))
+    out = jax.jit(augment)(jax.random.key(2), image, masks=mask, keypoints=np.array([[[14.5, 37.0]]], np.float32),
+                           boxes=np.array([[[10.0, 30.0, 20.0, 45.0]]], np.float32))
     assert out.images.shape == (1, 30, 30, 3) and out.masks.shape == (1, 30, 30)
     # Masks take the images' geometry with nearest sampling: the block and the mask coincide.
     assert np.array_equal(np.asarray(out.masks[0]) == 3, np.asarray(out.images[0, ..., 0]) > 0)
@@ -358,6 +379,7 @@ def test_ragged_batch_equals_per_image_runs(name):
     batch, sizes = padded(images, 0.0)
     out = np.asarray(jax.jit(augment)(jax.random.key(9), batch, sizes=sizes))
     for i, x in enumerate(images):
+        # Eager: compiling the augmenter for each image's shape costs more than its primitives.
         one = np.asarray(augment(jax.random.key(9), x[None], indices=np.array([i])))[0]
         # Another compiled program of the same float32 formula: rounding may differ in the last bits.
         assert np.abs(out[i] - one).max() <= 1e-5, (i, np.abs(out[i] - one).max())
@@ -379,7 +401,7 @@ def test_ragged_masks_and_errors():
     augment = jaxaug.Augmenter(jp.random_resized_crop(12), antialias=True)
     images, sizes = padded([photo(30, 20), photo(16, 40)], 0)
     masks = (images[..., 0] > 100).astype(np.int32)
-    out = augment(jax.random.key(0), images, sizes=sizes, masks=masks)
+    out = jax.jit(augment)(jax.random.key(0), images, sizes=sizes, masks=masks)
     assert out.images.shape == (2, 12, 12, 3) and out.masks.shape == (2, 12, 12)
     for sizes_bad, error in [(np.array([[30, 20]]), ValueError), (np.array([[31, 20], [16, 40]]), ValueError),
                              (np.array([[0, 20], [16, 40]]), ValueError), (sizes.astype(float), TypeError)]:
