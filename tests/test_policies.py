@@ -6,6 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from _compiled import jitted
 from PIL import Image, ImageEnhance, ImageOps
 
 import jaxaug
@@ -144,7 +145,8 @@ def pil_geometry(name, m):
                                      ("shift_x", 7.9), ("shift_x", -12.0), ("shift_y", 5.0),
                                      ("rotation", 30.0), ("rotation", -17.5), ("rotation", 135.0)])
 def test_geometry_matches_pil(name, m):
-    got = np.asarray(P.apply_ops(PHOTO, jnp.array([op(name)]), jnp.array([m], jnp.float32)))
+    # Compiled once for the ten cases (the op and magnitude are data); eager runs are test_pixel_operations_match_pil's.
+    got = np.asarray(jitted(P.apply_ops)(PHOTO, jnp.array([op(name)]), jnp.array([m], jnp.float32)))
     want = pil_geometry(name, m)
     if name.startswith("translate"):  # whole pixels: exact
         np.testing.assert_array_equal(got, want)
@@ -240,9 +242,9 @@ def test_the_piece_equals_the_twin_on_each_image():
     augment = jaxaug.Augmenter(jp.rand_augment(num_ops=2, magnitude=20), order=0, fill_mode="constant")
     key = jax.random.key(2)
     out = np.asarray(jax.jit(augment)(key, BATCH))
-    params = augment.sample(key, BATCH)
+    params = jax.jit(augment.sample)(key, BATCH)
     for i in range(len(BATCH)):
-        want = P.apply_ops(BATCH[i], params["ops"][i], params["magnitudes"][i])
+        want = jitted(P.apply_ops)(BATCH[i], params["ops"][i], params["magnitudes"][i])
         np.testing.assert_array_equal(out[i], np.asarray(want))
 
 
@@ -267,15 +269,15 @@ def test_random_ops_are_the_twin_of_the_draw():
                                         (P.random_trivial_augment, P.sample_trivial_augment, {}),
                                         (P.random_auto_augment, P.sample_auto_augment, dict(policy="svhn"))]:
         got = jax.jit(functools.partial(random_op, **options))(key, PHOTO)
-        np.testing.assert_array_equal(np.asarray(got), np.asarray(P.apply_ops(PHOTO, **sampler(key, PHOTO.shape,
-                                                                                               **options))))
+        draw = jitted(sampler, shape=PHOTO.shape, **options)(key)
+        np.testing.assert_array_equal(np.asarray(got), np.asarray(jitted(P.apply_ops)(PHOTO, **draw)))
 
 
 def test_augmenter_option_policy_is_the_piece():
     key = jax.random.key(1)
     a = jaxaug.augmenter(policy="auto_augment_cifar10", order=0, fill_mode="constant")
     b = jaxaug.Augmenter(jp.combine((jp.auto_augment(policy="cifar10"),), (16,)), order=0, fill_mode="constant")
-    np.testing.assert_array_equal(np.asarray(a(key, BATCH)), np.asarray(b(key, BATCH)))
+    np.testing.assert_array_equal(np.asarray(jax.jit(a)(key, BATCH)), np.asarray(jax.jit(b)(key, BATCH)))
 
 
 # --- AugMix -----------------------------------------------------------------------------------
@@ -299,11 +301,12 @@ def test_augmix_is_the_weighted_sum_of_its_chains():
     augmix = augmix_module.AugMix()
     key = jax.random.key(6)
     mixed = np.asarray(jax.jit(augmix)(key, BATCH)).astype(np.float32)
+    sample, apply_ops = jitted(P.sample_augmix, shape=BATCH.shape[1:]), jitted(P.apply_ops)
     for i in range(len(BATCH)):
-        d = P.sample_augmix(jax.random.fold_in(jax.random.fold_in(key, i), 1), BATCH.shape[1:])
+        d = sample(jax.random.fold_in(jax.random.fold_in(key, i), 1))
         want = float(d["original"]) * BATCH[i].astype(np.float32)
         for c in range(3):
-            chain = P.apply_ops(BATCH[i], d["ops"][c], d["magnitudes"][c])
+            chain = apply_ops(BATCH[i], d["ops"][c], d["magnitudes"][c])
             want = want + float(d["weights"][c]) * np.asarray(chain, np.float32)
         # The mixture is rounded once to uint8.
         assert np.abs(mixed[i] - want).max() <= 0.5 + 1e-3
@@ -314,7 +317,7 @@ def test_augmix_views_share_the_base_and_differ_from_each_other():
     key = jax.random.key(8)
     views = np.asarray(jax.jit(augmix.views, static_argnums=2)(key, BATCH, 2))
     assert views.shape == (3,) + BATCH.shape and views.dtype == np.uint8
-    np.testing.assert_array_equal(views[1], np.asarray(augmix(key, BATCH)))
+    np.testing.assert_array_equal(views[1], np.asarray(jax.jit(augmix)(key, BATCH)))
     assert not np.array_equal(views[1], views[2]) and not np.array_equal(views[0], views[1])
     # The clean view is the base alone: whole-pixel crops and flips of the original pixels.
     assert set(np.unique(views[0][0])) <= set(np.unique(BATCH[0])) | {0}
@@ -350,10 +353,10 @@ def test_augmix_is_a_piece_run_by_augmenter():
     # AugMix's views are the piece `augmix(view=v)` run by Augmenter, which alone derives the example keys.
     base = jp.chain(jp.crop(4), jp.flip())
     key = jax.random.key(5)
-    views = augmix_module.AugMix(base=base).views(key, BATCH, 2)
+    views = jax.jit(augmix_module.AugMix(base=base).views, static_argnums=2)(key, BATCH, 2)
     for v in range(3):
         augment = jaxaug.Augmenter(jp.augmix(base=base, view=v), order=0, fill_mode="constant")
-        np.testing.assert_array_equal(np.asarray(views[v]), np.asarray(augment(key, BATCH)))
+        np.testing.assert_array_equal(np.asarray(views[v]), np.asarray(jax.jit(augment)(key, BATCH)))
 
 
 @pytest.mark.parametrize("call, match", [
