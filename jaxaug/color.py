@@ -23,7 +23,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxaug import _checks, _images
+from jaxaug import _checks, _fusion, _images
 from jaxaug.hsv import hsv_edit, in_hsv
 
 __all__ = [
@@ -175,7 +175,7 @@ def channel_shift(image, shift, *, value_range=None):
     # is monotonic), so one reduction -- the max of x, or of -x -- gives the only bound
     # that can bind.
     up = shift >= 0
-    bound = _max(jnp.where(up, x, -x))
+    bound = _fusion.materialize(_max(jnp.where(up, x, -x)))
     out = x + shift
     return _images.restore(jnp.where(up, jnp.minimum(out, bound), jnp.maximum(out, -bound)), image.dtype)
 
@@ -250,7 +250,7 @@ def contrast(image, factor, *, value_range=None):
     image = _images.check_image(image)
     lo, hi = _images.value_range(image.dtype, value_range)
     x = image.astype(jnp.float32)
-    mean = jnp.mean(x, axis=(0, 1), keepdims=True)
+    mean = _fusion.materialize(jnp.mean(x, axis=(0, 1), keepdims=True))
     return _clipped(image, (x - mean) * _checks.real_scalar(factor, "factor", minimum=0.0) + mean, lo, hi)
 
 
