@@ -139,9 +139,7 @@ def hsv_edit(op: str, **params):
     if op == "hsv_contrast":
         se = _checks.real_scalar(params["saturation_exponent"], "saturation_exponent", positive=True)
         ve = _checks.real_scalar(params["value_exponent"], "value_exponent", positive=True)
-        # exp(e log x) is x**e for e > 0 (0 at x = 0: log gives -inf), within 7e-8 of float64 on
-        # [0, 1], and 2.8x faster than XLA's CPU pow, which handles negative bases we never have.
-        return lambda h, s, v: (h, jnp.exp(se * jnp.log(s)), jnp.exp(ve * jnp.log(v)))
+        return lambda h, s, v: (h, _images.power(s, se), _images.power(v, ve))
     raise ValueError(f"op must be 'saturation', 'hue' or 'hsv_contrast'. Received: op={op!r}")
 
 

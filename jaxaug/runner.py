@@ -29,7 +29,6 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax import lax
 
 from jaxaug import _checks, _fusion, _images, warp
 from jaxaug._pieces import Augmentation
@@ -154,7 +153,7 @@ class Augmenter:
             raise ValueError(f"params must be what this Augmenter's sample() returns for these images: "
                              f"{_checks.short_repr(jax.tree.map(lambda a: a.shape, expected), 300)}. "
                              f"Received: params={_checks.short_repr(jax.tree.map(jnp.shape, params), 300)}")
-        return self._apply(params, images, sizes, masks, keypoints, boxes, token=None)
+        return self._apply(params, images, sizes, masks, keypoints, boxes)
 
     def _check_sizes(self, sizes, shape):
         """(N, 2) int32 true extents, each within the padded (H, W); only with an output size."""
@@ -183,7 +182,7 @@ class Augmenter:
         sizes = jnp.asarray(sizes).astype(jnp.int32)
         return jnp.clip(sizes, 1, jnp.array([h, w], jnp.int32))
 
-    def _apply(self, params, images, sizes, masks, keypoints, boxes, token):
+    def _apply(self, params, images, sizes, masks, keypoints, boxes):
         images = _images.check_image(images, "images", ndims=(4,))
         n, h, w, _ = images.shape
         piece = self.augmentation
@@ -206,13 +205,12 @@ class Augmenter:
                 # Ops that read more than their own pixel (statistics, other channels,
                 # neighbours), or cost more than a few operations per element, read the warped
                 # image from memory; cheap pointwise ones run inside the warp's loop.
-                out = _fusion.materialize(out, token)
+                out = _fusion.materialize(out)
             vr = _images.value_range(images.dtype, self.value_range)
-            with _fusion.token(token):
-                if piece.apply_batch is not None:
-                    out = piece.apply_batch(params, out, vr)
-                else:
-                    out = jax.vmap(lambda p, image: piece.apply(p, image, vr))(params, out)
+            if piece.apply_batch is not None:
+                out = piece.apply_batch(params, out, vr)
+            else:
+                out = jax.vmap(lambda p, image: piece.apply(p, image, vr))(params, out)
         out = _images.restore(out, images.dtype if self.dtype is None else self.dtype)
         if masks is None and keypoints is None and boxes is None:
             return out
@@ -259,15 +257,13 @@ class Augmenter:
             masks = None if masks is None else _mask_array(masks)[None]
             keypoints = None if keypoints is None else _checks.real_array(keypoints, "keypoints")[None]
             boxes = None if boxes is None else _checks.real_array(boxes, "boxes")[None]
-        # The key is the same on every device, so the fusion boundary needs no cross-device read.
-        token = jax.random.key_data(key).reshape(-1)[0]
         # The parameters are computed once, in memory, before any pixel reads them: otherwise
         # XLA's CPU backend may fuse the sampling (the threefry rounds) into the per-pixel loop
         # of an op that reads them and redo it for every pixel (a policy ran 2.5x slower;
         # `lax.optimization_barrier` does not prevent that, see `jaxaug._fusion`).
         sizes = None if sizes is None else self._check_sizes(sizes, images.shape)
-        params = _fusion.materialize(self.sample(key, images, indices, sizes), token)
-        out = self._apply(params, images, sizes, masks, keypoints, boxes, token=token)
+        params = _fusion.materialize(self.sample(key, images, indices, sizes))
+        out = self._apply(params, images, sizes, masks, keypoints, boxes)
         return jax.tree.map(lambda a: a[0], out) if single else out
 
     def _masks(self, masks, matrices, nhw, out_hw, sizes):
