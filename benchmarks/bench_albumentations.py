@@ -70,30 +70,33 @@ def _worker_run(bounds):
     return sum(int(_WORKER["pipeline"](image=image)["image"][0, 0, 0]) for image in _WORKER["images"][lo:hi])
 
 
+def _time_one(shape, host, pixel_ops, rounds, min_time, pool_size):
+    """{system: median img/s} for one option set: jaxaug, albumentations here, and in `pool_size` workers."""
+    images = jnp.asarray(host)
+    augment = jax.jit(jaxaug.augmenter(**GEOMETRY, **(PIXEL_OPS if pixel_ops else {})))
+    pipeline = albumentations_pipeline(pixel_ops)
+    parts = [(i * shape[0] // pool_size, (i + 1) * shape[0] // pool_size) for i in range(pool_size)]
+    workers = f"albumentations, {pool_size} workers"
+    with multiprocessing.get_context("spawn").Pool(pool_size, initializer=_worker_init,
+                                                   initargs=(host, pixel_ops)) as pool:
+        pool.map(_worker_run, parts)  # start-up and the workers' first calls, untimed
+        calls = {"jaxaug": Call(lambda key: augment(key, images), jax.block_until_ready, jax.random.key),
+                 "albumentations": Call(lambda _: [pipeline(image=image)["image"] for image in host]),
+                 workers: Call(lambda _: pool.map(_worker_run, parts))}
+        _, rates = time_calls(calls, shape[0], rounds, min_time)
+    return {k: statistics.median(v) for k, v in rates.items()}
+
+
 def bench(shape, rounds, min_time, pool_size):
     host = np.random.default_rng(0).integers(0, 256, shape).astype(np.uint8)
-    images = jnp.asarray(host)
     lines = {}
     for label, pixel_ops in (("geometry", False), ("geometry + pixel ops", True)):
-        options = dict(GEOMETRY, **(PIXEL_OPS if pixel_ops else {}))
-        augment = jax.jit(jaxaug.augmenter(**options))
-        pipeline = albumentations_pipeline(pixel_ops)
-        half = [(0, shape[0] // 2), (shape[0] // 2, shape[0])]
-        context = multiprocessing.get_context("spawn")
-        with context.Pool(pool_size, initializer=_worker_init, initargs=(host, pixel_ops)) as pool:
-            pool.map(_worker_run, half)  # start-up and the workers' first calls, untimed
-            calls = {
-                "jaxaug": Call(lambda key: augment(key, images), jax.block_until_ready, lambda r: jax.random.key(r)),
-                "albumentations": Call(lambda _: [pipeline(image=image)["image"] for image in host]),
-                f"albumentations, {pool_size} workers": Call(lambda _: pool.map(_worker_run, half)),
-            }
-            _, rates = time_calls(calls, shape[0], rounds, min_time)
-        med = {k: statistics.median(v) for k, v in rates.items()}
-        lines[label] = {"img_per_s": med, "vs_albumentations": med["jaxaug"] / med["albumentations"],
-                        f"vs_albumentations_{pool_size}_workers": med["jaxaug"] / med[f"albumentations, {pool_size} workers"]}
-        print(f"{'x'.join(map(str, shape)):>12} {label:22s} " + "  ".join(f"{k} {v:,.0f}" for k, v in med.items())
-              + f"  | jaxaug / albumentations {lines[label]['vs_albumentations']:.2f}x, / {pool_size} workers "
-              f"{lines[label][f'vs_albumentations_{pool_size}_workers']:.2f}x", flush=True)
+        med = _time_one(shape, host, pixel_ops, rounds, min_time, pool_size)
+        one, many = med["jaxaug"] / med["albumentations"], med["jaxaug"] / med[f"albumentations, {pool_size} workers"]
+        lines[label] = {"img_per_s": med, "vs_albumentations": one, f"vs_albumentations_{pool_size}_workers": many}
+        rates = "  ".join(f"{k} {v:,.0f}" for k, v in med.items())
+        print(f"{'x'.join(map(str, shape)):>12} {label:22s} {rates}  | jaxaug / albumentations {one:.2f}x, "
+              f"/ {pool_size} workers {many:.2f}x", flush=True)
     return lines
 
 
@@ -109,7 +112,8 @@ def main():
 
     report = {"cpu": cpu(), "jax": jax.__version__, "albumentations": albumentations.__version__,
               "backend": jax.default_backend(), "commit": commit(), "rounds": args.rounds, "results": []}
-    print(f"{report['cpu']} | jax {report['jax']} | albumentations {report['albumentations']} | commit {report['commit']}")
+    print(f"{report['cpu']} | jax {report['jax']} | albumentations {report['albumentations']} | "
+          f"commit {report['commit']}")
     for shape in [tuple(int(v) for v in s.split("x")) for s in args.shapes.split(",")]:
         report["results"].append({"shape": list(shape), **bench(shape, args.rounds, args.min_time, args.workers)})
     if args.out:
