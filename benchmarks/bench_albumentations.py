@@ -30,8 +30,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from bench_augment import GEOMETRY
-from check import commit, cpu
-from common import Call, time_calls
+from common import Call, commit, cpu, time_calls
 
 import jaxaug
 

@@ -19,8 +19,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from bench_augment import GEOMETRY, bare_warp
-from check import commit, cpu
-from common import time_systems
+from common import commit, cpu, time_systems
 
 import jaxaug
 from jaxaug import ops

@@ -30,9 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import pathlib
-import platform
 import statistics
-import subprocess
 
 import jax
 import jax.numpy as jnp
@@ -40,31 +38,12 @@ import numpy as np
 from bench_augment import EVERY_OP, FULL_IDG, bare_warp
 from bench_ops import systems as op_systems
 from bench_warp import map_coordinates_vmap, random_matrices
-from common import Call, time_calls, time_systems
+from common import Call, commit, cpu, time_calls, time_systems
 
 import jaxaug
 from jaxaug import _fusion
 
 SHAPES = ((128, 32, 32, 3), (32, 224, 224, 3))
-
-
-def cpu() -> dict:
-    """Model name and family from /proc/cpuinfo (what `lscpu` shows), where there is one."""
-    info = {}
-    path = pathlib.Path("/proc/cpuinfo")
-    for line in path.read_text().splitlines() if path.exists() else []:
-        key, _, value = line.partition(":")
-        if key.strip() in ("model name", "cpu family", "model") and key.strip() not in info:
-            info[key.strip()] = value.strip()
-    return info or {"processor": platform.processor()}
-
-
-def commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                              check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def four_take_warp(key, images):
