@@ -28,8 +28,7 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from check import commit, cpu  # noqa: E402
-from common import Call, machine, table, time_calls  # noqa: E402
+from common import Call, commit, cpu, machine, table, time_calls  # noqa: E402
 
 from jaxaug.keras.layers import Augment  # noqa: E402
 

@@ -40,8 +40,7 @@ import sys
 
 import jax
 import numpy as np
-from check import commit, cpu
-from common import Call, machine, table, time_calls
+from common import Call, commit, cpu, machine, table, time_calls
 from PIL import Image
 
 import jaxaug

@@ -7,13 +7,22 @@ CPU, the jax version and the commit. About 2-3 minutes on 2 CPU cores.
     python benchmarks/check.py                      # prints the table
     python benchmarks/check.py --out benchmarks/results/check-cpu.json
 
-Floors (issue 16):
+Floors (issues 16 and 28):
 * warp: `affine_warp` >= 1.0x the faster of `map_coordinates` (vmapped over channels)
   and a plain four-`take` warp, at 128x32x32x3 and 32x224x224x3, float32 and uint8;
 * warp: >= 1.0x OpenCV `warpAffine` (one call per image, same threads) at 32x224x224x3 uint8;
-* pipeline: `augmenter` with every colour, noise and blur op <= 3x the bare warp,
-  the full ImageDataGenerator option set <= 1.2x;
-* memory: compiled temp memory of the every-op `augmenter` <= 3x the batch in float32.
+* pipeline: the full ImageDataGenerator option set <= 1.2x the bare warp; every pixel op
+  (the IDG geometry and that op, its gallery options) <= 3x the bare warp and its compiled temp
+  memory <= 2x the batch in float32; the augmenter with every op on <= 3x;
+* policies: TrivialAugmentWide <= 2x, RandAugment(2, 9) <= 2.5x the bare warp;
+* peers: the photo pipeline (geometry, colour, blur, noise, dots, cutout) >= 1.5x
+  albumentations in one process and >= 1.0x with two worker processes at 32x224x224x3,
+  >= 10x at 128x32x32x3 (`bench_albumentations.py`).
+
+A line `roofline` reports what no formulation of an op that reads image statistics can avoid:
+the warp plus one float32 round trip of the warped batch through memory.
+
+    python benchmarks/check.py --quick     # without the peers and the policies (about 3 minutes)
 """
 
 from __future__ import annotations
@@ -21,39 +30,20 @@ from __future__ import annotations
 import argparse
 import json
 import pathlib
-import platform
 import statistics
-import subprocess
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from bench_augment import EVERY_OP, FULL_IDG, bare_warp
+from bench_ops import systems as op_systems
 from bench_warp import map_coordinates_vmap, random_matrices
-from common import Call, time_calls, time_systems
+from common import Call, commit, cpu, time_calls, time_systems
 
 import jaxaug
+from jaxaug import _fusion
 
 SHAPES = ((128, 32, 32, 3), (32, 224, 224, 3))
-
-
-def cpu() -> dict:
-    """Model name and family from /proc/cpuinfo (what `lscpu` shows), where there is one."""
-    info = {}
-    path = pathlib.Path("/proc/cpuinfo")
-    for line in path.read_text().splitlines() if path.exists() else []:
-        key, _, value = line.partition(":")
-        if key.strip() in ("model name", "cpu family", "model") and key.strip() not in info:
-            info[key.strip()] = value.strip()
-    return info or {"processor": platform.processor()}
-
-
-def commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                              check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def four_take_warp(key, images):
@@ -141,22 +131,85 @@ def opencv_check(rounds, min_time):
                        med["jaxaug"] / med["opencv"], 1.0) | {"img_per_s": med}]
 
 
+def _materialized_warp(key, images):
+    """The roofline of an op that reads image statistics: the warp, its float32 output in memory, read once."""
+    warped = _fusion.materialize(jaxaug.warp.warp_float(images, _idg_matrices(key, images), 1, "nearest", 0.0))
+    return jnp.clip(jnp.round(warped), 0, 255).astype(jnp.uint8)
+
+
+def _idg_matrices(key, images):
+    from bench_augment import GEOMETRY
+
+    keys = jax.vmap(jax.random.fold_in, in_axes=(None, 0))(key, jnp.arange(images.shape[0]))
+    return jax.vmap(lambda k: jaxaug.random_affine_matrix(k, images.shape[1:], **GEOMETRY))(keys)
+
+
 def pipeline_checks(rounds, min_time):
     lines = []
     for shape in SHAPES:
         images = batch(shape, "uint8")
-        systems = {"bare": bare_warp, "full IDG": jaxaug.augmenter(**FULL_IDG),
-                   "every op": jaxaug.augmenter(**EVERY_OP)}
-        _, rates = time_systems(systems, images, rounds, min_time)
-        med = {k: statistics.median(v) for k, v in rates.items()}
         name = "x".join(map(str, shape))
+        systems = {"bare": bare_warp, "roofline": _materialized_warp, "full IDG": jaxaug.augmenter(**FULL_IDG),
+                   "every op": jaxaug.augmenter(**EVERY_OP)}
+        per_op = {k: v for k, v in op_systems().items() if k not in ("bare warp", "geometry")}
+        _, rates = time_systems({**systems, **per_op}, images, rounds, min_time)
+        med = {k: statistics.median(v) for k, v in rates.items()}
+        lines.append({"check": f"roofline {name} uint8: warp + one float32 round trip / bare warp",
+                      "ratio": round(med["bare"] / med["roofline"], 3), "floor": "info", "pass": True})
         lines.append(floor_line(f"augmenter {name} uint8: full IDG time / bare warp", med["bare"] / med["full IDG"],
                                 1.2, higher_is_better=False) | {"img_per_s": med})
         lines.append(floor_line(f"augmenter {name} uint8: every op time / bare warp", med["bare"] / med["every op"],
                                 3.0, higher_is_better=False))
-        temp = jax.jit(jaxaug.augmenter(**EVERY_OP)).lower(jax.random.key(0), images).compile().memory_analysis()
+        worst = max(per_op, key=lambda k: med["bare"] / med[k])
+        lines.append(floor_line(f"ops {name} uint8: slowest op ({worst}) time / bare warp", med["bare"] / med[worst],
+                                3.0, higher_is_better=False) | {"per_op": {k: round(med["bare"] / med[k], 3)
+                                                                            for k in per_op}})
+        temps = {k: _temp(fn, images) / (np.prod(shape) * 4) for k, fn in per_op.items()}
+        worst = max(temps, key=temps.get)
+        lines.append(floor_line(f"memory {name}: largest op temp ({worst}) / batch float32 bytes", temps[worst], 2.0,
+                                higher_is_better=False) | {"per_op": {k: round(v, 3) for k, v in temps.items()}})
         lines.append(floor_line(f"memory {name}: every-op temp bytes / batch float32 bytes",
-                                temp.temp_size_in_bytes / (np.prod(shape) * 4), 3.0, higher_is_better=False))
+                                _temp(systems["every op"], images) / (np.prod(shape) * 4), 3.0,
+                                higher_is_better=False))
+    return lines
+
+
+def _temp(fn, images):
+    return jax.jit(fn).lower(jax.random.key(0), images).compile().memory_analysis().temp_size_in_bytes
+
+
+def policy_checks(rounds, min_time):
+    from bench_policies import JAXAUG
+
+    lines = []
+    for shape in SHAPES:
+        images = batch(shape, "uint8")
+        systems = {"bare": bare_warp, **{k: jaxaug.Augmenter(JAXAUG[k], fill_mode="constant")
+                                          for k in ("TrivialAugmentWide", "RandAugment N=2 M=9")}}
+        _, rates = time_systems(systems, images, rounds, min_time)
+        med = {k: statistics.median(v) for k, v in rates.items()}
+        name = "x".join(map(str, shape))
+        lines.append(floor_line(f"policies {name} uint8: TrivialAugmentWide time / bare warp",
+                                med["bare"] / med["TrivialAugmentWide"], 2.0, higher_is_better=False))
+        lines.append(floor_line(f"policies {name} uint8: RandAugment(2, 9) time / bare warp",
+                                med["bare"] / med["RandAugment N=2 M=9"], 2.5, higher_is_better=False))
+    return lines
+
+
+def peer_checks(rounds, min_time):
+    try:
+        from bench_albumentations import bench as albumentations_bench
+    except ImportError:
+        return [{"check": "photo pipeline vs albumentations", "skipped": "albumentations is not installed"}]
+    lines = []
+    for shape, floor in zip(SHAPES, (10.0, 1.5), strict=True):
+        name = "x".join(map(str, shape))
+        result = albumentations_bench(shape, rounds, min_time, 2)["geometry + pixel ops"]
+        lines.append(floor_line(f"peers {name} uint8: photo pipeline, jaxaug / albumentations (1 process)",
+                                result["vs_albumentations"], floor) | {"img_per_s": result["img_per_s"]})
+        if shape == SHAPES[1]:
+            lines.append(floor_line(f"peers {name} uint8: photo pipeline, jaxaug / albumentations (2 workers)",
+                                    result["vs_albumentations_2_workers"], 1.0))
     return lines
 
 
@@ -165,16 +218,21 @@ def main():
     p.add_argument("--rounds", type=int, default=7)
     p.add_argument("--min-time", type=float, default=0.15, help="seconds per system per round")
     p.add_argument("--out", default=None, help="also write the report as JSON here")
+    p.add_argument("--quick", action="store_true", help="leave out the policies and the peers")
     args = p.parse_args()
     lines = warp_checks(args.rounds, args.min_time)
     lines += opencv_check(args.rounds, args.min_time)
     lines += pipeline_checks(args.rounds, args.min_time)
+    if not args.quick:
+        lines += policy_checks(args.rounds, args.min_time)
+        lines += peer_checks(args.rounds, args.min_time)
     report = {"cpu": cpu(), "jax": jax.__version__, "backend": jax.default_backend(), "commit": commit(),
               "rounds": args.rounds, "checks": lines}
     print(f"{report['cpu']} | jax {report['jax']} ({report['backend']}) | commit {report['commit']}")
     for line in lines:
+        mark = "info" if line.get("floor") == "info" else "pass" if line.get("pass") else "FAIL"
         verdict = "skipped: " + line["skipped"] if "skipped" in line else (
-            f"{line['ratio']:>7.3f}  {line['floor']:<7}  {'pass' if line['pass'] else 'FAIL'}")
+            f"{line['ratio']:>7.3f}  {line['floor']:<7}  {mark}")
         print(f"{line['check']:<78} {verdict}")
     if args.out:
         pathlib.Path(args.out).write_text(json.dumps(report, indent=1))

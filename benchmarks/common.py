@@ -7,8 +7,10 @@ alike; each system repeats enough calls per round to run `min_time` seconds.
 from __future__ import annotations
 
 import os
+import pathlib
 import platform
 import statistics
+import subprocess
 import time
 from collections.abc import Callable
 from typing import NamedTuple
@@ -99,3 +101,22 @@ def machine():
                     "device": str(jax.devices()[0]), "backend": jax.default_backend()},
         "versions": {"jax": jax.__version__, "jaxaug": jaxaug.__version__, "numpy": np.__version__},
     }
+
+
+def cpu() -> dict:
+    """Model name and family from /proc/cpuinfo (what `lscpu` shows), where there is one."""
+    info = {}
+    path = pathlib.Path("/proc/cpuinfo")
+    for line in path.read_text().splitlines() if path.exists() else []:
+        key, _, value = line.partition(":")
+        if key.strip() in ("model name", "cpu family", "model") and key.strip() not in info:
+            info[key.strip()] = value.strip()
+    return info or {"processor": platform.processor()}
+
+
+def commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
-from jaxaug import _checks, geometry
+from jaxaug import _checks, _fusion, geometry
 from jaxaug.hsv import hsv_edit, in_hsv
 
 __all__ = ["Augmentation", "checked", "combine", "geometric", "pixel"]
@@ -41,6 +41,9 @@ class Augmentation(NamedTuple):
     # mixes several resamples of the original image (AugMix): `warp(matrices)` is the runner's one
     # resampler with its order and fill. Such a piece runs alone in an `Augmenter`.
     mix: Callable | None = None
+    # True when every pixel op may run inside the warp's loop (see `jaxaug.ops.Op`'s
+    # fuses_with_warp): the runner then does not write the warped image to memory first.
+    fuses_with_warp: bool = False
 
 
 _PROBE_SHAPE = (8, 8, 3)
@@ -81,12 +84,13 @@ def _stage_shapes(pieces, shape):
     return [current if s is None else s for s in shapes]
 
 
-def pixel(sample, twin, *, hsv=None, **twin_options) -> Augmentation:
+def pixel(sample, twin, *, hsv=None, fuses_with_warp=False, expand=None, **twin_options) -> Augmentation:
     def apply(params, image, value_range):
-        return twin(image, **params, value_range=value_range, **twin_options)
+        drawn = params if expand is None else expand(params, image.shape)
+        return twin(image, **drawn, value_range=value_range, **twin_options)
 
     edit = None if hsv is None else (lambda params: hsv_edit(hsv, **params))
-    return checked(Augmentation(sample=sample, apply=apply, hsv=edit))
+    return checked(Augmentation(sample=sample, apply=apply, hsv=edit, fuses_with_warp=fuses_with_warp))
 
 
 def combine(pieces, slots, *, names=None) -> Augmentation:
@@ -116,7 +120,12 @@ def combine(pieces, slots, *, names=None) -> Augmentation:
         return geometry.compose(*(p.matrix(params[k], s) for (k, p), s in zip(geometrics, at, strict=True)))
 
     def apply(params, image, value_range):
-        for run in _hsv_runs(pixels):
+        for j, run in enumerate(_hsv_runs(pixels)):
+            if j and not all(p.fuses_with_warp for _, p in run):
+                # A costly op runs in a loop of its own over its input in memory: fused into the
+                # loop of the op before (a blur's taps), its exp/log/erf_inv went scalar (the
+                # every-op pipeline ran 3x slower at 32x32 with noise fused after the blur).
+                image = _fusion.materialize(image)
             image = apply_run(run, params, image, value_range)
         return image
 
@@ -140,7 +149,8 @@ def combine(pieces, slots, *, names=None) -> Augmentation:
     sizes = [p.output_size for _, p in geometrics if p.output_size is not None]
     return Augmentation(sample, matrix if geometrics else None, apply if pixels else None,
                         apply_batch=apply_batch if batched else None, output_size=sizes[-1] if sizes else None,
-                        axis_aligned=all(p.axis_aligned for _, p in geometrics))
+                        axis_aligned=all(p.axis_aligned for _, p in geometrics),
+                        fuses_with_warp=all(p.fuses_with_warp for _, p in pixels))
 
 
 def _hsv_runs(pixels):

@@ -23,7 +23,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxaug import _checks, _images
+from jaxaug import _checks, _fusion, _images
 from jaxaug.hsv import hsv_edit, in_hsv
 
 __all__ = [
@@ -174,25 +174,11 @@ def channel_shift(image, shift, *, value_range=None):
     # x + shift can only cross the bound on the side of the shift's sign (float addition
     # is monotonic), so one reduction -- the max of x, or of -x -- gives the only bound
     # that can bind.
-    up = shift >= 0
-    bound = _max(jnp.where(up, x, -x))
-    out = x + shift
-    return _images.restore(jnp.where(up, jnp.minimum(out, bound), jnp.maximum(out, -bound)), image.dtype)
-
-
-def _max(x):
-    """max of all of `x` (float32), reduced as order-preserving int32 keys.
-
-    A float reduction after a warp lets XLA's CPU backend fuse the warp into a library
-    reduction that recomputes it with other rounding (results then depend on the batch
-    size) and runs 5x slower; an integer reduction of the same values stays exact and
-    is faster. The key flips the magnitude bits of negative floats, so integer order
-    equals float order.
-    """
-    def key(v):
-        return v ^ ((v >> 31) & 0x7FFFFFFF)
-
-    return jax.lax.bitcast_convert_type(key(jnp.max(key(jax.lax.bitcast_convert_type(x, jnp.int32)))), jnp.float32)
+    # Both bounds in one pass over the image, kept in memory for the loop that reads them (see
+    # `jaxaug._fusion`); the shift's sign picks the one that can bind (float addition is
+    # monotonic, so x + shift crosses only the bound on the shift's side).
+    lo, hi = _fusion.materialize((jnp.min(x), jnp.max(x)))
+    return _images.restore(jnp.clip(x + shift, lo, hi), image.dtype)
 
 
 def sample_channel_shift(key, shape, intensity):
@@ -250,7 +236,7 @@ def contrast(image, factor, *, value_range=None):
     image = _images.check_image(image)
     lo, hi = _images.value_range(image.dtype, value_range)
     x = image.astype(jnp.float32)
-    mean = jnp.mean(x, axis=(0, 1), keepdims=True)
+    mean = _fusion.materialize(jnp.mean(x, axis=(0, 1), keepdims=True))
     return _clipped(image, (x - mean) * _checks.real_scalar(factor, "factor", minimum=0.0) + mean, lo, hi)
 
 

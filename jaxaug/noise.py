@@ -19,7 +19,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from jaxaug import _checks, _images
+from jaxaug import _checks, _fusion, _images
 
 __all__ = [
     "gaussian_noise",
@@ -28,6 +28,10 @@ __all__ = [
     "random_salt_and_pepper",
     "sample_gaussian_noise",
     "sample_salt_and_pepper",
+    "seed_gaussian_noise",
+    "expand_gaussian_noise",
+    "seed_salt_and_pepper",
+    "expand_salt_and_pepper",
 ]
 
 
@@ -98,25 +102,33 @@ def _pcg(v):
     return (word >> 22) ^ word
 
 
-def _pixel_bits(key, dims):
-    """32 random bits per element of an array of shape `dims`."""
-    seed = jax.random.bits(key, (2,), jnp.uint32)
+def _seed(key):
+    """The 64 threefry bits of `key` that seed an image's per-pixel hash: (2,) uint32."""
+    return jax.random.bits(key, (2,), jnp.uint32)
+
+
+def _pixel_bits(seed, dims):
+    """32 random bits per element of an array of shape `dims`, from a `_seed`."""
     counter = lax.iota(jnp.uint32, math.prod(dims)).reshape(dims)
     return _pcg(_pcg(counter + seed[0]) ^ seed[1])
 
 
-def _pixel_uniform(key, dims):
-    """U(0, 1) per element, on the grid (k + 1/2) / 2**24: never 0 or 1."""
-    return ((_pixel_bits(key, dims) >> 8).astype(jnp.float32) + 0.5) * (1.0 / 2**24)
+def _pixel_uniform(seed, dims):
+    """U(0, 1) per element, on the grid (k + 1/2) / 2**23: never 0 or 1.
+
+    23 bits, so that k + 1/2 is exact in float32 (with 24, k + 1/2 rounded to even above 2**23
+    and the top value became 1.0, whose normal was infinite).
+    """
+    return ((_pixel_bits(seed, dims) >> 9).astype(jnp.float32) + 0.5) * (1.0 / 2**23)
 
 
-# A bound on |z| of `_pixel_normal`: sqrt(2) erfinv(1 - 2**-24) = 5.42.
+# A bound on |z| of `_pixel_normal`: sqrt(2) erfinv(1 - 2**-23) = 5.29.
 _MAX_NORMAL = 5.5
 
 
-def _pixel_normal(key, dims):
+def _pixel_normal(seed, dims):
     """N(0, 1) per element by inversion, sqrt(2) erfinv(2u - 1); |z| < 5.5."""
-    return jnp.sqrt(2.0).astype(jnp.float32) * lax.erf_inv(2.0 * _pixel_uniform(key, dims) - 1.0)
+    return jnp.sqrt(2.0).astype(jnp.float32) * lax.erf_inv(2.0 * _pixel_uniform(seed, dims) - 1.0)
 
 
 def _noise_shape(shape) -> tuple[int, int, int]:
@@ -148,13 +160,35 @@ def sample_gaussian_noise(key, shape, sigma_range):
       >>> sample_gaussian_noise(jax.random.key(0), (32, 32), 0.1)["noise"].shape  # grey noise
       (32, 32, 1)
     """
+    return expand_gaussian_noise(seed_gaussian_noise(key, shape, sigma_range), shape)
+
+
+def seed_gaussian_noise(key, shape, sigma_range):
+    """`sample_gaussian_noise`'s draw before its per-pixel expansion: {"sigma", "seed"}, a few bytes.
+
+    `expand_gaussian_noise(seed_gaussian_noise(key, shape, r), shape)` is
+    `sample_gaussian_noise(key, shape, r)`, bit for bit. A pipeline carries this compact form
+    and expands it inside the pass that adds the noise, so the noise never reaches memory.
+
+    Example:
+      >>> params = seed_gaussian_noise(jax.random.key(0), (32, 32, 3), (0.0, 0.1))
+      >>> sorted(params), params["seed"].dtype
+      (['seed', 'sigma'], dtype('uint32'))
+      >>> noise = expand_gaussian_noise(params, (32, 32, 3))["noise"]
+      >>> bool(jnp.all(noise == sample_gaussian_noise(jax.random.key(0), (32, 32, 3), (0.0, 0.1))["noise"]))
+      True
+    """
     _checks.check_key(key)
-    dims = _noise_shape(shape)
+    _noise_shape(shape)
     lo, hi = _checks.fixed_or_range(sigma_range, "sigma_range")
     _checks.finite_draws(lo, hi, "sigma_range", sigma_range, scale=_MAX_NORMAL)  # 3e38 gave inf noise
     key_sigma, key_noise = jax.random.split(key)
-    sigma = jax.random.uniform(key_sigma, (), jnp.float32, lo, hi)
-    return {"noise": sigma * _pixel_normal(key_noise, dims)}
+    return {"sigma": jax.random.uniform(key_sigma, (), jnp.float32, lo, hi), "seed": _seed(key_noise)}
+
+
+def expand_gaussian_noise(params, shape):
+    """{"noise": sigma * N(0, 1) per element} of `shape` from `seed_gaussian_noise`'s draw."""
+    return {"noise": params["sigma"] * _pixel_normal(params["seed"], _noise_shape(shape))}
 
 
 def random_gaussian_noise(key, image, sigma_range, *, value_range=None):
@@ -202,16 +236,38 @@ def sample_salt_and_pepper(key, shape, amount, *, salt_vs_pepper=0.5):
       False
       >>> out = salt_and_pepper(image, **params)
     """
+    return expand_salt_and_pepper(seed_salt_and_pepper(key, shape, amount, salt_vs_pepper=salt_vs_pepper), shape)
+
+
+def seed_salt_and_pepper(key, shape, amount, *, salt_vs_pepper=0.5):
+    """`sample_salt_and_pepper`'s draw before its per-pixel expansion: {"amount", "salt_share", "seed"}.
+
+    `expand_salt_and_pepper(seed_salt_and_pepper(key, shape, a), shape)` is
+    `sample_salt_and_pepper(key, shape, a)`, bit for bit (see `seed_gaussian_noise`).
+
+    Example:
+      >>> params = seed_salt_and_pepper(jax.random.key(0), (32, 32, 3), 0.05)
+      >>> masks = expand_salt_and_pepper(params, (32, 32, 3))
+      >>> int(masks["salt"].sum()), int(masks["pepper"].sum())   # as sample_salt_and_pepper's example
+      (32, 30)
+    """
     _checks.check_key(key)
-    h, w = _checks.image_hw(shape)
+    _checks.image_hw(shape)
     lo, hi = _checks.fixed_or_range(amount, "amount", maximum=1.0)
     salt_share = _checks.bounded_float(salt_vs_pepper, "salt_vs_pepper", 1.0)
     key_amount, key_pixels = jax.random.split(key)
-    p = jax.random.uniform(key_amount, (), jnp.float32, lo, hi)
+    return {"amount": jax.random.uniform(key_amount, (), jnp.float32, lo, hi),
+            "salt_share": jnp.float32(salt_share), "seed": _seed(key_pixels)}
+
+
+def expand_salt_and_pepper(params, shape):
+    """{"salt", "pepper"} bool (H, W, 1) masks from `seed_salt_and_pepper`'s draw."""
+    h, w = _checks.image_hw(shape)
+    p = params["amount"]
     # One uniform per pixel decides both whether and how it is replaced: u in
     # [0, p * share) is salt, [p * share, p) pepper. Same law as two draws, half the bits.
-    u = _pixel_uniform(key_pixels, (h, w, 1))
-    salt = u < p * salt_share
+    u = _pixel_uniform(params["seed"], (h, w, 1))
+    salt = u < p * params["salt_share"]
     return {"salt": salt, "pepper": (u < p) & ~salt}
 
 
@@ -241,7 +297,7 @@ def salt_and_pepper(image, salt, pepper, *, value_range=None):
     for mask, name in ((salt, "salt"), (pepper, "pepper")):
         if mask.dtype != jnp.bool_:  # a number as a mask (nan, -1) would turn every pixel white
             raise TypeError(f"{name} must be a bool mask. Received: {name}.dtype={mask.dtype}")
-    out = jnp.where(salt, hi, jnp.where(pepper, lo, image.astype(jnp.float32)))
+    out = _fusion.where(salt | pepper, jnp.where(salt, hi, lo), image.astype(jnp.float32))
     return _images.restore(out, image.dtype)
 
 

@@ -20,7 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from jaxaug import _checks, _images
+from jaxaug import _checks, _fusion, _images
 
 __all__ = [
     "box_mask",
@@ -120,7 +120,7 @@ def erase(image, top, left, height, width, *, value=0.0, value_range=None):
     _images.value_range(image.dtype, value_range)
     h, w, c = image.shape
     box = box_mask((h, w), *check_box(dict(top=top, left=left, height=height, width=width), ()))
-    out = jnp.where(box[..., None], _fill_value(value, c), image.astype(jnp.float32))
+    out = _fusion.where(box[..., None], _fill_value(value, c), image.astype(jnp.float32))
     return _images.restore(out, image.dtype)
 
 

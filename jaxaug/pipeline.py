@@ -132,7 +132,8 @@ def _gated(pieces, name: str, choose) -> Augmentation:
     batched = any(pieces[j].apply_batch is not None for j in pixel)
     return checked(Augmentation(sample, matrix if geometric else None, apply if pixel else None,
                                  apply_batch=apply_batch if batched else None,
-                                 axis_aligned=all(pieces[j].axis_aligned for j in geometric)))
+                                 axis_aligned=all(pieces[j].axis_aligned for j in geometric),
+                                 fuses_with_warp=all(pieces[j].fuses_with_warp for j in pixel)))
 
 
 def some_of(n, *pieces: Augmentation) -> Augmentation:

@@ -42,7 +42,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from jaxaug import _checks, _images, enhance, geometry, tone, transforms, warp
+from jaxaug import _checks, _fusion, _images, enhance, geometry, tone, transforms, warp
 from jaxaug._autoaugment import AUTO_AUGMENT_POLICIES
 
 __all__ = [
@@ -408,12 +408,12 @@ def ops_pixels_batch(images, ops, magnitudes, *, value_range=None):
     images = _images.check_image(images, "images", ndims=(4,))
     ops, magnitudes = _check_draw(ops, magnitudes, batch=images.shape[0])  # (N, S) each, as `ops_matrix`
     levels, bounds = _to_bytes(images, value_range)
-    levels = lax.optimization_barrier(levels)
-    ops, magnitudes = lax.optimization_barrier((jnp.asarray(ops, jnp.int32), jnp.asarray(magnitudes, jnp.float32)))
+    levels = _fusion.materialize(levels)
+    ops, magnitudes = _fusion.materialize((jnp.asarray(ops, jnp.int32), jnp.asarray(magnitudes, jnp.float32)))
 
     def slot(levels, draw):
         op, m = draw
-        levels = lax.optimization_barrier(jax.vmap(_formula_ops)(levels, op, m))
+        levels = _fusion.materialize(jax.vmap(_formula_ops)(levels, op, m))
         levels = _on_chosen(levels, op == _INDEX["equalize"], m, lambda x, _: tone.equalize_levels(x))
         levels = _on_chosen(levels, op == _INDEX["sharpness"], m, lambda x, v: enhance.sharpness(x, 1.0 + v))
         return levels, None

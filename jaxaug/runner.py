@@ -29,9 +29,8 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax import lax
 
-from jaxaug import _checks, _images, warp
+from jaxaug import _checks, _fusion, _images, warp
 from jaxaug._pieces import Augmentation
 
 __all__ = ["Augmented", "Augmenter"]
@@ -154,7 +153,7 @@ class Augmenter:
             raise ValueError(f"params must be what this Augmenter's sample() returns for these images: "
                              f"{_checks.short_repr(jax.tree.map(lambda a: a.shape, expected), 300)}. "
                              f"Received: params={_checks.short_repr(jax.tree.map(jnp.shape, params), 300)}")
-        return self._apply(params, images, sizes, masks, keypoints, boxes, token=None)
+        return self._apply(params, images, sizes, masks, keypoints, boxes)
 
     def _check_sizes(self, sizes, shape):
         """(N, 2) int32 true extents, each within the padded (H, W); only with an output size."""
@@ -183,7 +182,7 @@ class Augmenter:
         sizes = jnp.asarray(sizes).astype(jnp.int32)
         return jnp.clip(sizes, 1, jnp.array([h, w], jnp.int32))
 
-    def _apply(self, params, images, sizes, masks, keypoints, boxes, token):
+    def _apply(self, params, images, sizes, masks, keypoints, boxes):
         images = _images.check_image(images, "images", ndims=(4,))
         n, h, w, _ = images.shape
         piece = self.augmentation
@@ -202,8 +201,11 @@ class Augmenter:
         else:
             out = images.astype(jnp.float32)
         if piece.apply is not None:
-            if piece.matrix is not None:
-                out = _materialize(out, token)
+            if piece.matrix is not None and not piece.fuses_with_warp:
+                # Ops that read more than their own pixel (statistics, other channels,
+                # neighbours), or cost more than a few operations per element, read the warped
+                # image from memory; cheap pointwise ones run inside the warp's loop.
+                out = _fusion.materialize(out)
             vr = _images.value_range(images.dtype, self.value_range)
             if piece.apply_batch is not None:
                 out = piece.apply_batch(params, out, vr)
@@ -255,14 +257,13 @@ class Augmenter:
             masks = None if masks is None else _mask_array(masks)[None]
             keypoints = None if keypoints is None else _checks.real_array(keypoints, "keypoints")[None]
             boxes = None if boxes is None else _checks.real_array(boxes, "boxes")[None]
-        # The key is the same on every device, so the fusion boundary needs no cross-device read.
-        token = jax.random.key_data(key).reshape(-1)[0]
         # The parameters are computed once, in memory, before any pixel reads them: otherwise
         # XLA's CPU backend may fuse the sampling (the threefry rounds) into the per-pixel loop
-        # of an op that reads them and redo it for every pixel (a policy ran 2.5x slower).
+        # of an op that reads them and redo it for every pixel (a policy ran 2.5x slower;
+        # `lax.optimization_barrier` does not prevent that, see `jaxaug._fusion`).
         sizes = None if sizes is None else self._check_sizes(sizes, images.shape)
-        params = lax.optimization_barrier(self.sample(key, images, indices, sizes))
-        out = self._apply(params, images, sizes, masks, keypoints, boxes, token=token)
+        params = _fusion.materialize(self.sample(key, images, indices, sizes))
+        out = self._apply(params, images, sizes, masks, keypoints, boxes)
         return jax.tree.map(lambda a: a[0], out) if single else out
 
     def _masks(self, masks, matrices, nhw, out_hw, sizes):
@@ -316,21 +317,6 @@ def _points(name: str, points, matrices, hw):
         raise ValueError(f"{name} must have shape ({matrices.shape[0]}, {count}, {width}), {layout}. "
                          f"Received: {name}.shape={points.shape}")
     return move(points, matrices, hw)
-
-
-def _materialize(x, token=None):
-    """Returns `x` computed once, in memory, before the pixel ops read it.
-
-    XLA's CPU backend otherwise fuses the warp into a reduction of a pixel op (e.g. the
-    image max of Keras' channel shift) and recomputes it per element in a scalar loop:
-    measured 3-4x slower for the whole pipeline. A conditional is a fusion boundary that
-    XLA keeps; both branches return `x` unchanged (x * 1 == x for every float, NaN too).
-    Its predicate must not be foldable: a float compared with itself (NaN != NaN). It is
-    taken from `token` (a replicated scalar, e.g. from the key) when given; reading
-    `x`'s first element instead would make a batch sharded over devices all-reduce it.
-    """
-    probe = (x.reshape(-1)[0] if token is None else token).astype(jnp.float32)
-    return lax.cond(probe == probe, lambda v: v, lambda v: v * 1.0, x)
 
 
 def _check_indices(indices, n: int):

@@ -6,7 +6,7 @@ from jaxaug.ops._core import Op, Option
 __all__ = ["OP"]
 
 OP = Op(
-    name="cutout", title="cutout", kind="pixel", stage=230, slot=12,
+    name="cutout", title="cutout", kind="pixel", stage=230, fuses_with_warp=True, slot=12,
     units="square side in pixels (int) or fraction of the shorter side",
     doc="Cutout (DeVries & Taylor, 2017): a size x size square set to `value`; see `jaxaug.occlusion.random_cutout`.",
     sample=occlusion.sample_cutout, twin=occlusion.erase, random=occlusion.random_cutout,

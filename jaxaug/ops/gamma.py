@@ -52,7 +52,7 @@ def gamma(image, gamma, *, gain=1.0, value_range=None):
     k = _checks.real_scalar(gain, "gain", minimum=0.0)
     # Clipped to [0, 1] first: a float image a little outside its range must not give NaN (a negative base).
     unit = jnp.clip((image.astype(jnp.float32) - lo) / (hi - lo), 0.0, 1.0)
-    out = lo + (hi - lo) * jnp.clip(k * unit**g, 0.0, 1.0)
+    out = lo + (hi - lo) * jnp.clip(k * _images.power(unit, g), 0.0, 1.0)
     return _images.restore(out, image.dtype)
 
 

@@ -6,7 +6,7 @@ from jaxaug.ops._core import Op, Option
 __all__ = ["OP"]
 
 OP = Op(
-    name="invert", title="invert", kind="pixel", stage=190, slot=15,
+    name="invert", title="invert", kind="pixel", stage=190, fuses_with_warp=True, slot=15,
     units="lo + hi − x (uint8: 255 − x, PIL's `ImageOps.invert`)",
     doc="Inverts the image within its value range (PIL's `ImageOps.invert`) with the given probability.",
     sample=color.sample_invert, twin=color.invert, random=color.random_invert,
