@@ -60,3 +60,12 @@ def test_the_missions_entry_point_is_the_example_program():
 
     assert help_of("cifar_flax.py") == help_of("cifar10/train.py")
     assert "--recipe" in help_of("cifar_flax.py")
+
+
+def test_the_fast_subsets_list_names_existing_tests():
+    # tests/conftest.py marks tests slow by name: a renamed test would silently join the fast subset.
+    import conftest
+
+    for name in sorted(conftest.SLOW_TESTS | conftest.SLOW_CASES):
+        path, test = name.split("::")
+        assert re.search(rf"^def {test}\(", (ROOT / path).read_text(), re.M), f"conftest names {name}: no such test"
