@@ -568,11 +568,11 @@ BAD_CALLS = [
     ("extra wrong type",
      lambda: ImageDataGenerator(gaussian_noise_sigma=0.1).apply_transform(SQUARE, {"gaussian_noise": 3}),
      ValueError, r"transform_parameters\['gaussian_noise'\] must be what get_random_transform gives.*"
-                 r"float32\[16, 16, 3\]"),
+                 r"seed: uint32\[2\], sigma: float32\[\]"),
     ("extra wrong keys", lambda: ImageDataGenerator(hsv_contrast_range=(0.5, 2)).apply_transform(
         SQUARE, {"hsv_contrast": {"x": 1.0}}), ValueError, r"transform_parameters\['hsv_contrast'\].*value_exponent"),
     ("extra nan", lambda: ImageDataGenerator(gaussian_noise_sigma=0.1).apply_transform(
-        SQUARE, {"gaussian_noise": {"noise": np.full((16, 16, 3), NAN, np.float32)}}), ValueError,
+        SQUARE, {"gaussian_noise": {"sigma": np.float32(NAN), "seed": np.zeros(2, np.uint32)}}), ValueError,
      r"transform_parameters\['gaussian_noise'\] must be finite"),
     ("apply complex image", lambda: ImageDataGenerator().apply_transform(SQUARE + 1j, {}), TypeError,
      P + "x.dtype=complex"),
