@@ -22,7 +22,6 @@ alone (`augmenter` with the affine options against `Affine` + `HorizontalFlip`) 
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import statistics
 
@@ -30,7 +29,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from bench_augment import GEOMETRY
-from common import Call, commit, cpu, time_calls
+from common import Call, commit, cpu, parse_shapes, time_calls, write_report
 
 import jaxaug
 
@@ -113,12 +112,9 @@ def main():
               "backend": jax.default_backend(), "commit": commit(), "rounds": args.rounds, "results": []}
     print(f"{report['cpu']} | jax {report['jax']} | albumentations {report['albumentations']} | "
           f"commit {report['commit']}")
-    for shape in [tuple(int(v) for v in s.split("x")) for s in args.shapes.split(",")]:
+    for shape in parse_shapes(args.shapes):
         report["results"].append({"shape": list(shape), **bench(shape, args.rounds, args.min_time, args.workers)})
-    if args.out:
-        with open(args.out, "w") as f:
-            json.dump(report, f, indent=1)
-        print(f"wrote {args.out}")
+    write_report(report, args.out)
 
 
 if __name__ == "__main__":

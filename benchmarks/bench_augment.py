@@ -20,13 +20,12 @@ The issue's floor: "full IDG" within 1.2x of the bare warp.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-from common import machine, table, time_systems
+from common import machine, parse_shapes, table, time_systems, write_report
 
 import jaxaug
 from jaxaug import pipeline as jp
@@ -80,16 +79,14 @@ def main():
     p.add_argument("--out", default="benchmarks/results/augment-cpu.json")
     args = p.parse_args()
     report = {**machine(), "rounds": args.rounds, "results": []}
-    for shape in [tuple(int(v) for v in s.split("x")) for s in args.shapes.split(",")]:
+    for shape in parse_shapes(args.shapes):
         for dtype in args.dtypes.split(","):
             result = bench(shape, dtype, args.rounds, args.min_time)
             med = {k: statistics.median(v) for k, v in result["img_per_s"].items()}
             result["full_idg_time_vs_bare"] = med["bare affine_warp"] / med["augmenter, full IDG"]
             report["results"].append(result)
             print(table(f"{'x'.join(map(str, shape))} {dtype}", result, "bare affine_warp"), flush=True)
-    with open(args.out, "w") as f:
-        json.dump(report, f, indent=1)
-    print(f"\nwrote {args.out}")
+    write_report(report, args.out)
 
 
 if __name__ == "__main__":

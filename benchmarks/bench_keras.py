@@ -13,7 +13,6 @@ jitted JAX training step consumes it). Floor: jaxaug >= 20x Keras' batches/s; ai
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 
@@ -21,7 +20,7 @@ os.environ.setdefault("KERAS_BACKEND", "jax")  # Keras is only the reference her
 
 import jax  # noqa: E402
 import numpy as np  # noqa: E402
-from common import Call, machine, time_calls  # noqa: E402
+from common import Call, machine, time_calls, write_report  # noqa: E402
 
 from jaxaug.keras import ImageDataGenerator  # noqa: E402
 
@@ -67,9 +66,7 @@ def main():
               f"{max(r) / args.batch_size:,.1f} | {speedup[name]:.1f}x | {first_s[name]:.2f} |")
     result = {**machine(), "images": args.images, "batch_size": args.batch_size, "options": TUTORIAL,
               "rounds": args.rounds, "first_batch_s": first_s, "img_per_s": rates, "speedup_vs_keras": speedup}
-    with open(args.out, "w") as f:
-        json.dump(result, f, indent=1)
-    print(f"\nwrote {args.out}")
+    write_report(result, args.out)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ whole step >= 3x faster than the step with Keras' layers.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 
@@ -28,7 +27,7 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from common import Call, commit, cpu, machine, table, time_calls  # noqa: E402
+from common import Call, commit, cpu, machine, table, time_calls, write_report  # noqa: E402
 
 from jaxaug.keras.layers import Augment  # noqa: E402
 
@@ -86,10 +85,7 @@ def main():
     print(f"step ms: { {k: round(v, 1) for k, v in step_ms.items()} }")
     print(f"augmentation overhead: jaxaug {overhead:.1%}, keras {overhead_keras:.1%}; "
           f"keras step / jaxaug step = {result['keras_step_over_jaxaug_step']:.2f}")
-    if args.out:
-        with open(args.out, "w") as f:
-            json.dump(result, f, indent=1)
-        print(f"wrote {args.out}")
+    write_report(result, args.out)
 
 
 if __name__ == "__main__":

@@ -12,14 +12,13 @@ the warp, plus one. Memory: compiled temp bytes / the batch in float32.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from bench_augment import GEOMETRY, bare_warp
-from common import commit, cpu, time_systems
+from common import commit, cpu, parse_shapes, time_systems, write_report
 
 import jaxaug
 from jaxaug import ops
@@ -50,7 +49,7 @@ def main():
     report = {"cpu": cpu(), "jax": jax.__version__, "backend": jax.default_backend(), "commit": commit(),
               "rounds": args.rounds, "results": []}
     print(f"{report['cpu']} | jax {report['jax']} ({report['backend']}) | commit {report['commit']}")
-    for shape in [tuple(int(v) for v in s.split("x")) for s in args.shapes.split(",")]:
+    for shape in parse_shapes(args.shapes):
         images = jnp.asarray(np.random.default_rng(0).integers(0, 256, shape).astype(np.uint8))
         fns = systems()
         _, rates = time_systems(fns, images, args.rounds, args.min_time)
@@ -64,10 +63,7 @@ def main():
             print(f"{'x'.join(map(str, shape)):>12} {name:18s} {med[name]:10.0f} img/s  "
                   f"{rows[name]['time_vs_bare']:6.2f}x warp  temp {rows[name]['temp_vs_batch_f32']:5.2f}x batch")
         report["results"].append({"shape": list(shape), "ops": rows})
-    if args.out:
-        with open(args.out, "w") as f:
-            json.dump(report, f, indent=1)
-        print(f"wrote {args.out}")
+    write_report(report, args.out)
 
 
 if __name__ == "__main__":

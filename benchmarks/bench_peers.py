@@ -60,7 +60,7 @@ import numpy as np
 from bench_train import bench_train
 from bench_train import summary as train_summary
 from bench_warp import RANGES, _grid, random_matrices
-from common import Call, machine, table, time_calls
+from common import Call, machine, parse_shapes, table, time_calls
 
 import jaxaug
 
@@ -689,7 +689,7 @@ def main(argv=None):
     stem = Path(args.out_dir) / f"peers-{jax.default_backend()}"
     stem.parent.mkdir(parents=True, exist_ok=True)
     report = {**machine(), "args": vars(args), "skipped": {}, "tables": []}
-    for shape in [tuple(int(v) for v in s.split("x")) for s in args.shapes.split(",")]:
+    for shape in parse_shapes(args.shapes):
         for dtype in args.dtypes.split(","):
             result = bench_table(shape, dtype, builders, args.rounds, args.min_time, report["skipped"])
             report["tables"].append(result)

@@ -20,7 +20,6 @@ loops are not measured.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 
@@ -28,7 +27,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from bench_augment import bare_warp
-from common import Call, machine, table, time_calls
+from common import Call, machine, parse_shapes, table, time_calls, write_report
 
 import jaxaug
 from jaxaug import augmix
@@ -85,7 +84,7 @@ def main():
     p.add_argument("--out", default="benchmarks/results/policies-cpu.json")
     args = p.parse_args()
     report = {**machine(), "rounds": args.rounds, "results": []}
-    for shape in [tuple(int(v) for v in s.split("x")) for s in args.shapes.split(",")]:
+    for shape in parse_shapes(args.shapes):
         images = jnp.asarray(np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8))
         calls, versions = calls_for(images)
         compile_s, rates = time_calls(calls, shape[0], args.rounds, args.min_time)
@@ -95,9 +94,7 @@ def main():
         result["time_vs_bare"] = {k: med["bare affine_warp"] / v for k, v in med.items()}
         report["results"].append(result)
         print(table(f"{'x'.join(map(str, shape))} uint8", result, "bare affine_warp"), flush=True)
-    with open(args.out, "w") as f:
-        json.dump(report, f, indent=1)
-    print(f"\nwrote {args.out}")
+    write_report(report, args.out)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,6 @@ context, jaxaug without antialias, torchvision's antialiased resize and OpenCV's
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import random
@@ -40,7 +39,7 @@ import sys
 
 import jax
 import numpy as np
-from common import Call, commit, cpu, machine, table, time_calls
+from common import Call, commit, cpu, machine, table, time_calls, write_report
 from PIL import Image
 
 import jaxaug
@@ -258,9 +257,7 @@ def main():
     print("\nwhole-image resize vs PIL BILINEAR (levels):")
     for name, e in error.items():
         print(f"  {name}: mean {e['mean_abs_levels']:.3f}, max {e['max_abs_levels']}, >1: {e['fraction_over_1']:.2%}")
-    with open(args.out, "w") as f:
-        json.dump(report, f, indent=1)
-    print(f"\nwrote {args.out}")
+    write_report(report, args.out)
 
 
 if __name__ == "__main__":

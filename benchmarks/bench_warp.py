@@ -13,12 +13,11 @@ pass over the batch) shows how far each system is from the physical limit.
 from __future__ import annotations
 
 import argparse
-import json
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-from common import machine, table, time_systems
+from common import machine, parse_shapes, table, time_systems, write_report
 
 import jaxaug
 
@@ -137,15 +136,13 @@ def main():
     p.add_argument("--shapes", default="128x32x32x3,32x224x224x3")
     p.add_argument("--out", default="benchmarks/results/warp-cpu.json")
     args = p.parse_args()
-    shapes = [tuple(int(v) for v in s.split("x")) for s in args.shapes.split(",")]
+    shapes = parse_shapes(args.shapes)
     report = {**machine(), "rounds": args.rounds, "results": []}
     for shape in shapes:
         result = bench_shape(shape, args.rounds, args.min_time)
         report["results"].append(result)
         print(summarize(result), flush=True)
-    with open(args.out, "w") as f:
-        json.dump(report, f, indent=1)
-    print(f"\nwrote {args.out}")
+    write_report(report, args.out)
 
 
 if __name__ == "__main__":

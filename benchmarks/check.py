@@ -28,8 +28,6 @@ the warp plus one float32 round trip of the warped batch through memory.
 from __future__ import annotations
 
 import argparse
-import json
-import pathlib
 import statistics
 
 import jax
@@ -38,7 +36,7 @@ import numpy as np
 from bench_augment import EVERY_OP, FULL_IDG, bare_warp
 from bench_ops import systems as op_systems
 from bench_warp import map_coordinates_vmap, random_matrices
-from common import Call, commit, cpu, time_calls, time_systems
+from common import Call, commit, cpu, time_calls, time_systems, write_report
 
 import jaxaug
 from jaxaug import _fusion
@@ -234,9 +232,7 @@ def main():
         verdict = "skipped: " + line["skipped"] if "skipped" in line else (
             f"{line['ratio']:>7.3f}  {line['floor']:<7}  {mark}")
         print(f"{line['check']:<78} {verdict}")
-    if args.out:
-        pathlib.Path(args.out).write_text(json.dumps(report, indent=1))
-        print(f"wrote {args.out}")
+    write_report(report, args.out)
 
 
 if __name__ == "__main__":

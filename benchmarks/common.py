@@ -6,6 +6,7 @@ alike; each system repeats enough calls per round to run `min_time` seconds.
 
 from __future__ import annotations
 
+import json
 import os
 import pathlib
 import platform
@@ -120,3 +121,16 @@ def commit() -> str:
                               check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+
+
+def parse_shapes(text: str) -> list[tuple[int, ...]]:
+    """The benchmarks' --shapes: "128x32x32x3,32x224x224x3" -> [(128, 32, 32, 3), (32, 224, 224, 3)]."""
+    return [tuple(int(v) for v in s.split("x")) for s in text.split(",")]
+
+
+def write_report(report, path) -> None:
+    """Writes a benchmark's report as JSON to `path` (nothing when it is None) and says so."""
+    if path is None:
+        return
+    pathlib.Path(path).write_text(json.dumps(report, indent=1) + "\n")
+    print(f"wrote {path}")
