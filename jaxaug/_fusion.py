@@ -34,6 +34,7 @@ def materialize(x):
     probe = lax.optimization_barrier(jnp.float32(0.0))
     return lax.cond(probe == probe, lambda v: v, lambda v: jax.tree.map(lambda a: a * jnp.ones((), a.dtype), v), x)
 
+
 def where(mask, value, x):
     """`jnp.where(mask, value, x)` for finite float32 `x`, as arithmetic that fuses with the warp at full speed.
 

@@ -41,8 +41,11 @@ class Augmentation(NamedTuple):
     # mixes several resamples of the original image (AugMix): `warp(matrices)` is the runner's one
     # resampler with its order and fill. Such a piece runs alone in an `Augmenter`.
     mix: Callable | None = None
-    # True when every pixel op may run inside the warp's loop (see `jaxaug.ops.Op`'s
-    # fuses_with_warp): the runner then does not write the warped image to memory first.
+    # True when every pixel op reads only its own element and costs a few operations per element
+    # (see `jaxaug.ops.Op`'s fuses_with_warp): it then runs in the loop of the op before it.
+    pointwise: bool = False
+    # True when, moreover, it may run inside the warp's loop, which a select slows 3-4x: the
+    # runner then does not write the warped image to memory first.
     fuses_with_warp: bool = False
 
 
@@ -90,7 +93,8 @@ def pixel(sample, twin, *, hsv=None, fuses_with_warp=False, expand=None, **twin_
         return twin(image, **drawn, value_range=value_range, **twin_options)
 
     edit = None if hsv is None else (lambda params: hsv_edit(hsv, **params))
-    return checked(Augmentation(sample=sample, apply=apply, hsv=edit, fuses_with_warp=fuses_with_warp))
+    return checked(Augmentation(sample=sample, apply=apply, hsv=edit, pointwise=fuses_with_warp,
+                                fuses_with_warp=fuses_with_warp))
 
 
 def combine(pieces, slots, *, names=None) -> Augmentation:
@@ -119,18 +123,20 @@ def combine(pieces, slots, *, names=None) -> Augmentation:
         at = _stage_shapes([p for _, p in geometrics], shape)
         return geometry.compose(*(p.matrix(params[k], s) for (k, p), s in zip(geometrics, at, strict=True)))
 
+    # A costly op (every run after the first that is not pointwise) runs in a loop of
+    # its own over its input in memory: fused into the loop of the op before (a blur's taps), its
+    # exp/log/erf_inv went scalar (the every-op pipeline ran 3x slower at 32x32 with noise fused
+    # after the blur).
+    steps = [(j > 0 and not all(p.pointwise for _, p in run), run) for j, run in enumerate(_hsv_runs(pixels))]
+
     def apply(params, image, value_range):
-        for j, run in enumerate(_hsv_runs(pixels)):
-            if j and not all(p.fuses_with_warp for _, p in run):
-                # A costly op runs in a loop of its own over its input in memory: fused into the
-                # loop of the op before (a blur's taps), its exp/log/erf_inv went scalar (the
-                # every-op pipeline ran 3x slower at 32x32 with noise fused after the blur).
-                image = _fusion.materialize(image)
-            image = apply_run(run, params, image, value_range)
+        for in_memory, run in steps:
+            image = apply_run(run, params, _fusion.materialize(image) if in_memory else image, value_range)
         return image
 
     def apply_batch(params, images, value_range):
-        for run in _hsv_runs(pixels):
+        for in_memory, run in steps:
+            images = _fusion.materialize(images) if in_memory else images
             if len(run) == 1 and run[0][1].apply_batch is not None:
                 k, p = run[0]
                 images = p.apply_batch(params[k], images, value_range)
@@ -150,6 +156,7 @@ def combine(pieces, slots, *, names=None) -> Augmentation:
     return Augmentation(sample, matrix if geometrics else None, apply if pixels else None,
                         apply_batch=apply_batch if batched else None, output_size=sizes[-1] if sizes else None,
                         axis_aligned=all(p.axis_aligned for _, p in geometrics),
+                        pointwise=all(p.pointwise for _, p in pixels),
                         fuses_with_warp=all(p.fuses_with_warp for _, p in pixels))
 
 

@@ -21,6 +21,11 @@ def test_the_declarations_name_the_ops_that_fuse_and_the_compact_draws():
     assert {op.name for op in FUSING} == {"brightness", "invert", "salt_and_pepper", "cutout", "random_erasing"}
     assert {op.name for op in COMPACT} == {"gaussian_noise", "salt_and_pepper"}
     assert all(op.kind == "pixel" for op in FUSING + COMPACT)
+    assert jp.chain(jp.brightness((0.8, 1.2)), jp.cutout(4)).fuses_with_warp
+    # A per-image choice selects between whole images: that select inside the warp's loop was 3-4x
+    # slower; it stays pointwise, so the next cheap op needs no pass of its own.
+    gated = jp.random_apply(jp.brightness((0.8, 1.2)), 0.5)
+    assert gated.pointwise and not gated.fuses_with_warp
 
 
 @pytest.mark.parametrize("transform", ["eager", "jit", "vmap"])
