@@ -38,10 +38,14 @@ EVERY_OP = dict(FULL_IDG, contrast_range=(0.8, 1.2), saturation_range=(0.8, 1.2)
                 salt_and_pepper_amount=0.01, cutout_size=0.25)
 
 
-def bare_warp(key, images):
+def idg_matrices(key, images):
+    """Per-image `random_affine_matrix` of the IDG geometry, image i from `fold_in(key, i)`."""
     keys = jax.vmap(jax.random.fold_in, in_axes=(None, 0))(key, jnp.arange(images.shape[0]))
-    ms = jax.vmap(lambda k: jaxaug.random_affine_matrix(k, images.shape[1:], **GEOMETRY))(keys)
-    return jaxaug.affine_warp(images, ms)
+    return jax.vmap(lambda k: jaxaug.random_affine_matrix(k, images.shape[1:], **GEOMETRY))(keys)
+
+
+def bare_warp(key, images):
+    return jaxaug.affine_warp(images, idg_matrices(key, images))
 
 
 # Per-image choices (issue 17): one of four geometric ops and one of three pixel ops per image,

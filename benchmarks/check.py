@@ -33,7 +33,7 @@ import statistics
 import jax
 import jax.numpy as jnp
 import numpy as np
-from bench_augment import EVERY_OP, FULL_IDG, bare_warp
+from bench_augment import EVERY_OP, FULL_IDG, bare_warp, idg_matrices
 from bench_ops import systems as op_systems
 from bench_warp import map_coordinates_vmap, random_matrices
 from common import Call, commit, cpu, time_calls, time_systems, write_report
@@ -131,15 +131,8 @@ def opencv_check(rounds, min_time):
 
 def _materialized_warp(key, images):
     """The roofline of an op that reads image statistics: the warp, its float32 output in memory, read once."""
-    warped = _fusion.materialize(jaxaug.warp.warp_float(images, _idg_matrices(key, images), 1, "nearest", 0.0))
+    warped = _fusion.materialize(jaxaug.warp.warp_float(images, idg_matrices(key, images), 1, "nearest", 0.0))
     return jnp.clip(jnp.round(warped), 0, 255).astype(jnp.uint8)
-
-
-def _idg_matrices(key, images):
-    from bench_augment import GEOMETRY
-
-    keys = jax.vmap(jax.random.fold_in, in_axes=(None, 0))(key, jnp.arange(images.shape[0]))
-    return jax.vmap(lambda k: jaxaug.random_affine_matrix(k, images.shape[1:], **GEOMETRY))(keys)
 
 
 def pipeline_checks(rounds, min_time):
