@@ -1,9 +1,9 @@
 """jaxaug: image augmentation as pure, jit/vmap-compiled functions of explicit PRNG keys.
 
-Geometry is data (3x3 pull matrices, see `jaxaug.geometry`), composed by matrix
-product and applied by one resampling pass (`affine_warp`). `augmenter(...)` builds a
-per-example batch augmenter with Keras ImageDataGenerator's option names;
-`jaxaug.pipeline` chains pieces into your own.
+Geometry is data (3x3 pull matrices, see `jaxaug.geometry`; affine, or projective for a
+perspective), composed by matrix product and applied by one resampling pass (`affine_warp`).
+`augmenter(...)` builds a per-example batch augmenter with Keras ImageDataGenerator's option
+names; `jaxaug.pipeline` chains pieces into your own.
 
 The top level holds what most programs need. Every operation is in its module, as
 `sample_<op>` (parameters as data), a deterministic twin and `random_<op>`:
@@ -37,6 +37,7 @@ from jaxaug.geometry import (
     compose,
     flip_matrix,
     identity_matrix,
+    projective_matrix,
     random_affine_matrix,
     rotation_matrix,
     sample_affine,
@@ -68,6 +69,7 @@ __all__ = [
     "compose",
     "flip_matrix",
     "identity_matrix",
+    "projective_matrix",
     "random_affine_matrix",
     "rotation_matrix",
     "sample_affine",

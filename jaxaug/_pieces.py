@@ -47,6 +47,10 @@ class Augmentation(NamedTuple):
     # True when, moreover, it may run inside the warp's loop, which a select slows 3-4x: the
     # runner then does not write the warped image to memory first.
     fuses_with_warp: bool = False
+    # True when the piece's matrices may be projective (a perspective): the runner then warps
+    # with `projective=True` (divides by the third row). Static, so that a pipeline of affine
+    # pieces keeps the affine warp's program; a piece whose matrices are projective must say so.
+    projective: bool = False
 
 
 _PROBE_SHAPE = (8, 8, 3)
@@ -66,9 +70,9 @@ def checked(piece: Augmentation) -> Augmentation:
     return piece
 
 
-def geometric(sample, matrix_fn, *, axis_aligned=False, output_size=None) -> Augmentation:
+def geometric(sample, matrix_fn, *, axis_aligned=False, output_size=None, projective=False) -> Augmentation:
     return checked(Augmentation(sample=sample, matrix=lambda p, shape: matrix_fn(shape, **p),
-                                 output_size=output_size, axis_aligned=axis_aligned))
+                                 output_size=output_size, axis_aligned=axis_aligned, projective=projective))
 
 
 def _resized(shape, output_size):
@@ -157,7 +161,8 @@ def combine(pieces, slots, *, names=None) -> Augmentation:
                         apply_batch=apply_batch if batched else None, output_size=sizes[-1] if sizes else None,
                         axis_aligned=all(p.axis_aligned for _, p in geometrics),
                         pointwise=all(p.pointwise for _, p in pixels),
-                        fuses_with_warp=all(p.fuses_with_warp for _, p in pixels))
+                        fuses_with_warp=all(p.fuses_with_warp for _, p in pixels),
+                        projective=any(p.projective for _, p in geometrics))
 
 
 def _hsv_runs(pixels):

@@ -1,4 +1,4 @@
-"""Affine geometry as 3x3 homogeneous matrices.
+"""Affine and projective geometry as 3x3 homogeneous matrices.
 
 The one convention
 ------------------
@@ -8,8 +8,11 @@ coordinates, in (row, col) order with pixel centres at integer coordinates::
     [in_row, in_col, 1] = M @ [out_row, out_col, 1]
 
 This is exactly what `scipy.ndimage.affine_transform(image, M)` does with a 3x3
-matrix, so any matrix can be checked against scipy. The bottom row is ignored by
-`affine_warp` (as by scipy) and is always [0, 0, 1] here.
+matrix, so any matrix can be checked against scipy. The builders here give affine matrices,
+whose bottom row is [0, 0, 1], except `projective_matrix` (a perspective from four point
+pairs): its bottom row is anything, and the input point is `(u / z, v / z)` for
+`[u, v, z] = M @ [out_row, out_col, 1]`. Warp those with `affine_warp(..., projective=True)`
+(see `jaxaug.warp`); `compose` multiplies both kinds alike.
 
 Builders describe what happens to the *content* of the image: `rotation_matrix(30)`
 turns the picture 30 degrees counter-clockwise, `shift_matrix(2, 0)` moves it 2 pixels
@@ -39,6 +42,7 @@ __all__ = [
     "compose",
     "flip_matrix",
     "identity_matrix",
+    "projective_matrix",
     "random_affine_matrix",
     "rotation_matrix",
     "sample_affine",
@@ -198,6 +202,121 @@ def _matmul3(a, b):
     """
     a, b = jnp.broadcast_arrays(a, b)
     return sum(a[..., :, k, None] * b[..., None, k, :] for k in range(3))
+
+
+def projective_matrix(output_points, input_points):
+    """The 3x3 pull matrix that maps each of four output points to its input point (a perspective).
+
+    The matrix M with `M @ [out_row, out_col, 1]` proportional to `[in_row, in_col, 1]` for the
+    four pairs: OpenCV's `getPerspectiveTransform(output_points, input_points)` in (row, col)
+    order, and torchvision's `_get_perspective_coeffs(startpoints=input_points,
+    endpoints=output_points)`. Those scale it to M[2, 2] = 1; here M[2, 2] = +-1, the sign that
+    puts the output points in front of the camera (z > 0 at their centre), since the warp gives
+    `cval` where z <= 0 (a strong perspective may put the output's origin beyond the horizon).
+    Warp with `affine_warp(..., projective=True)`.
+
+    It solves the 8x8 linear system of the four pairs in float32, under `jit` and `vmap`. The
+    points are first moved to their common centre and divided by a power of two (exact), so
+    the system is well conditioned at any image size, and the solve finds the difference
+    from the identity: four pairs that are already equal give the identity exactly.
+
+    Args:
+      output_points: (4, 2) or (..., 4, 2) positions (row, col) in the output, pixel centres
+        at integers.
+      input_points: the same shape: the input position that each output point reads.
+
+    Returns:
+      (3, 3) or (..., 3, 3) float32 pull matrix. Concrete points must be finite, and no
+      three points of either set may lie on one line (ValueError: the matrix would be
+      singular or undefined); traced ones are data, and such points give a NaN matrix,
+      whose warp is all `cval` (`affine_warp` never puts NaN in an image this way).
+
+    Example:
+      The output's corners read a smaller square of the input, pulled in by 2 pixels at the
+      top: a 2x zoom at the top rows, 1x at the bottom.
+
+      >>> out = jnp.array([[0.0, 0.0], [0.0, 8.0], [8.0, 8.0], [8.0, 0.0]])
+      >>> inp = jnp.array([[0.0, 2.0], [0.0, 6.0], [8.0, 8.0], [8.0, 0.0]])
+      >>> m = projective_matrix(out, inp)
+      >>> tuple(round(v, 4) for v in m[2].tolist())
+      (-0.0625, 0.0, 1.0)
+      >>> p = m @ jnp.array([0.0, 8.0, 1.0])  # output top-right -> input (0, 6)
+      >>> tuple(round(v, 4) for v in (p[:2] / p[2]).tolist())
+      (0.0, 6.0)
+    """
+    pairs = []
+    for name, points in (("output_points", output_points), ("input_points", input_points)):
+        points = _checks.real_array(points, name).astype(jnp.float32)
+        if points.ndim < 2 or points.shape[-2:] != (4, 2):
+            raise ValueError(f"{name} must have shape (4, 2) or (..., 4, 2): four (row, col) points. "
+                             f"Received: {name}.shape={tuple(points.shape)}")
+        _checks.finite_if_concrete(points, name)
+        _check_quadrilateral(points, name)
+        pairs.append(points)
+    try:
+        np.broadcast_shapes(pairs[0].shape, pairs[1].shape)
+    except ValueError:
+        raise ValueError(f"output_points and input_points must have batch shapes that broadcast together. "
+                         f"Received: output_points.shape={pairs[0].shape}, input_points.shape={pairs[1].shape}"
+                         ) from None
+    return _projective_solve(*pairs)
+
+
+def _projective_solve(output_points, input_points):
+    """`projective_matrix` without its checks: (..., 4, 2) float32 points that broadcast together."""
+    p, q = jnp.broadcast_arrays(jnp.asarray(output_points, jnp.float32), jnp.asarray(input_points, jnp.float32))
+    at = jnp.mean(p, axis=-2)  # the centre of the output points, which must be in front of the camera
+    # A common centre and a power-of-two scale: T^-1 @ T is then exactly the identity.
+    both = jnp.concatenate([p, q], axis=-2)
+    centre = jnp.mean(both, axis=-2, keepdims=True)
+    spread = jnp.max(jnp.abs(both - centre), axis=(-2, -1), keepdims=True)
+    _, exponent = jnp.frexp(jnp.maximum(spread, 1.0))  # spread <= 2**exponent
+    scale = jnp.ldexp(jnp.ones_like(spread), exponent)
+    p, q = (p - centre) / scale, (q - centre) / scale
+    # q * (g p0 + h p1 + 1) = (a p0 + b p1 + c, d p0 + e p1 + f), the identity's h plus a correction.
+    p0, p1, q0, q1 = p[..., 0], p[..., 1], q[..., 0], q[..., 1]
+    one, zero = jnp.ones_like(p0), jnp.zeros_like(p0)
+    rows_r = jnp.stack([p0, p1, one, zero, zero, zero, -p0 * q0, -p1 * q0], axis=-1)
+    rows_c = jnp.stack([zero, zero, zero, p0, p1, one, -p0 * q1, -p1 * q1], axis=-1)
+    a = jnp.stack([rows_r, rows_c], axis=-2).reshape(*p0.shape[:-1], 8, 8)
+    # The identity solves the system for q = p; its residual is q - p (exactly 0 for equal pairs).
+    residual = jnp.stack([q0 - p0, q1 - p1], axis=-1).reshape(*p0.shape[:-1], 8)
+    h = jnp.linalg.solve(a, residual[..., None])[..., 0] + jnp.array([1, 0, 0, 0, 1, 0, 0, 0], jnp.float32)
+    normalised = jnp.concatenate([h, jnp.ones_like(h[..., :1])], axis=-1).reshape(*h.shape[:-1], 3, 3)
+    s, c = scale[..., 0, 0], centre[..., 0, :]
+    zero = jnp.zeros_like(s)
+    to_unit = entries_matrix(1 / s, zero, -c[..., 0] / s, zero, 1 / s, -c[..., 1] / s)
+    from_unit = entries_matrix(s, zero, c[..., 0], zero, s, c[..., 1])
+    if s.ndim:  # entries_matrix stacks the batch first: (3, 3, ...) -> (..., 3, 3)
+        to_unit, from_unit = jnp.moveaxis(to_unit, (0, 1), (-2, -1)), jnp.moveaxis(from_unit, (0, 1), (-2, -1))
+    m = _matmul3(_matmul3(from_unit, normalised), to_unit)
+    m = m / m[..., 2:, 2:]  # M[2, 2] = 1, OpenCV's and torchvision's scale (1 already for equal pairs)
+    # The sign that puts the output points in front of the camera (z > 0 at their centre): the warp
+    # gives cval where z <= 0. With M[2, 2] = 1 the output's origin is in front, and it may lie
+    # beyond the horizon of a strong perspective whose quadrilateral does not.
+    z = m[..., 2, 0] * at[..., 0] + m[..., 2, 1] * at[..., 1] + m[..., 2, 2]
+    return m * jnp.where(z < 0, -1.0, 1.0)[..., None, None]
+
+
+def _check_quadrilateral(points, name: str) -> None:
+    """Checks that concrete (..., 4, 2) points have no three on one line (a perspective needs that).
+
+    Three points on one line (two equal points among them) leave the perspective between two
+    quadrilaterals singular or undefined: ValueError naming `name`. Traced points are data.
+    """
+    if _checks.is_traced(points):
+        return
+    host = np.asarray(points, np.float64).reshape(-1, 4, 2)
+    spread = np.maximum(np.ptp(host, axis=1).max(axis=-1), 1e-30)
+    for i, j, k in ((0, 1, 2), (0, 1, 3), (0, 2, 3), (1, 2, 3)):
+        u, v = host[:, j] - host[:, i], host[:, k] - host[:, i]
+        area = np.abs(u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0])
+        flat = area <= 1e-9 * spread**2
+        if flat.any():
+            n = int(np.argmax(flat))
+            raise ValueError(f"{name} must not have three points on one line (points {i}, {j} and {k} are): the "
+                             f"perspective between the two quadrilaterals would be singular. Received: {name}="
+                             f"{host[n].tolist()}" + (f" (set {n})" if host.shape[0] > 1 else ""))
 
 
 def centered(matrix, shape):

@@ -5,7 +5,8 @@ An `Augmentation` is a small pure piece, in the spirit of optax:
 * `sample(key, shape) -> params` draws the parameters of ONE image of `shape`
   (H, W, C) as a pytree of arrays that can be logged and replayed;
 * `matrix(params, shape) -> (3, 3)` for geometric pieces: a centred pull matrix
-  (see `jaxaug.geometry`), or None;
+  (see `jaxaug.geometry`), or None; a piece whose matrices are projective (`perspective`)
+  says so with `projective=True`, and the chain's one warp then divides by the third row;
 * `apply(params, image, value_range) -> image` for pixel pieces (colour, noise,
   blur, occlusion), on one float32 image, or None;
 * optionally `apply_batch(params, images, value_range)`, the same as `vmap(apply)` but
@@ -136,7 +137,8 @@ def _gated(pieces, name: str, choose) -> Augmentation:
                                  # Pointwise when its pieces are, but never fuses_with_warp: the per-image select
                                  # between the changed and the kept image, inside the warp's gathering loop, made
                                  # a gated pipeline of cheap ops 3-4x slower (Zen 4, 32^2 and 224^2).
-                                 pointwise=all(pieces[j].pointwise for j in pixel)))
+                                 pointwise=all(pieces[j].pointwise for j in pixel),
+                                 projective=any(pieces[j].projective for j in geometric)))
 
 
 def some_of(n, *pieces: Augmentation) -> Augmentation:

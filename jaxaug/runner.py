@@ -92,6 +92,7 @@ class Augmenter:
         if not isinstance(self.augmentation, Augmentation):
             raise TypeError(f"augmentation must be an Augmentation (e.g. from chain). "
                             f"Received: augmentation={_checks.short_repr(self.augmentation)}")
+        _checks.check_bool(self.augmentation.projective, "augmentation.projective")
         for field in ("sample", "matrix", "apply"):
             fn = getattr(self.augmentation, field)
             if not callable(fn) and not (field != "sample" and fn is None):
@@ -197,7 +198,7 @@ class Augmenter:
             else:
                 matrices = jax.vmap(lambda p, e: piece.matrix(p, (e[0], e[1], images.shape[-1])))(params, sizes)
             out = warp.warp_float(images, matrices, self.order, self.fill_mode, self.cval, out_hw=out_hw, extents=sizes,
-                                  antialias=self.antialias, aligned=True)
+                                  antialias=self.antialias, aligned=True, projective=piece.projective)
         else:
             out = images.astype(jnp.float32)
         if piece.apply is not None:
@@ -216,8 +217,10 @@ class Augmenter:
             return out
         eye = jnp.broadcast_to(jnp.eye(3, dtype=jnp.float32), (n, 3, 3))
         matrices = eye if matrices is None else matrices
-        return Augmented(out, self._masks(masks, matrices, (n, h, w), out_hw, sizes),
-                         *_points("keypoints", keypoints, matrices, out_hw), *_points("boxes", boxes, matrices, out_hw))
+        projective = piece.projective
+        return Augmented(out, self._masks(masks, matrices, (n, h, w), out_hw, sizes, projective),
+                         *_points("keypoints", keypoints, matrices, out_hw, projective),
+                         *_points("boxes", boxes, matrices, out_hw, projective))
 
     def _mixed(self, params, images, sizes, labels):
         """A piece that mixes several resamples of the original images (AugMix), through the one warp."""
@@ -266,7 +269,7 @@ class Augmenter:
         out = self._apply(params, images, sizes, masks, keypoints, boxes)
         return jax.tree.map(lambda a: a[0], out) if single else out
 
-    def _masks(self, masks, matrices, nhw, out_hw, sizes):
+    def _masks(self, masks, matrices, nhw, out_hw, sizes, projective):
         if masks is None:
             return None
         masks = _mask_array(masks)
@@ -275,7 +278,7 @@ class Augmenter:
                              f"Received: masks.shape={masks.shape}")
         stacked = masks if masks.ndim == 4 else masks[..., None]
         out = warp.warp_float(stacked.astype(jnp.float32), matrices, 0, self.fill_mode, self.mask_cval, out_hw=out_hw,
-                              extents=sizes)
+                              extents=sizes, projective=projective)
         return _images.restore(out if masks.ndim == 4 else out[..., 0], masks.dtype)
 
 
@@ -306,7 +309,7 @@ _POINTS = {"keypoints": ("K", 2, "(row, col) per point", warp.warp_keypoints),
            "boxes": ("B", 4, "(row_min, col_min, row_max, col_max) per box", warp.warp_boxes)}
 
 
-def _points(name: str, points, matrices, hw):
+def _points(name: str, points, matrices, hw, projective: bool):
     """A batch's keypoints or boxes, moved by the matrices: (moved, flags), or (None, None) if not given."""
     if points is None:
         return None, None
@@ -316,7 +319,7 @@ def _points(name: str, points, matrices, hw):
     if points.ndim != 3 or points.shape[0] != matrices.shape[0] or points.shape[-1] != width:
         raise ValueError(f"{name} must have shape ({matrices.shape[0]}, {count}, {width}), {layout}. "
                          f"Received: {name}.shape={points.shape}")
-    return move(points, matrices, hw)
+    return move(points, matrices, hw, projective=projective)
 
 
 def _check_indices(indices, n: int):

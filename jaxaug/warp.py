@@ -11,6 +11,24 @@ Fill modes follow `scipy.ndimage` exactly, so results can be checked against
     wrap      a b c d | a b c d | a b c d   scipy "grid-wrap" (periodic)
 
 `wrap` is periodic, like `jax.scipy.ndimage`'s "wrap" and unlike scipy's own "wrap".
+
+Affine and projective matrices
+------------------------------
+A matrix whose bottom row is [0, 0, 1] is affine: the input point of output pixel (row, col)
+is the first two entries of `M @ [row, col, 1]`. A projective matrix (a perspective) has
+another bottom row, and the input point is `(u / z, v / z)` for `[u, v, z] = M @ [row, col, 1]`.
+Whether the warp divides is static, never read from the matrix: `projective=True` in
+`affine_warp`, `warp_keypoints` and `warp_boxes` (and, in pipelines, a piece that declares
+projective matrices, such as `jaxaug.pipeline.perspective`), so affine warps compile to the
+program they always had, with no division. Without `projective=True` a concrete matrix must
+have the bottom row [0, 0, 1] (ValueError otherwise); a traced one's bottom row is not read.
+
+Under a projective matrix, an output pixel with z <= 0 sees no input point (it lies on or
+beyond the horizon, "behind the camera"): it gets `cval` whatever the fill mode, and its
+coordinates never reach the gather. Input points further than 2**24 pixels away (z tiny) are
+held at that distance, where the fill mode decides as for any point outside. So no matrix,
+however degenerate, puts NaN or inf into the output; a traced matrix with NaN entries gives
+`cval` where it makes a coordinate NaN.
 """
 
 from __future__ import annotations
@@ -20,7 +38,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from jaxaug import _checks, _images
+from jaxaug import _checks, _images, _projective
 
 __all__ = [
     "FILL_MODES",
@@ -87,7 +105,7 @@ def _fill_row(cval, dtype):
     return value
 
 
-def _warp_one(image, matrix, cval, order: int, mode: str, out_hw=None, extent=None):
+def _warp_one(image, matrix, cval, order: int, mode: str, out_hw=None, extent=None, projective: bool = False):
     """One (H, W, C) image through one (3, 3) matrix; float32 result.
 
     Pixels are gathered as whole (C,) rows of the flattened (H * W, C) image, in the image's
@@ -103,15 +121,21 @@ def _warp_one(image, matrix, cval, order: int, mode: str, out_hw=None, extent=No
     cols = jnp.arange(out_w, dtype=jnp.float32)[None, :]
     y = matrix[0, 0] * rows + matrix[0, 1] * cols + matrix[0, 2]
     x = matrix[1, 0] * rows + matrix[1, 1] * cols + matrix[1, 2]
+    seen = None  # projective: where an input point exists (elsewhere the pixel gets cval)
+    if projective:
+        y, x, seen = _projective.divide(y, x, matrix[2, 0] * rows + matrix[2, 1] * cols + matrix[2, 2])
     # Materialise the coordinates: if XLA recomputed them separately for the floor
     # and for the fraction, a 1-ulp difference could pair an index with the weight
     # of its neighbour (seen at 224x224 as errors of 0.7).
     y, x = lax.optimization_barrier((y, x))
     inside = (y >= 0) & (y <= h - 1) & (x >= 0) & (x <= w - 1)
+    if seen is not None:  # the points with cval: outside for "constant", unseen for every mode
+        inside = inside & seen if mode == "constant" else seen
     y, x = lax.optimization_barrier((_fold(y, h, mode), _fold(x, w, mode)))
     size = image.shape[0] * stride
     flat = image.reshape(size, image.shape[-1])
-    fill = _fill_row(cval, image.dtype) if mode == "constant" and order == 1 else None
+    filled = mode == "constant" or projective  # some points get cval
+    fill = _fill_row(cval, image.dtype) if filled and order == 1 else None
     if fill is not None:
         # Constant fill as one more pixel: every tap of an outside point reads it with weight
         # (1, 0), which gives cval exactly. XLA's CPU backend does not fuse a select after the
@@ -140,12 +164,12 @@ def _warp_one(image, matrix, cval, order: int, mode: str, out_hw=None, extent=No
         top = gather(iy0, ix0) * (1 - fx) + gather(iy0, ix1) * fx
         bottom = gather(iy1, ix0) * (1 - fx) + gather(iy1, ix1) * fx
         out = top * (1 - fy) + bottom * fy
-    if mode == "constant" and fill is None:
+    if filled and fill is None:
         out = jnp.where(inside[..., None], out, cval)
     return out
 
 
-def _check_matrices(matrices, images):
+def _check_matrices(matrices, images, projective: bool):
     matrices = _checks.real_array(matrices, "matrices")
     allowed = [(3, 3)] + ([(images.shape[0], 3, 3)] if images.ndim == 4 else [])
     if tuple(matrices.shape) not in allowed:
@@ -154,21 +178,26 @@ def _check_matrices(matrices, images):
             f"{tuple(images.shape)}. Received: matrices.shape={tuple(matrices.shape)}"
         )
     _checks.finite_if_concrete(matrices[..., :2, :], "matrices")
+    _projective.check_kind(matrices, projective)
     return jnp.asarray(matrices, jnp.float32)
 
 
-def affine_warp(images, matrices, *, output_shape=None, order=1, fill_mode="nearest", cval=0.0, antialias=False):
+def affine_warp(images, matrices, *, output_shape=None, order=1, fill_mode="nearest", cval=0.0, antialias=False,
+                projective=False):
     """Resamples images through 3x3 pull matrices in one fused pass over all channels.
 
     For every output pixel (row, col), the input is read at `M @ [row, col, 1]`
     (pixel centres at integers), exactly like `scipy.ndimage.affine_transform(image, M)`
     per channel. Compose any number of geometric steps into `M` first (see
-    `jaxaug.compose`): the image is resampled once.
+    `jaxaug.compose`): the image is resampled once. With `projective=True` the matrix
+    may be a perspective: the input is read at `(u / z, v / z)` for `[u, v, z] = M @ [row, col, 1]`
+    (see the module docstring for the points with z <= 0).
 
     Args:
       images: (H, W, C) or (N, H, W, C); uint8, float16, bfloat16 or float32.
       matrices: (3, 3), or (N, 3, 3) with one matrix per image; a single (3, 3)
-        matrix is used for every image of a batch. The bottom row is ignored.
+        matrix is used for every image of a batch. Without `projective`, a concrete matrix
+        must have the bottom row [0, 0, 1] (a traced one's is not read).
       output_shape: (H', W') of the output, static ints in [1, 2**15]; default the input's (H, W). The
         matrix maps output pixel (row, col) in [0, H') x [0, W') to input coordinates, as
         scipy's `affine_transform(..., output_shape=...)`: a resize or a crop is one more
@@ -185,7 +214,11 @@ def affine_warp(images, matrices, *, output_shape=None, order=1, fill_mode="near
         axis-aligned matrix (zero [0, 1] and [1, 0] entries: crops, resizes, flips, shifts,
         zooms); an image whose matrix rotates or shears is resampled without it, by plain
         bilinear interpolation (see `jaxaug.Augmenter`'s `antialias`, which refuses such
-        geometry instead).
+        geometry instead), and so is an image whose matrix is projective.
+      projective: a static bool. True: divide by the third row, for perspective matrices
+        (a concrete one must be finite and not singular: ValueError). False (the default):
+        the affine warp, whose program has no division (a concrete matrix must then be
+        affine). The choice is static so that affine warps keep their compiled program.
 
     Returns:
       Array of the dtype of `images`, shape (..., H', W', C). Arithmetic is float32; uint8 results
@@ -212,14 +245,23 @@ def affine_warp(images, matrices, *, output_shape=None, order=1, fill_mode="near
       >>> s = jaxaug.shift_matrix(0.0, 1.0)
       >>> tuple(map(tuple, jaxaug.affine_warp(x, s, fill_mode="constant", cval=9)[..., 0].tolist()))
       ((9, 0, 1), (9, 3, 4), (9, 6, 7))
+
+      A perspective whose bottom row [0, 0.25, 1] makes z grow along the columns: the
+      input column is col / (1 + col / 4), so the right of the output shows the middle of
+      the input, stretched (needs `projective=True`):
+
+      >>> ramp = jnp.arange(5.0).reshape(1, 5, 1)
+      >>> p = jnp.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.25, 1.0]])
+      >>> tuple(round(v, 4) for v in jaxaug.affine_warp(ramp, p, projective=True)[0, :, 0].tolist())
+      (0.0, 0.8, 1.3333, 1.7143, 2.0)
     """
     images = _images.check_image(images, "images", ndims=(3, 4))
-    matrices = _check_matrices(matrices, images)
+    matrices = _check_matrices(matrices, images, projective)
     check_options(order, fill_mode, cval)
     check_antialias(antialias, order)
     out_hw = None if output_shape is None else check_output_shape(output_shape)
-    return _images.restore(warp_float(images, matrices, order, fill_mode, cval, out_hw=out_hw, antialias=antialias),
-                           images.dtype)
+    return _images.restore(warp_float(images, matrices, order, fill_mode, cval, out_hw=out_hw, antialias=antialias,
+                                      projective=projective), images.dtype)
 
 
 def check_antialias(antialias, order) -> None:
@@ -258,7 +300,7 @@ def check_options(order, fill_mode, cval) -> None:
 
 
 def warp_float(images, matrices, order: int, fill_mode: str, cval, *, out_hw=None, extents=None,
-               antialias: bool = False, aligned: bool = False):
+               antialias: bool = False, aligned: bool = False, projective: bool = False):
     """`affine_warp` on checked inputs, returning float32 (for pipelines that go on computing).
 
     A batch is `vmap` of the one-image warp: its gathers get the batch as a batching
@@ -267,18 +309,19 @@ def warp_float(images, matrices, order: int, fill_mode: str, cval, *, out_hw=Non
     (height, width) of each image of a padded batch. With `antialias`, axis-aligned matrices
     go through `_antialiased`; the others are warped as usual, unless the caller knows
     statically that every matrix is axis-aligned (`aligned`), which skips that second pass.
+    `projective` (static) divides by the matrices' third row (see the module docstring).
     """
     cval = cval if _fill_row(cval, images.dtype) is not None else jnp.asarray(cval, jnp.float32)
     if images.ndim == 3:
         extents = None if extents is None else extents[None]
         return warp_float(images[None], matrices, order, fill_mode, cval, out_hw=out_hw, extents=extents,
-                          antialias=antialias, aligned=aligned)[0]
+                          antialias=antialias, aligned=aligned, projective=projective)[0]
     batched = jnp.broadcast_to(matrices, (images.shape[0], 3, 3))
     if antialias:
         smooth = _antialiased_batch(images, batched, cval, fill_mode, out_hw, extents)
         if aligned:
             return smooth
-    warp = lambda img, m, e: _warp_one(img, m, cval, order, fill_mode, out_hw, e)  # noqa: E731
+    warp = lambda img, m, e: _warp_one(img, m, cval, order, fill_mode, out_hw, e, projective)  # noqa: E731
     if extents is None:
         out = jax.vmap(lambda img, m: warp(img, m, None), in_axes=(0, 0 if matrices.ndim == 3 else None))(images,
                                                                                                           matrices)
@@ -286,6 +329,8 @@ def warp_float(images, matrices, order: int, fill_mode: str, cval, *, out_hw=Non
         out = jax.vmap(lambda img, m, e: warp(img, m, (e[0], e[1])))(images, batched, extents)
     if antialias:
         axis_aligned = (batched[:, 0, 1] == 0) & (batched[:, 1, 0] == 0)
+        if projective:  # the filter reads the first two rows only: the bottom one must be [0, 0, 1]
+            axis_aligned &= (batched[:, 2, 0] == 0) & (batched[:, 2, 1] == 0) & (batched[:, 2, 2] == 1)
         out = jnp.where(axis_aligned[:, None, None, None], smooth, out)
     return out
 
@@ -400,7 +445,7 @@ def _filter_axis(x, axis, mode: str, take, out_shape, expand):
     return total / expand(norm)
 
 
-def warp_keypoints(keypoints, matrices, shape):
+def warp_keypoints(keypoints, matrices, shape, *, projective=False):
     """Moves keypoints the way `affine_warp(images, matrices)` moves the pixels under them.
 
     A pull matrix maps output to input coordinates, so points go through its inverse.
@@ -411,6 +456,10 @@ def warp_keypoints(keypoints, matrices, shape):
       matrices: (3, 3) or (N, 3, 3) pull matrices, as given to `affine_warp`. Concrete
         keypoints and matrices must be finite (ValueError); traced ones are data.
       shape: the image shape (H, W) or (H, W, C), to flag points that leave it.
+      projective: as `affine_warp`'s (static): True for perspective matrices. A point then
+        goes to `(u / w, v / w)` for `[u, v, w] = M^-1 @ [row, col, 1]`; where w <= 0 no output
+        pixel sees it (it is behind the camera) and it is not visible. Positions are held
+        within +-2**24 pixels, so they are always finite.
 
     Returns:
       (points, visible): the output positions, float32 of the same shape as
@@ -422,15 +471,26 @@ def warp_keypoints(keypoints, matrices, shape):
       >>> pts, visible = jaxaug.warp_keypoints(jnp.array([[0.0, 0.0]]), m, (32, 32))
       >>> tuple(pts[0].round().astype(int).tolist()), bool(visible[0])  # top-left -> bottom-left
       ((31, 0), True)
+
+      A perspective that squeezes the right of a 5-pixel-wide image (the matrix of
+      `affine_warp`'s example): input column 2 is seen at output column 4.
+
+      >>> p = jnp.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.25, 1.0]])
+      >>> pts, visible = jaxaug.warp_keypoints(jnp.array([[0.0, 2.0]]), p, (1, 5), projective=True)
+      >>> tuple(pts[0].round(4).tolist()), bool(visible[0])
+      ((0.0, 4.0), True)
     """
     h, w = _checks.image_hw(shape)
-    points = _push(*_checked(keypoints, matrices, "keypoints", "K", 2))
+    points, matrices = _checked(keypoints, matrices, "keypoints", "K", 2, projective)
     size = jnp.array([h, w], jnp.float32)
-    visible = jnp.all((points >= -0.5) & (points <= size - 0.5), axis=-1)
-    return points, visible
+    if not projective:
+        points = _push(points, matrices)
+        return points, jnp.all((points >= -0.5) & (points <= size - 0.5), axis=-1)
+    points, ahead = _projective.push(points, matrices)
+    return points, ahead & jnp.all((points >= -0.5) & (points <= size - 0.5), axis=-1)
 
 
-def _checked(points, matrices, name: str, count: str, width: int):
+def _checked(points, matrices, name: str, count: str, width: int, projective: bool):
     """`points` (count, width) or (N, count, width) and matching (3, 3) or (N, 3, 3) `matrices`, as float32."""
     points = _checks.real_array(points, name).astype(jnp.float32)
     matrices = _checks.real_array(matrices, "matrices").astype(jnp.float32)
@@ -446,6 +506,7 @@ def _checked(points, matrices, name: str, count: str, width: int):
         raise ValueError(
             f"matrices must have shape (3, 3) or (N, 3, 3) matching {name} of shape {points.shape}. "
             f"Received: matrices.shape={matrices.shape}")
+    _projective.check_kind(matrices, projective)
     return points, matrices
 
 
@@ -455,7 +516,7 @@ def _push(points, matrices):
     return jnp.einsum("...ij,...kj->...ki", push[..., :2, :2], points) + push[..., None, :2, 2]
 
 
-def warp_boxes(boxes, matrices, shape):
+def warp_boxes(boxes, matrices, shape, *, projective=False):
     """Moves axis-aligned boxes the way `affine_warp(images, matrices)` moves the pixels in them.
 
     Boxes are in pixel-edge coordinates: (row_min, col_min, row_max, col_max) with the image
@@ -470,6 +531,12 @@ def warp_boxes(boxes, matrices, shape):
       matrices: (3, 3) or (N, 3, 3) pull matrices, as given to `affine_warp`. Concrete boxes
         and matrices must be finite (ValueError); traced ones are data.
       shape: the image shape (H, W) or (H, W, C); input and output images have the same.
+      projective: as `affine_warp`'s (static): True for perspective matrices. The four
+        corners move as `warp_keypoints` moves points, and the box is the one around them:
+        exact, since a box whose corners are all in front of the camera stays a convex
+        quadrilateral. A box with some corners behind the camera (w <= 0) and some in front
+        reaches to infinity in the output: it becomes the whole image; one with all four
+        behind is not kept.
 
     Returns:
       (boxes, kept): the output boxes, float32 of the same shape as `boxes`, clipped to
@@ -491,17 +558,27 @@ def warp_boxes(boxes, matrices, shape):
       ((24, 8, 32, 16), True)
     """
     h, w = _checks.image_hw(shape)
-    boxes, matrices = _checked(boxes, matrices, "boxes", "B", 4)
+    boxes, matrices = _checked(boxes, matrices, "boxes", "B", 4, projective)
     top, left, bottom, right = jnp.moveaxis(boxes, -1, 0)
     # The four corners as pixel-centre coordinates (edge - 0.5), the points' convention.
     corners = jnp.stack([top, left, top, right, bottom, left, bottom, right], axis=-1) - 0.5
     flat = corners.reshape(*boxes.shape[:-2], -1, 2)  # (..., B * 4, 2)
-    corners = (_push(flat, matrices) + 0.5).reshape(corners.shape)
+    size = jnp.array([h, w], jnp.float32)
+    if projective:
+        moved, ahead = _projective.push(flat, matrices)
+        ahead = ahead.reshape(*boxes.shape[:-1], 4)
+    else:
+        moved, ahead = _push(flat, matrices), None
+    corners = (moved + 0.5).reshape(corners.shape)
     rows, cols = corners[..., 0::2], corners[..., 1::2]
     lo = jnp.stack([rows.min(-1), cols.min(-1)], axis=-1)
     hi = jnp.stack([rows.max(-1), cols.max(-1)], axis=-1)
-    size = jnp.array([h, w], jnp.float32)
+    if ahead is not None:  # some corners behind the camera: the box reaches to infinity
+        unbounded = (~jnp.all(ahead, axis=-1))[..., None]
+        lo, hi = jnp.where(unbounded, 0.0, lo), jnp.where(unbounded, size, hi)
     lo, hi = jnp.clip(lo, 0.0, size), jnp.clip(hi, 0.0, size)
     # NaN (singular matrix) fails every comparison, so it is never kept.
     kept = jnp.all(hi > lo, axis=-1) & (bottom > top) & (right > left)
+    if ahead is not None:
+        kept &= jnp.any(ahead, axis=-1)
     return jnp.where(kept[..., None], jnp.concatenate([lo, hi], axis=-1), 0.0), kept

@@ -69,6 +69,8 @@ class Op:
       hsv: for ops that are an edit in HSV, its name in `jaxaug.hsv.hsv_edit`: consecutive
         ones share one round trip.
       axis_aligned: geometric ops whose matrices never rotate or shear (antialiasing needs it).
+      projective: geometric ops whose matrices are projective (a perspective): a pipeline that holds
+        one warps with `projective=True` (see `jaxaug.warp`); one without keeps the affine warp.
       compact: (seed_<op>, expand_<op>) for a pixel op whose draw is per-pixel data (noise): the
         piece carries `seed_<op>(key, shape, ...)`'s few bytes per image and expands them with
         `expand_<op>(params, shape)` inside the pass that uses them, so that data never reaches
@@ -101,6 +103,7 @@ class Op:
     twin_options: tuple[str, ...] = ()
     hsv: str | None = None
     axis_aligned: bool = False
+    projective: bool = False
     compact: tuple[Callable, Callable] | None = None
     fuses_with_warp: bool = False
     sized: bool = False
@@ -149,7 +152,8 @@ def _generic_piece(op: Op) -> Callable:
         # A wrong argument is named here, as for any function; the sampler takes them after (key, shape).
         drawn = signature.bind(*args, **kwargs).arguments
         if op.kind == "geometric":
-            return _pieces.geometric(functools.partial(op.sample, **drawn), op.matrix, axis_aligned=op.axis_aligned)
+            return _pieces.geometric(functools.partial(op.sample, **drawn), op.matrix, axis_aligned=op.axis_aligned,
+                                     projective=op.projective)
         seed, expand = op.compact or (op.sample, None)
         return _pieces.pixel(functools.partial(seed, **drawn), op.twin, hsv=op.hsv, fuses_with_warp=op.fuses_with_warp,
                              expand=expand, **twin)
