@@ -1,0 +1,82 @@
+"""Perspective (issue 29) against albumentations' `Perspective`, and what it adds to the affine warp.
+
+The systems, on the same uint8 batch, in interleaved rounds:
+
+* `augmenter(perspective_distortion_scale=0.25)`: torchvision's corner rule, each corner moved
+  inward by up to 1/8 of the size (1/16 on average, about albumentations' mean move at
+  scale 0.05-0.1), bilinear, constant fill; one jitted call per batch, one projective warp;
+* the same with Keras' IDG geometry (rotation, shifts, zoom, shear, flip) composed into it: still
+  one matrix and one resample per image;
+* the IDG geometry alone (the affine warp), the reference for what the division costs;
+* albumentations 2 `Perspective(scale=(0.05, 0.1), p=1)` (bilinear, constant fill, keep_size),
+  one image at a time, as a `Dataset.__getitem__` would.
+
+The distributions differ (albumentations moves corners by |N(0, sigma)|, torchvision uniformly
+inward); the cost of a perspective warp does not depend on them.
+
+    python benchmarks/bench_perspective.py --out benchmarks/results/perspective-cpu.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from bench_augment import GEOMETRY
+from common import Call, commit, cpu, parse_shapes, time_calls, write_report
+
+import jaxaug
+
+SHAPES = ((32, 224, 224, 3),)
+PERSPECTIVE = dict(perspective_distortion_scale=0.25, fill_mode="constant")
+
+
+def systems(host):
+    import albumentations as A
+    import cv2
+
+    images = jnp.asarray(host)
+    augmenters = {"jaxaug perspective": jaxaug.augmenter(**PERSPECTIVE),
+                  "jaxaug perspective + IDG": jaxaug.augmenter(**GEOMETRY, **PERSPECTIVE),
+                  "jaxaug IDG (affine)": jaxaug.augmenter(**GEOMETRY, fill_mode="constant")}
+    jitted = {name: jax.jit(fn) for name, fn in augmenters.items()}
+    calls = {name: Call(lambda key, f=f: f(key, images), jax.block_until_ready, jax.random.key)
+             for name, f in jitted.items()}
+    album = A.Perspective(scale=(0.05, 0.1), interpolation=cv2.INTER_LINEAR, border_mode=cv2.BORDER_CONSTANT,
+                          fill=0, keep_size=True, p=1.0)
+    calls["albumentations Perspective"] = Call(lambda _: [album(image=image)["image"] for image in host])
+    return calls
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--min-time", type=float, default=0.3, help="seconds per system per round")
+    p.add_argument("--shapes", default=",".join("x".join(map(str, s)) for s in SHAPES))
+    p.add_argument("--out", default=None)
+    args = p.parse_args()
+    import albumentations
+
+    report = {"cpu": cpu(), "jax": jax.__version__, "albumentations": albumentations.__version__,
+              "backend": jax.default_backend(), "commit": commit(), "rounds": args.rounds, "results": []}
+    print(f"{report['cpu']} | jax {report['jax']} | albumentations {report['albumentations']} | "
+          f"commit {report['commit']}")
+    for shape in parse_shapes(args.shapes):
+        host = np.random.default_rng(0).integers(0, 256, shape).astype(np.uint8)
+        _, rates = time_calls(systems(host), shape[0], args.rounds, args.min_time)
+        med = {k: statistics.median(v) for k, v in rates.items()}
+        rows = {name: {"img_per_s": med[name], "spread": [min(rates[name]), max(rates[name])],
+                       "vs_albumentations": med[name] / med["albumentations Perspective"],
+                       "time_vs_affine": med["jaxaug IDG (affine)"] / med[name]} for name in med}
+        for name, row in rows.items():
+            print(f"{'x'.join(map(str, shape)):>12} {name:28s} {row['img_per_s']:9,.0f} img/s  "
+                  f"{row['vs_albumentations']:5.2f}x albumentations  {row['time_vs_affine']:5.2f}x the affine time")
+        report["results"].append({"shape": list(shape), "systems": rows})
+    write_report(report, args.out)
+
+
+if __name__ == "__main__":
+    main()
