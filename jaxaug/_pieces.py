@@ -51,6 +51,9 @@ class Augmentation(NamedTuple):
     # with `projective=True` (divides by the third row). Static, so that a pipeline of affine
     # pieces keeps the affine warp's program; a piece whose matrices are projective must say so.
     projective: bool = False
+    # (params, shape, out_hw) -> (H', W', 2): a displacement field in input pixels that the one
+    # warp adds to the coordinates each output pixel reads (see `jaxaug.dense`), or None.
+    field: Callable | None = None
 
 
 _PROBE_SHAPE = (8, 8, 3)
@@ -70,9 +73,12 @@ def checked(piece: Augmentation) -> Augmentation:
     return piece
 
 
-def geometric(sample, matrix_fn, *, axis_aligned=False, output_size=None, projective=False) -> Augmentation:
+def geometric(sample, matrix_fn, *, axis_aligned=False, output_size=None, projective=False,
+              field=None) -> Augmentation:
+    """A geometric piece; `field(params, shape, out_hw)`, if given, adds a displacement field."""
     return checked(Augmentation(sample=sample, matrix=lambda p, shape: matrix_fn(shape, **p),
-                                 output_size=output_size, axis_aligned=axis_aligned, projective=projective))
+                                 output_size=output_size, axis_aligned=axis_aligned, projective=projective,
+                                 field=field))
 
 
 def _resized(shape, output_size):
@@ -127,6 +133,12 @@ def combine(pieces, slots, *, names=None) -> Augmentation:
         at = _stage_shapes([p for _, p in geometrics], shape)
         return geometry.compose(*(p.matrix(params[k], s) for (k, p), s in zip(geometrics, at, strict=True)))
 
+    def field(params, shape, out_hw):
+        # Displacements add up in input pixels, each piece's drawn at the size it sees.
+        at = _stage_shapes([p for _, p in geometrics], shape)
+        return sum(p.field(params[k], s, out_hw) for (k, p), s in zip(geometrics, at, strict=True)
+                   if p.field is not None)
+
     # A costly op (every run after the first that is not pointwise) runs in a loop of
     # its own over its input in memory: fused into the loop of the op before (a blur's taps), its
     # exp/log/erf_inv went scalar (the every-op pipeline ran 3x slower at 32x32 with noise fused
@@ -162,7 +174,8 @@ def combine(pieces, slots, *, names=None) -> Augmentation:
                         axis_aligned=all(p.axis_aligned for _, p in geometrics),
                         pointwise=all(p.pointwise for _, p in pixels),
                         fuses_with_warp=all(p.fuses_with_warp for _, p in pixels),
-                        projective=any(p.projective for _, p in geometrics))
+                        projective=any(p.projective for _, p in geometrics),
+                        field=field if any(p.field is not None for _, p in geometrics) else None)
 
 
 def _hsv_runs(pixels):

@@ -33,6 +33,9 @@ def _check_base(base):
     if base is not None and (base.mix is not None or base.output_size is not None):
         raise ValueError("base must keep the image size and be no AugMix itself. Received: a base piece with "
                          f"output size {base.output_size} or a mix of its own")
+    if base is not None and base.field is not None:
+        raise ValueError("base must be a matrix geometry: AugMix warps its views through matrices only. Received: "
+                         "a base piece with a displacement field (elastic)")
 
 
 def augmix(*, base=None, severity=3, width=3, depth=None, alpha=1.0, all_ops=True, view=1):

@@ -116,6 +116,10 @@ def _gated(pieces, name: str, choose) -> Augmentation:
         return geometry.compose(*(jnp.where(params["chosen"][j], pieces[j].matrix(params["pieces"][j], shape), eye)
                                   for j in geometric))
 
+    def field(params, shape, out_hw):
+        return sum(jnp.where(params["chosen"][j], pieces[j].field(params["pieces"][j], shape, out_hw), 0.0)
+                   for j in geometric if pieces[j].field is not None)
+
     def apply(params, image, value_range):
         for j in pixel:
             changed = pieces[j].apply(params["pieces"][j], image, value_range)
@@ -138,7 +142,8 @@ def _gated(pieces, name: str, choose) -> Augmentation:
                                  # between the changed and the kept image, inside the warp's gathering loop, made
                                  # a gated pipeline of cheap ops 3-4x slower (Zen 4, 32^2 and 224^2).
                                  pointwise=all(pieces[j].pointwise for j in pixel),
-                                 projective=any(pieces[j].projective for j in geometric)))
+                                 projective=any(pieces[j].projective for j in geometric),
+                                 field=field if any(pieces[j].field is not None for j in geometric) else None))
 
 
 def some_of(n, *pieces: Augmentation) -> Augmentation:

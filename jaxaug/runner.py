@@ -30,7 +30,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxaug import _checks, _fusion, _images, warp
+from jaxaug import _checks, _fusion, _images, dense, warp
 from jaxaug._pieces import Augmentation
 
 __all__ = ["Augmented", "Augmenter"]
@@ -188,7 +188,7 @@ class Augmenter:
         n, h, w, _ = images.shape
         piece = self.augmentation
         out_hw = (h, w) if piece.output_size is None else piece.output_size
-        matrices = None
+        matrices = fields = None
         if piece.mix is not None:
             return self._mixed(params, images, sizes, (masks, keypoints, boxes))
         if piece.matrix is not None:
@@ -197,8 +197,10 @@ class Augmenter:
                 matrices = jax.vmap(lambda p: piece.matrix(p, images.shape[1:]), axis_size=n)(params)
             else:
                 matrices = jax.vmap(lambda p, e: piece.matrix(p, (e[0], e[1], images.shape[-1])))(params, sizes)
+            if piece.field is not None:
+                fields = jax.vmap(lambda p: piece.field(p, images.shape[1:], out_hw), axis_size=n)(params)
             out = warp.warp_float(images, matrices, self.order, self.fill_mode, self.cval, out_hw=out_hw, extents=sizes,
-                                  antialias=self.antialias, aligned=True, projective=piece.projective)
+                                  antialias=self.antialias, aligned=True, projective=piece.projective, fields=fields)
         else:
             out = images.astype(jnp.float32)
         if piece.apply is not None:
@@ -218,9 +220,9 @@ class Augmenter:
         eye = jnp.broadcast_to(jnp.eye(3, dtype=jnp.float32), (n, 3, 3))
         matrices = eye if matrices is None else matrices
         projective = piece.projective
-        return Augmented(out, self._masks(masks, matrices, (n, h, w), out_hw, sizes, projective),
-                         *_points("keypoints", keypoints, matrices, out_hw, projective),
-                         *_points("boxes", boxes, matrices, out_hw, projective))
+        return Augmented(out, self._masks(masks, matrices, (n, h, w), out_hw, sizes, projective, fields),
+                         *_points("keypoints", keypoints, matrices, out_hw, projective, fields),
+                         *_points("boxes", boxes, matrices, out_hw, projective, fields))
 
     def _mixed(self, params, images, sizes, labels):
         """A piece that mixes several resamples of the original images (AugMix), through the one warp."""
@@ -269,7 +271,7 @@ class Augmenter:
         out = self._apply(params, images, sizes, masks, keypoints, boxes)
         return jax.tree.map(lambda a: a[0], out) if single else out
 
-    def _masks(self, masks, matrices, nhw, out_hw, sizes, projective):
+    def _masks(self, masks, matrices, nhw, out_hw, sizes, projective, fields):
         if masks is None:
             return None
         masks = _mask_array(masks)
@@ -278,7 +280,7 @@ class Augmenter:
                              f"Received: masks.shape={masks.shape}")
         stacked = masks if masks.ndim == 4 else masks[..., None]
         out = warp.warp_float(stacked.astype(jnp.float32), matrices, 0, self.fill_mode, self.mask_cval, out_hw=out_hw,
-                              extents=sizes, projective=projective)
+                              extents=sizes, projective=projective, fields=fields)
         return _images.restore(out if masks.ndim == 4 else out[..., 0], masks.dtype)
 
 
@@ -309,7 +311,7 @@ _POINTS = {"keypoints": ("K", 2, "(row, col) per point", warp.warp_keypoints),
            "boxes": ("B", 4, "(row_min, col_min, row_max, col_max) per box", warp.warp_boxes)}
 
 
-def _points(name: str, points, matrices, hw, projective: bool):
+def _points(name: str, points, matrices, hw, projective: bool, fields=None):
     """A batch's keypoints or boxes, moved by the matrices: (moved, flags), or (None, None) if not given."""
     if points is None:
         return None, None
@@ -319,6 +321,9 @@ def _points(name: str, points, matrices, hw, projective: bool):
     if points.ndim != 3 or points.shape[0] != matrices.shape[0] or points.shape[-1] != width:
         raise ValueError(f"{name} must have shape ({matrices.shape[0]}, {count}, {width}), {layout}. "
                          f"Received: {name}.shape={points.shape}")
+    if fields is not None:  # a dense warp: moved by inverting it (see `jaxaug.dense`)
+        move = dense.dense_keypoints if name == "keypoints" else dense.dense_boxes
+        return move(points, fields, hw, matrices=matrices, projective=projective)
     return move(points, matrices, hw, projective=projective)
 
 

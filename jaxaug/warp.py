@@ -105,7 +105,8 @@ def _fill_row(cval, dtype):
     return value
 
 
-def _warp_one(image, matrix, cval, order: int, mode: str, out_hw=None, extent=None, projective: bool = False):
+def _warp_one(image, matrix, cval, order: int, mode: str, out_hw=None, extent=None, projective: bool = False,
+              field=None):
     """One (H, W, C) image through one (3, 3) matrix; float32 result.
 
     Pixels are gathered as whole (C,) rows of the flattened (H * W, C) image, in the image's
@@ -124,6 +125,8 @@ def _warp_one(image, matrix, cval, order: int, mode: str, out_hw=None, extent=No
     seen = None  # projective: where an input point exists (elsewhere the pixel gets cval)
     if projective:
         y, x, seen = _projective.divide(y, x, matrix[2, 0] * rows + matrix[2, 1] * cols + matrix[2, 2])
+    if field is not None:  # a displacement (out_h, out_w, 2) in input pixels, added where the pixel reads
+        y, x = y + field[..., 0], x + field[..., 1]
     # Materialise the coordinates: if XLA recomputed them separately for the floor
     # and for the fraction, a 1-ulp difference could pair an index with the weight
     # of its neighbour (seen at 224x224 as errors of 0.7).
@@ -300,7 +303,7 @@ def check_options(order, fill_mode, cval) -> None:
 
 
 def warp_float(images, matrices, order: int, fill_mode: str, cval, *, out_hw=None, extents=None,
-               antialias: bool = False, aligned: bool = False, projective: bool = False):
+               antialias: bool = False, aligned: bool = False, projective: bool = False, fields=None):
     """`affine_warp` on checked inputs, returning float32 (for pipelines that go on computing).
 
     A batch is `vmap` of the one-image warp: its gathers get the batch as a batching
@@ -310,19 +313,27 @@ def warp_float(images, matrices, order: int, fill_mode: str, cval, *, out_hw=Non
     go through `_antialiased`; the others are warped as usual, unless the caller knows
     statically that every matrix is axis-aligned (`aligned`), which skips that second pass.
     `projective` (static) divides by the matrices' third row (see the module docstring).
+    `fields`, (N, H', W', 2) or None, are displacements added to the coordinates each output
+    pixel reads (see `jaxaug._fields`): dense warps in the same resample.
     """
     cval = cval if _fill_row(cval, images.dtype) is not None else jnp.asarray(cval, jnp.float32)
     if images.ndim == 3:
         extents = None if extents is None else extents[None]
         return warp_float(images[None], matrices, order, fill_mode, cval, out_hw=out_hw, extents=extents,
-                          antialias=antialias, aligned=aligned, projective=projective)[0]
+                          antialias=antialias, aligned=aligned, projective=projective,
+                          fields=None if fields is None else fields[None])[0]
     batched = jnp.broadcast_to(matrices, (images.shape[0], 3, 3))
     if antialias:
         smooth = _antialiased_batch(images, batched, cval, fill_mode, out_hw, extents)
         if aligned:
             return smooth
-    warp = lambda img, m, e: _warp_one(img, m, cval, order, fill_mode, out_hw, e, projective)  # noqa: E731
-    if extents is None:
+    warp = lambda img, m, e, f=None: _warp_one(img, m, cval, order, fill_mode, out_hw, e, projective, f)  # noqa: E731
+    if fields is not None:
+        full = jnp.broadcast_to(jnp.array(images.shape[1:3], jnp.int32), (images.shape[0], 2))
+        sized = full if extents is None else extents
+        out = jax.vmap(lambda img, m, e, f: warp(img, m, None if extents is None else (e[0], e[1]), f))(
+            images, batched, sized, fields)
+    elif extents is None:
         out = jax.vmap(lambda img, m: warp(img, m, None), in_axes=(0, 0 if matrices.ndim == 3 else None))(images,
                                                                                                           matrices)
     else:

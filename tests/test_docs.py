@@ -33,7 +33,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 MODULES = ["jaxaug", "jaxaug.geometry", "jaxaug.warp", "jaxaug.transforms", "jaxaug.pipeline", "jaxaug.runner",
            "jaxaug.ops", "jaxaug.color", "jaxaug.noise", "jaxaug.filters", "jaxaug.occlusion", "jaxaug.tone",
            "jaxaug.enhance", "jaxaug.hsv", "jaxaug.policies", "jaxaug.augmix", "jaxaug.mixing", "jaxaug.normalize",
-           "jaxaug.sharding",
+           "jaxaug.sharding", "jaxaug.dense",
            "jaxaug.sample", "jaxaug.preview", "jaxaug.keras", "jaxaug.keras.layers",
            *(f"jaxaug.ops.{op.name}" for op in jaxaug.ops.OPS)]
 

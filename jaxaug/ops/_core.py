@@ -69,6 +69,9 @@ class Op:
       hsv: for ops that are an edit in HSV, its name in `jaxaug.hsv.hsv_edit`: consecutive
         ones share one round trip.
       axis_aligned: geometric ops whose matrices never rotate or shear (antialiasing needs it).
+      field: for geometric ops with a dense part, `(shape, out_hw, **params, **options) -> (H', W', 2)`:
+        the displacement (input pixels) the one warp adds per output pixel (see `jaxaug.dense`);
+        `options` are the piece's own arguments (the sampler's), passed on statically.
       projective: geometric ops whose matrices are projective (a perspective): a pipeline that holds
         one warps with `projective=True` (see `jaxaug.warp`); one without keeps the affine warp.
       compact: (seed_<op>, expand_<op>) for a pixel op whose draw is per-pixel data (noise): the
@@ -104,6 +107,7 @@ class Op:
     hsv: str | None = None
     axis_aligned: bool = False
     projective: bool = False
+    field: Callable | None = None
     compact: tuple[Callable, Callable] | None = None
     fuses_with_warp: bool = False
     sized: bool = False
@@ -152,8 +156,9 @@ def _generic_piece(op: Op) -> Callable:
         # A wrong argument is named here, as for any function; the sampler takes them after (key, shape).
         drawn = signature.bind(*args, **kwargs).arguments
         if op.kind == "geometric":
+            field = None if op.field is None else (lambda p, shape, out_hw: op.field(shape, out_hw, **p, **drawn))
             return _pieces.geometric(functools.partial(op.sample, **drawn), op.matrix, axis_aligned=op.axis_aligned,
-                                     projective=op.projective)
+                                     projective=op.projective, field=field)
         seed, expand = op.compact or (op.sample, None)
         return _pieces.pixel(functools.partial(seed, **drawn), op.twin, hsv=op.hsv, fuses_with_warp=op.fuses_with_warp,
                              expand=expand, **twin)

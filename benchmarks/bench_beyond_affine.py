@@ -1,20 +1,23 @@
-"""Perspective (issue 29) against albumentations' `Perspective`, and what it adds to the affine warp.
+"""Warps beyond affine (issue 29) against albumentations: perspective and elastic, and what they add to the affine warp.
 
 The systems, on the same uint8 batch, in interleaved rounds:
 
 * `augmenter(perspective_distortion_scale=0.25)`: torchvision's corner rule, each corner moved
   inward by up to 1/8 of the size (1/16 on average, about albumentations' mean move at
   scale 0.05-0.1), bilinear, constant fill; one jitted call per batch, one projective warp;
-* the same with Keras' IDG geometry (rotation, shifts, zoom, shear, flip) composed into it: still
-  one matrix and one resample per image;
-* the IDG geometry alone (the affine warp), the reference for what the division costs;
-* albumentations 2 `Perspective(scale=(0.05, 0.1), p=1)` (bilinear, constant fill, keep_size),
-  one image at a time, as a `Dataset.__getitem__` would.
+* `augmenter(elastic_alpha=50, elastic_sigma=5)`: the displacement field drawn per image on its
+  coarse grid, added to the coordinates of the one warp;
+* each of them with Keras' IDG geometry (rotation, shifts, zoom, shear, flip) composed into it:
+  still one resample per image;
+* the IDG geometry alone (the affine warp), the reference for what they add;
+* albumentations 2 `Perspective(scale=(0.05, 0.1), p=1)` and `ElasticTransform(alpha=50, sigma=5,
+  p=1)` (bilinear, constant fill), one image at a time, as a `Dataset.__getitem__` would.
 
-The distributions differ (albumentations moves corners by |N(0, sigma)|, torchvision uniformly
-inward); the cost of a perspective warp does not depend on them.
+The distributions differ in detail (albumentations moves corners by |N(0, sigma)|, torchvision
+uniformly inward; albumentations' elastic noise is Gaussian scaled by its maximum, ours uniform);
+the cost of the warps does not depend on them.
 
-    python benchmarks/bench_perspective.py --out benchmarks/results/perspective-cpu.json
+    python benchmarks/bench_beyond_affine.py --out benchmarks/results/beyond-affine-cpu-zen4.json
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ import jaxaug
 
 SHAPES = ((32, 224, 224, 3),)
 PERSPECTIVE = dict(perspective_distortion_scale=0.25, fill_mode="constant")
+ELASTIC = dict(elastic_alpha=50.0, elastic_sigma=5.0, fill_mode="constant")
+PEER = {"jaxaug perspective": "albumentations Perspective", "jaxaug elastic": "albumentations ElasticTransform"}
 
 
 def systems(host):
@@ -41,6 +46,8 @@ def systems(host):
     images = jnp.asarray(host)
     augmenters = {"jaxaug perspective": jaxaug.augmenter(**PERSPECTIVE),
                   "jaxaug perspective + IDG": jaxaug.augmenter(**GEOMETRY, **PERSPECTIVE),
+                  "jaxaug elastic": jaxaug.augmenter(**ELASTIC),
+                  "jaxaug elastic + IDG": jaxaug.augmenter(**GEOMETRY, **ELASTIC),
                   "jaxaug IDG (affine)": jaxaug.augmenter(**GEOMETRY, fill_mode="constant")}
     jitted = {name: jax.jit(fn) for name, fn in augmenters.items()}
     calls = {name: Call(lambda key, f=f: f(key, images), jax.block_until_ready, jax.random.key)
@@ -48,6 +55,9 @@ def systems(host):
     album = A.Perspective(scale=(0.05, 0.1), interpolation=cv2.INTER_LINEAR, border_mode=cv2.BORDER_CONSTANT,
                           fill=0, keep_size=True, p=1.0)
     calls["albumentations Perspective"] = Call(lambda _: [album(image=image)["image"] for image in host])
+    elastic = A.ElasticTransform(alpha=50.0, sigma=5.0, interpolation=cv2.INTER_LINEAR,
+                                 border_mode=cv2.BORDER_CONSTANT, fill=0, p=1.0)
+    calls["albumentations ElasticTransform"] = Call(lambda _: [elastic(image=image)["image"] for image in host])
     return calls
 
 
@@ -69,11 +79,12 @@ def main():
         _, rates = time_calls(systems(host), shape[0], args.rounds, args.min_time)
         med = {k: statistics.median(v) for k, v in rates.items()}
         rows = {name: {"img_per_s": med[name], "spread": [min(rates[name]), max(rates[name])],
-                       "vs_albumentations": med[name] / med["albumentations Perspective"],
+                       "vs_albumentations": med[name] / med[PEER[name]] if name in PEER else None,
                        "time_vs_affine": med["jaxaug IDG (affine)"] / med[name]} for name in med}
         for name, row in rows.items():
-            print(f"{'x'.join(map(str, shape)):>12} {name:28s} {row['img_per_s']:9,.0f} img/s  "
-                  f"{row['vs_albumentations']:5.2f}x albumentations  {row['time_vs_affine']:5.2f}x the affine time")
+            peer = "" if row["vs_albumentations"] is None else f"{row['vs_albumentations']:5.2f}x albumentations  "
+            print(f"{'x'.join(map(str, shape)):>12} {name:32s} {row['img_per_s']:9,.0f} img/s  "
+                  f"{peer}{row['time_vs_affine']:5.2f}x the affine time")
         report["results"].append({"shape": list(shape), "systems": rows})
     write_report(report, args.out)
 
