@@ -29,7 +29,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from bench_augment import GEOMETRY
-from common import Call, commit, cpu, parse_shapes, time_calls, write_report
+from common import Call, albumentations_report, parse_shapes, time_calls, write_report
 
 import jaxaug
 
@@ -106,12 +106,7 @@ def main():
     p.add_argument("--shapes", default=",".join("x".join(map(str, s)) for s in SHAPES))
     p.add_argument("--out", default=None)
     args = p.parse_args()
-    import albumentations
-
-    report = {"cpu": cpu(), "jax": jax.__version__, "albumentations": albumentations.__version__,
-              "backend": jax.default_backend(), "commit": commit(), "rounds": args.rounds, "results": []}
-    print(f"{report['cpu']} | jax {report['jax']} | albumentations {report['albumentations']} | "
-          f"commit {report['commit']}")
+    report = albumentations_report(args.rounds)
     for shape in parse_shapes(args.shapes):
         report["results"].append({"shape": list(shape), **bench(shape, args.rounds, args.min_time, args.workers)})
     write_report(report, args.out)

@@ -29,7 +29,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from bench_augment import GEOMETRY
-from common import Call, commit, cpu, parse_shapes, time_calls, write_report
+from common import Call, albumentations_report, parse_shapes, time_calls, write_report
 
 import jaxaug
 
@@ -68,12 +68,7 @@ def main():
     p.add_argument("--shapes", default=",".join("x".join(map(str, s)) for s in SHAPES))
     p.add_argument("--out", default=None)
     args = p.parse_args()
-    import albumentations
-
-    report = {"cpu": cpu(), "jax": jax.__version__, "albumentations": albumentations.__version__,
-              "backend": jax.default_backend(), "commit": commit(), "rounds": args.rounds, "results": []}
-    print(f"{report['cpu']} | jax {report['jax']} | albumentations {report['albumentations']} | "
-          f"commit {report['commit']}")
+    report = albumentations_report(args.rounds)
     for shape in parse_shapes(args.shapes):
         host = np.random.default_rng(0).integers(0, 256, shape).astype(np.uint8)
         _, rates = time_calls(systems(host), shape[0], args.rounds, args.min_time)

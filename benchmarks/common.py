@@ -128,6 +128,17 @@ def parse_shapes(text: str) -> list[tuple[int, ...]]:
     return [tuple(int(v) for v in s.split("x")) for s in text.split(",")]
 
 
+def albumentations_report(rounds: int) -> dict:
+    """The header of a report against albumentations (machine, versions, commit), printed as one line."""
+    import albumentations
+
+    report = {"cpu": cpu(), "jax": jax.__version__, "albumentations": albumentations.__version__,
+              "backend": jax.default_backend(), "commit": commit(), "rounds": rounds, "results": []}
+    print(f"{report['cpu']} | jax {report['jax']} | albumentations {report['albumentations']} | "
+          f"commit {report['commit']}")
+    return report
+
+
 def write_report(report, path) -> None:
     """Writes a benchmark's report as JSON to `path` (nothing when it is None) and says so."""
     if path is None:

@@ -38,9 +38,8 @@ BOX_POINTS = 16
 
 def _check_fields(fields, images):
     fields = _checks.real_array(fields, "fields")
-    n = images.shape[0] if images.ndim == 4 else None
-    want = [images.shape[-3:-1] + (2,)] + ([(n, *images.shape[-3:-1], 2)] if n is not None else [])
-    if tuple(fields.shape) not in [tuple(s) for s in want]:
+    one = (*images.shape[-3:-1], 2)
+    if tuple(fields.shape) not in [one] + ([(images.shape[0], *one)] if images.ndim == 4 else []):
         raise ValueError(f"fields must have shape (H, W, 2) or (N, H, W, 2) matching images of shape "
                          f"{tuple(images.shape)}. Received: fields.shape={tuple(fields.shape)}")
     _checks.finite_if_concrete(fields, "fields")

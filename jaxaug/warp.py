@@ -328,11 +328,9 @@ def warp_float(images, matrices, order: int, fill_mode: str, cval, *, out_hw=Non
         if aligned:
             return smooth
     warp = lambda img, m, e, f=None: _warp_one(img, m, cval, order, fill_mode, out_hw, e, projective, f)  # noqa: E731
-    if fields is not None:
-        full = jnp.broadcast_to(jnp.array(images.shape[1:3], jnp.int32), (images.shape[0], 2))
-        sized = full if extents is None else extents
-        out = jax.vmap(lambda img, m, e, f: warp(img, m, None if extents is None else (e[0], e[1]), f))(
-            images, batched, sized, fields)
+    if fields is not None:  # extents None is an empty pytree: vmap passes it through as None
+        out = jax.vmap(lambda img, m, e, f: warp(img, m, None if e is None else (e[0], e[1]), f))(
+            images, batched, extents, fields)
     elif extents is None:
         out = jax.vmap(lambda img, m: warp(img, m, None), in_axes=(0, 0 if matrices.ndim == 3 else None))(images,
                                                                                                           matrices)

@@ -5,8 +5,6 @@ scipy (`ndimage.map_coordinates` at the projective formula's coordinates, comput
 torchvision's corner rule reimplemented in numpy. Every tolerance says why it is what it is.
 """
 
-import re
-
 import cv2
 import hypothesis.extra.numpy as hnp
 import jax
@@ -14,6 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 import scipy.ndimage as ndi
+from _compiled import image_gathers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -389,15 +388,8 @@ def test_perspective_composes_with_the_other_geometry_into_one_warp():
         assert np.abs(out[i].astype(int) - want).max() <= 1  # one level: another program's rounding
     # One resample: the compiled program gathers as often as the affine one does (4 taps, one pass).
     x = jnp.zeros((2, 32, 32, 3), jnp.uint8)
-
-    def gathers(p):
-        """The gathers of the compiled program that read pixels (the 8x8 solve's pivoting gathers a few numbers)."""
-        text = jax.jit(jaxaug.Augmenter(p)).lower(jax.random.key(0), x).compile().as_text()
-        shapes = re.findall(r"= \w+\[([\d,]*)\]\S* gather\(", text)
-        return sum(int(np.prod([int(d) for d in s.split(",") if d])) >= 32 * 32 for s in shapes)
-
-    affine = gathers(pipeline.chain(pipeline.rotation(20.0), pipeline.zoom(0.2)))
-    assert affine > 0 and gathers(piece) == affine
+    affine = image_gathers(pipeline.chain(pipeline.rotation(20.0), pipeline.zoom(0.2)), x)
+    assert affine > 0 and image_gathers(piece, x) == affine
 
 
 def test_identity_distortion_is_exact_and_affine_programs_do_not_divide():
