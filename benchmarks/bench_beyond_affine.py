@@ -1,4 +1,4 @@
-"""Warps beyond affine (issue 29) against albumentations: perspective and elastic, and what they add to the affine warp.
+"""Warps beyond affine (issue 29) against albumentations: perspective, elastic, grid and optical distortion.
 
 The systems, on the same uint8 batch, in interleaved rounds:
 
@@ -7,11 +7,16 @@ The systems, on the same uint8 batch, in interleaved rounds:
   scale 0.05-0.1), bilinear, constant fill; one jitted call per batch, one projective warp;
 * `augmenter(elastic_alpha=50, elastic_sigma=5)`: the displacement field drawn per image on its
   coarse grid, added to the coordinates of the one warp;
+* `augmenter(grid_distortion_limit=0.3)` (5 cells per side) and
+  `augmenter(optical_distortion_limit=0.05)` (the camera lens): fields of two short tables and
+  of a closed form, computed where the warp reads;
 * each of them with Keras' IDG geometry (rotation, shifts, zoom, shear, flip) composed into it:
   still one resample per image;
 * the IDG geometry alone (the affine warp), the reference for what they add;
-* albumentations 2 `Perspective(scale=(0.05, 0.1), p=1)` and `ElasticTransform(alpha=50, sigma=5,
-  p=1)` (bilinear, constant fill), one image at a time, as a `Dataset.__getitem__` would.
+* albumentations 2 `Perspective(scale=(0.05, 0.1), p=1)`, `ElasticTransform(alpha=50, sigma=5,
+  p=1)`, `GridDistortion(num_steps=5, distort_limit=0.3, p=1)` and
+  `OpticalDistortion(distort_limit=0.05, p=1)` (bilinear, constant fill), one image at a time,
+  as a `Dataset.__getitem__` would.
 
 The distributions differ in detail (albumentations moves corners by |N(0, sigma)|, torchvision
 uniformly inward; albumentations' elastic noise is Gaussian scaled by its maximum, ours uniform);
@@ -36,7 +41,12 @@ import jaxaug
 SHAPES = ((32, 224, 224, 3),)
 PERSPECTIVE = dict(perspective_distortion_scale=0.25, fill_mode="constant")
 ELASTIC = dict(elastic_alpha=50.0, elastic_sigma=5.0, fill_mode="constant")
-PEER = {"jaxaug perspective": "albumentations Perspective", "jaxaug elastic": "albumentations ElasticTransform"}
+GRID = dict(grid_distortion_limit=0.3, grid_distortion_steps=5, fill_mode="constant")
+OPTICAL = dict(optical_distortion_limit=0.05, fill_mode="constant")
+WARPS = {"perspective": PERSPECTIVE, "elastic": ELASTIC, "grid distortion": GRID, "optical distortion": OPTICAL}
+PEER = {"jaxaug perspective": "albumentations Perspective", "jaxaug elastic": "albumentations ElasticTransform",
+        "jaxaug grid distortion": "albumentations GridDistortion",
+        "jaxaug optical distortion": "albumentations OpticalDistortion"}
 
 
 def systems(host):
@@ -44,11 +54,10 @@ def systems(host):
     import cv2
 
     images = jnp.asarray(host)
-    augmenters = {"jaxaug perspective": jaxaug.augmenter(**PERSPECTIVE),
-                  "jaxaug perspective + IDG": jaxaug.augmenter(**GEOMETRY, **PERSPECTIVE),
-                  "jaxaug elastic": jaxaug.augmenter(**ELASTIC),
-                  "jaxaug elastic + IDG": jaxaug.augmenter(**GEOMETRY, **ELASTIC),
-                  "jaxaug IDG (affine)": jaxaug.augmenter(**GEOMETRY, fill_mode="constant")}
+    augmenters = {"jaxaug IDG (affine)": jaxaug.augmenter(**GEOMETRY, fill_mode="constant")}
+    for name, options in WARPS.items():
+        augmenters[f"jaxaug {name}"] = jaxaug.augmenter(**options)
+        augmenters[f"jaxaug {name} + IDG"] = jaxaug.augmenter(**GEOMETRY, **options)
     jitted = {name: jax.jit(fn) for name, fn in augmenters.items()}
     calls = {name: Call(lambda key, f=f: f(key, images), jax.block_until_ready, jax.random.key)
              for name, f in jitted.items()}
@@ -58,6 +67,12 @@ def systems(host):
     elastic = A.ElasticTransform(alpha=50.0, sigma=5.0, interpolation=cv2.INTER_LINEAR,
                                  border_mode=cv2.BORDER_CONSTANT, fill=0, p=1.0)
     calls["albumentations ElasticTransform"] = Call(lambda _: [elastic(image=image)["image"] for image in host])
+    grid = A.GridDistortion(num_steps=5, distort_limit=0.3, interpolation=cv2.INTER_LINEAR,
+                            border_mode=cv2.BORDER_CONSTANT, fill=0, p=1.0)
+    calls["albumentations GridDistortion"] = Call(lambda _: [grid(image=image)["image"] for image in host])
+    optical = A.OpticalDistortion(distort_limit=0.05, interpolation=cv2.INTER_LINEAR, border_mode=cv2.BORDER_CONSTANT,
+                                  fill=0, p=1.0)
+    calls["albumentations OpticalDistortion"] = Call(lambda _: [optical(image=image)["image"] for image in host])
     return calls
 
 

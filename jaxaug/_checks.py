@@ -307,6 +307,18 @@ def finite_draws(lo: float, hi: float, name: str, value, *, scale: float = 1.0) 
                          f"Received: {name}={short_repr(value)}")
 
 
+def symmetric_range(value, name: str, bound: float) -> tuple[float, float]:
+    """albumentations' limit rule: a static l >= 0 means (-l, l), a pair (lo, hi) itself; within [-bound, bound]."""
+    if np.ndim(value) == 0 and not isinstance(value, (str, bytes)) and not is_traced(value):
+        hi = nonnegative_float(value, name)
+        lo = -hi
+    else:
+        lo, hi = static_range(value, name)
+    if lo < -bound or hi > bound:
+        raise ValueError(f"{name} must lie within [-{bound:g}, {bound:g}]. Received: {name}={short_repr(value)}")
+    return lo, hi
+
+
 def half_range(value, name: str) -> float:
     """A static r >= 0 for draws uniform in [-r, r]; its width 2r must be finite in float32 (r <= 1.7e38)."""
     r = nonnegative_float(value, name)

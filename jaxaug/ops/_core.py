@@ -156,7 +156,11 @@ def _generic_piece(op: Op) -> Callable:
         # A wrong argument is named here, as for any function; the sampler takes them after (key, shape).
         drawn = signature.bind(*args, **kwargs).arguments
         if op.kind == "geometric":
-            field = None if op.field is None else (lambda p, shape, out_hw: op.field(shape, out_hw, **p, **drawn))
+            # The field sees every option of the draw, defaults included.
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            options = bound.arguments
+            field = None if op.field is None else (lambda p, shape, out_hw: op.field(shape, out_hw, **p, **options))
             return _pieces.geometric(functools.partial(op.sample, **drawn), op.matrix, axis_aligned=op.axis_aligned,
                                      projective=op.projective, field=field)
         seed, expand = op.compact or (op.sample, None)
