@@ -12,7 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 import scipy.ndimage as ndi
-from _compiled import image_gathers
+from _compiled import image_gathers, jitted
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -441,8 +441,10 @@ def test_hypothesis_no_projective_matrix_puts_nan_in_the_output(entries, fill_mo
     # Traced, so not checked: any matrix at all, singular ones too, gives finite pixels within the
     # range of the input and cval.
     x = smooth_noise((9, 7, 2))
-    out = np.asarray(jax.jit(lambda m: jaxaug.affine_warp(x, m, fill_mode=fill_mode, order=order, cval=2.0,
-                                                          projective=True))(entries))
+    # One compiled warp per (fill_mode, order), the matrix an argument (a new jitted lambda per
+    # example would compile 30 programs for at most 10 distinct ones).
+    warp = jitted(jaxaug.affine_warp, fill_mode=fill_mode, order=order, cval=2.0, projective=True)
+    out = np.asarray(warp(x, entries))
     assert np.isfinite(out).all()
     assert out.min() >= x.min() - 1e-6 and out.max() <= 2.0
 

@@ -92,6 +92,13 @@ PIXEL_CASES = [("identity", 0.0), ("brightness", -0.6), ("brightness", 0.7), ("c
                ("equalize", 0.0), ("invert", 0.0)]
 
 
+# The vmap variant runs compiled, once for every case (the op and magnitude are data): an eager
+# vmap of the operation switch traces and compiles it anew at each call (~1 s), and what the
+# variant checks, vmap's batching of the switch, is the same under jit; the eager path is the
+# "eager" variant's.
+_VMAPPED_OPS_PIXELS = jax.jit(jax.vmap(P.ops_pixels))
+
+
 @pytest.mark.parametrize("variant", ["eager", "jit", "vmap"])
 @pytest.mark.parametrize("name, magnitude", PIXEL_CASES, ids=lambda v: str(v))
 def test_pixel_operations_match_pil(variant, name, magnitude):
@@ -100,7 +107,7 @@ def test_pixel_operations_match_pil(variant, name, magnitude):
     if variant == "jit":
         got = jax.jit(fn)(PHOTO, ops, mags)
     elif variant == "vmap":
-        got = jax.vmap(fn)(PHOTO[None], ops[None], mags[None])[0]
+        got = _VMAPPED_OPS_PIXELS(PHOTO[None], ops[None], mags[None])[0]
     else:
         got = fn(PHOTO, ops, mags)
     # The reference receives the float32 magnitude (torchvision's tables are float32 tensors).
@@ -282,6 +289,12 @@ def test_augmenter_option_policy_is_the_piece():
 
 # --- AugMix -----------------------------------------------------------------------------------
 
+# One AugMix with a base, and its views compiled once for the tests that look at them (a
+# compilation of the three views costs about as much as the rest of such a test).
+AUGMIX_BASE = jp.chain(jp.crop(4), jp.flip())
+AUGMIX = augmix_module.AugMix(base=AUGMIX_BASE)
+AUGMIX_VIEWS = jax.jit(AUGMIX.views, static_argnums=2)
+
 
 def test_augmix_draws_chains_of_one_to_three_operations_and_weights_summing_to_one():
     d = draws(P.sample_augmix, n=2000)
@@ -313,15 +326,15 @@ def test_augmix_is_the_weighted_sum_of_its_chains():
 
 
 def test_augmix_views_share_the_base_and_differ_from_each_other():
-    augmix = augmix_module.AugMix(base=jp.chain(jp.crop(4), jp.flip()))
+    augmix = AUGMIX  # base: crop(4), flip()
     key = jax.random.key(8)
-    views = np.asarray(jax.jit(augmix.views, static_argnums=2)(key, BATCH, 2))
+    views = np.asarray(AUGMIX_VIEWS(key, BATCH, 2))
     assert views.shape == (3,) + BATCH.shape and views.dtype == np.uint8
     np.testing.assert_array_equal(views[1], np.asarray(jax.jit(augmix)(key, BATCH)))
     assert not np.array_equal(views[1], views[2]) and not np.array_equal(views[0], views[1])
     # The clean view is the base alone: whole-pixel crops and flips of the original pixels.
     assert set(np.unique(views[0][0])) <= set(np.unique(BATCH[0])) | {0}
-    alone = np.asarray(jax.jit(augmix.views, static_argnums=2)(key, BATCH[2:3], 2, indices=jnp.array([2])))
+    alone = np.asarray(AUGMIX_VIEWS(key, BATCH[2:3], 2, indices=jnp.array([2])))
     np.testing.assert_array_equal(alone[:, 0], views[:, 2])
 
 
@@ -351,9 +364,9 @@ def test_bad_input_names_the_argument(call, words):
 
 def test_augmix_is_a_piece_run_by_augmenter():
     # AugMix's views are the piece `augmix(view=v)` run by Augmenter, which alone derives the example keys.
-    base = jp.chain(jp.crop(4), jp.flip())
+    base = AUGMIX_BASE  # crop(4), flip(): AUGMIX's
     key = jax.random.key(5)
-    views = jax.jit(augmix_module.AugMix(base=base).views, static_argnums=2)(key, BATCH, 2)
+    views = AUGMIX_VIEWS(key, BATCH, 2)
     for v in range(3):
         augment = jaxaug.Augmenter(jp.augmix(base=base, view=v), order=0, fill_mode="constant")
         np.testing.assert_array_equal(np.asarray(views[v]), np.asarray(jax.jit(augment)(key, BATCH)))
@@ -364,7 +377,9 @@ def test_augmix_is_a_piece_run_by_augmenter():
     (lambda: jp.random_apply(jp.augmix(), 0.5), "runs alone in an Augmenter"),
     (lambda: jp.augmix(base=jp.resize(8)), "base must keep the image size"),
     (lambda: jp.augmix(view=-1), "view"),
-    (lambda: jaxaug.Augmenter(jp.augmix())(jax.random.key(0), BATCH, masks=jnp.zeros(BATCH.shape[:3])),
+    # Traced, not run: the error is raised while the call is traced (the same Python check as an
+    # eager call makes, after the draw), so nothing is compiled or run op by op to reach it.
+    (lambda: jax.jit(jaxaug.Augmenter(jp.augmix()))(jax.random.key(0), BATCH, masks=jnp.zeros(BATCH.shape[:3])),
      "masks, keypoints and boxes cannot follow"),
 ])
 def test_augmix_piece_misuse_is_named(call, match):

@@ -58,8 +58,9 @@ def test_the_missions_entry_point_is_the_example_program():
                              text=True, check=True, timeout=120)
         return out.stdout.replace("cifar_flax.py", "PROG").replace("train.py", "PROG")
 
-    assert help_of("cifar_flax.py") == help_of("cifar10/train.py")
-    assert "--recipe" in help_of("cifar_flax.py")
+    entry = help_of("cifar_flax.py")  # one start-up of each program (jax, flax: seconds each), not three
+    assert entry == help_of("cifar10/train.py")
+    assert "--recipe" in entry
 
 
 def test_the_fast_subsets_list_names_existing_tests():
