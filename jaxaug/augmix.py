@@ -33,9 +33,6 @@ def _check_base(base):
     if base is not None and (base.mix is not None or base.output_size is not None):
         raise ValueError("base must keep the image size and be no AugMix itself. Received: a base piece with "
                          f"output size {base.output_size} or a mix of its own")
-    if base is not None and base.field is not None:
-        raise ValueError("base must be a matrix geometry: AugMix warps its views through matrices only. Received: "
-                         "a base piece with a displacement field (elastic)")
 
 
 def augmix(*, base=None, severity=3, width=3, depth=None, alpha=1.0, all_ops=True, view=1):
@@ -69,11 +66,14 @@ def augmix(*, base=None, severity=3, width=3, depth=None, alpha=1.0, all_ops=Tru
     def mix(params, images, warp_through, value_range):
         n, shape = images.shape[0], images.shape[1:]
         base_matrix = jnp.broadcast_to(geometry.identity_matrix(), (n, 3, 3))
+        fields, projective = None, base is not None and base.projective
         if base is not None and base.matrix is not None:
             base_matrix = jax.vmap(lambda p: base.matrix(p, shape))(params["base"])
+        if base is not None and base.field is not None:  # an elastic or distortion base: every view's warp adds it
+            fields = jax.vmap(lambda p: base.field(p, shape, shape[:2]))(params["base"])
 
         def through(matrices):
-            out = warp_through(matrices)
+            out = warp_through(matrices, fields, projective)
             if base is not None and base.apply is not None:
                 out = jax.vmap(lambda p, x: base.apply(p, x, value_range))(params["base"], out)
             return out

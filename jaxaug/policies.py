@@ -410,17 +410,17 @@ def ops_pixels_batch(images, ops, magnitudes, *, value_range=None):
     levels, bounds = _to_bytes(images, value_range)
     levels = _fusion.materialize(levels)
     ops, magnitudes = _fusion.materialize((jnp.asarray(ops, jnp.int32), jnp.asarray(magnitudes, jnp.float32)))
-
-    def slot(levels, draw):
-        op, m = draw
-        levels = _fusion.materialize(jax.vmap(_formula_ops)(levels, op, m))
-        levels = _on_chosen(levels, op == _INDEX["equalize"], m, lambda x, _: tone.equalize_levels(x))
-        levels = _on_chosen(levels, op == _INDEX["sharpness"], m, lambda x, v: enhance.sharpness(x, 1.0 + v))
-        return levels, None
-
     # A scan over the slots compiles the slot once (AugMix has 3 per chain).
-    levels, _ = lax.scan(slot, levels, (ops.T, magnitudes.T))
+    levels, _ = lax.scan(_slot, levels, (ops.T, magnitudes.T))
     return _from_bytes(levels, bounds, images.dtype)
+
+
+def _slot(levels, draw):  # not a closure: jax caches a scan's traced body by function, eager calls included
+    op, m = draw
+    levels = _fusion.materialize(jax.vmap(_formula_ops)(levels, op, m))
+    levels = _on_chosen(levels, op == _INDEX["equalize"], m, lambda x, _: tone.equalize_levels(x))
+    levels = _on_chosen(levels, op == _INDEX["sharpness"], m, lambda x, v: enhance.sharpness(x, 1.0 + v))
+    return levels, None
 
 
 def _formula_ops(x, op, m):

@@ -234,8 +234,9 @@ class Augmenter:
                              f"Received: sizes={_checks.short_repr(sizes)}")
         vr = _images.value_range(images.dtype, self.value_range)
 
-        def warp_through(matrices):
-            return warp.warp_float(images, matrices, self.order, self.fill_mode, self.cval)
+        def warp_through(matrices, fields=None, projective=False):
+            return warp.warp_float(images, matrices, self.order, self.fill_mode, self.cval, projective=projective,
+                                   fields=fields)
 
         out = self.augmentation.mix(params, images, warp_through, vr)
         return _images.restore(out, images.dtype if self.dtype is None else self.dtype)

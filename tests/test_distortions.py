@@ -247,6 +247,26 @@ def test_other_output_sizes_read_the_field_at_each_output_pixels_place():
     np.testing.assert_allclose(field[..., 1], dx * scale, atol=1e-4)
 
 
+@pytest.mark.parametrize("base", [pipeline.grid_distortion(distort_limit=0.4),
+                                  pipeline.perspective(distortion_scale=0.5),
+                                  pipeline.chain(pipeline.elastic(alpha=20.0, sigma=4.0), pipeline.rotation(20.0))])
+def test_augmix_views_warp_through_a_dense_or_projective_base(base):
+    images = jnp.asarray(np.stack([smooth_image(32, 32, s) for s in range(2)]))
+    key = jax.random.key(0)
+    clean = np.asarray(jaxaug.augmix.AugMix(base=base).views(key, images, 1)[0])
+    # The clean view is the base alone, its draw from fold_in(example_key, 0), warped as AugMix warps
+    # (nearest, constant fill): the matrix, the field, and the division of a projective matrix.
+    for i in range(2):
+        params = base.sample(jax.random.fold_in(jax.random.fold_in(key, i), 0), images.shape[1:])
+        matrix = base.matrix(params, images.shape[1:])
+        field = base.field(params, images.shape[1:], (32, 32)) if base.field is not None else jnp.zeros((32, 32, 2))
+        want = dense.dense_warp(images[i], field, matrices=matrix, order=0, fill_mode="constant",
+                                projective=base.projective)
+        # Separately compiled programs may round a coordinate apart: a neighbour's value, rarely.
+        assert np.mean(clean[i] != np.asarray(want)) < 0.01
+        assert np.mean(clean[i] != np.asarray(images[i])) > 0.2  # the base did move the picture
+
+
 @pytest.mark.parametrize(("call", "message"), [
     (lambda: G.sample_grid_distortion(jax.random.key(0), (8, 8), num_steps=9), "num_steps"),
     (lambda: G.sample_grid_distortion(jax.random.key(0), (8, 8), num_steps=0), "num_steps"),
