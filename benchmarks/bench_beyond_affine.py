@@ -13,6 +13,9 @@ The systems, on the same uint8 batch, in interleaved rounds:
 * each of them with Keras' IDG geometry (rotation, shifts, zoom, shear, flip) composed into it:
   still one resample per image;
 * the IDG geometry alone (the affine warp), the reference for what they add;
+* the least an XLA resample can do: `jax.scipy.ndimage.map_coordinates` (order 1, vmapped over
+  images and channels) at coordinates given as arguments (a perspective's, computed beforehand
+  and not timed), rounded to uint8: the bilinear gathers alone, as a floor for any warp on XLA;
 * albumentations 2 `Perspective(scale=(0.05, 0.1), p=1)`, `ElasticTransform(alpha=50, sigma=5,
   p=1)`, `GridDistortion(num_steps=5, distort_limit=0.3, p=1)` and
   `OpticalDistortion(distort_limit=0.05, p=1)` (bilinear, constant fill), one image at a time,
@@ -49,6 +52,27 @@ PEER = {"jaxaug perspective": "albumentations Perspective", "jaxaug elastic": "a
         "jaxaug optical distortion": "albumentations OpticalDistortion"}
 
 
+GATHERS = "XLA bilinear gathers alone"
+
+
+def _gathers_alone(images):
+    """A jitted call of map_coordinates at fixed perspective coordinates (arguments, not timed)."""
+    n, h, w, _ = images.shape
+    rng = np.random.default_rng(1)
+    rows, cols = np.meshgrid(np.arange(h, dtype=np.float32), np.arange(w, dtype=np.float32), indexing="ij")
+    z = 1 + rng.uniform(-3e-4, 3e-4, (n, 1, 1)) * rows + rng.uniform(-3e-4, 3e-4, (n, 1, 1)) * cols
+    y, x = jnp.asarray(rows / z, jnp.float32), jnp.asarray(cols / z, jnp.float32)
+    plane = lambda p, yy, xx: jax.scipy.ndimage.map_coordinates(p, [yy, xx], order=1, mode="nearest")  # noqa: E731
+    per_image = jax.vmap(plane, in_axes=(0, None, None))
+
+    @jax.jit
+    def resample(key, images, y, x):
+        out = jax.vmap(per_image)(jnp.moveaxis(images, -1, 1).astype(jnp.float32), y, x)
+        return jnp.clip(jnp.round(jnp.moveaxis(out, 1, -1)), 0, 255).astype(jnp.uint8)
+
+    return lambda key, images: resample(key, images, y, x)
+
+
 def systems(host):
     import albumentations as A
     import cv2
@@ -59,6 +83,7 @@ def systems(host):
         augmenters[f"jaxaug {name}"] = jaxaug.augmenter(**options)
         augmenters[f"jaxaug {name} + IDG"] = jaxaug.augmenter(**GEOMETRY, **options)
     jitted = {name: jax.jit(fn) for name, fn in augmenters.items()}
+    jitted[GATHERS] = _gathers_alone(images)
     calls = {name: Call(lambda key, f=f: f(key, images), jax.block_until_ready, jax.random.key)
              for name, f in jitted.items()}
     album = A.Perspective(scale=(0.05, 0.1), interpolation=cv2.INTER_LINEAR, border_mode=cv2.BORDER_CONSTANT,
