@@ -148,7 +148,7 @@ def _mark_slow(items):
 # files not listed (a few seconds each) follow in collection order. A file with a group of its
 # own (`pytestmark = pytest.mark.xdist_group(...)`) keeps it.
 COSTLIEST_FIRST = """
-    test_policies test_docs test_behaviour test_perspective test_distortions test_elastic test_jpeg test_warp
+    test_policies test_docs test_behaviour test_perspective test_distortions test_elastic test_jpeg test_channel_ops test_warp
     test_pipeline
     test_example_devices
     test_resize test_keras test_example test_repo test_keras_layers test_transforms test_tone test_geometry

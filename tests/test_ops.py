@@ -37,7 +37,8 @@ def test_every_file_of_the_ops_package_declares_its_op():
 SLOTS = {"affine": 0, "crop": 1, "channel_shift": 2, "brightness": 3, "contrast": 4, "saturation": 5, "hue": 6,
          "hsv_contrast": 7, "grayscale": 8, "blur": 9, "gaussian_noise": 10, "salt_and_pepper": 11, "cutout": 12,
          "random_erasing": 13, "standardize": 14, "invert": 15, "policy": 16, "random_resized_crop": 17,
-         "perspective": 19, "elastic": 20, "grid_distortion": 21, "optical_distortion": 22, "jpeg": 23}
+         "perspective": 19, "elastic": 20, "grid_distortion": 21, "optical_distortion": 22, "jpeg": 23,
+         "rgb_shift": 24, "channel_shuffle": 25, "channel_dropout": 26}
 
 
 def test_slots_never_move():
