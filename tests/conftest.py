@@ -148,9 +148,8 @@ def _mark_slow(items):
 # files not listed (a few seconds each) follow in collection order. A file with a group of its
 # own (`pytestmark = pytest.mark.xdist_group(...)`) keeps it.
 COSTLIEST_FIRST = """
-    test_policies test_docs test_behaviour test_perspective test_distortions test_elastic test_jpeg test_channel_ops test_warp
-    test_pipeline
-    test_example_devices
+    test_policies test_docs test_behaviour test_perspective test_distortions test_elastic test_jpeg test_warp
+    test_pipeline test_example_devices test_channel_ops
     test_resize test_keras test_example test_repo test_keras_layers test_transforms test_tone test_geometry
     test_fusion test_sharding test_preview test_bad_input_issues test_api test_ops test_occlusion test_enhance
     test_combinators test_data test_grain_input test_color test_mixing test_normalize test_example_resized
