@@ -31,13 +31,12 @@ the cost of the warps does not depend on them.
 from __future__ import annotations
 
 import argparse
-import statistics
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from bench_augment import GEOMETRY
-from common import Call, albumentations_report, parse_shapes, time_calls, write_report
+from common import Call, albumentations_report, parse_shapes, peer_rows, time_calls, write_report
 
 import jaxaug
 
@@ -112,14 +111,7 @@ def main():
     for shape in parse_shapes(args.shapes):
         host = np.random.default_rng(0).integers(0, 256, shape).astype(np.uint8)
         _, rates = time_calls(systems(host), shape[0], args.rounds, args.min_time)
-        med = {k: statistics.median(v) for k, v in rates.items()}
-        rows = {name: {"img_per_s": med[name], "spread": [min(rates[name]), max(rates[name])],
-                       "vs_albumentations": med[name] / med[PEER[name]] if name in PEER else None,
-                       "time_vs_affine": med["jaxaug IDG (affine)"] / med[name]} for name in med}
-        for name, row in rows.items():
-            peer = "" if row["vs_albumentations"] is None else f"{row['vs_albumentations']:5.2f}x albumentations  "
-            print(f"{'x'.join(map(str, shape)):>12} {name:32s} {row['img_per_s']:9,.0f} img/s  "
-                  f"{peer}{row['time_vs_affine']:5.2f}x the affine time")
+        rows = peer_rows(shape, rates, PEER, "jaxaug IDG (affine)", "time_vs_affine", "the affine time")
         report["results"].append({"shape": list(shape), "systems": rows})
     write_report(report, args.out)
 

@@ -14,14 +14,13 @@ The systems, on the same uint8 batch of smoothed-noise pictures, in interleaved 
 from __future__ import annotations
 
 import argparse
-import statistics
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import scipy.ndimage as ndi
 from bench_augment import bare_warp
-from common import Call, albumentations_report, parse_shapes, time_calls, write_report
+from common import Call, albumentations_report, parse_shapes, peer_rows, time_calls, write_report
 
 import jaxaug
 
@@ -62,14 +61,7 @@ def main():
     report = albumentations_report(args.rounds)
     for shape in parse_shapes(args.shapes):
         _, rates = time_calls(systems(pictures(shape)), shape[0], args.rounds, args.min_time)
-        med = {k: statistics.median(v) for k, v in rates.items()}
-        rows = {name: {"img_per_s": med[name], "spread": [min(rates[name]), max(rates[name])],
-                       "vs_albumentations": med[name] / med[PEER[name]] if name in PEER else None,
-                       "time_vs_bare_warp": med["bare warp"] / med[name]} for name in med}
-        for name, row in rows.items():
-            peer = "" if row["vs_albumentations"] is None else f"{row['vs_albumentations']:5.2f}x albumentations  "
-            print(f"{'x'.join(map(str, shape)):>12} {name:34s} {row['img_per_s']:9,.0f} img/s  {peer}"
-                  f"{row['time_vs_bare_warp']:5.2f}x the bare warp's time")
+        rows = peer_rows(shape, rates, PEER, "bare warp", "time_vs_bare_warp", "the bare warp's time")
         report["results"].append({"shape": list(shape), "systems": rows})
     write_report(report, args.out)
 

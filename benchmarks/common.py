@@ -139,6 +139,24 @@ def albumentations_report(rounds: int) -> dict:
     return report
 
 
+def peer_rows(shape, rates, peers: dict, reference: str, key: str, label: str) -> dict:
+    """Per system: img/s (median and spread), the ratio to its albumentations peer and the time over `reference`'s.
+
+    `peers` maps a jaxaug system to its peer's name; the time ratio goes under `key` and is
+    printed as `label`. Prints one line per system and returns the rows for the JSON report.
+    """
+    med = {k: statistics.median(v) for k, v in rates.items()}
+    rows = {name: {"img_per_s": med[name], "spread": [min(rates[name]), max(rates[name])],
+                   "vs_albumentations": med[name] / med[peers[name]] if name in peers else None,
+                   key: med[reference] / med[name]} for name in med}
+    width = max(map(len, rows))
+    for name, row in rows.items():
+        peer = "" if row["vs_albumentations"] is None else f"{row['vs_albumentations']:5.2f}x albumentations  "
+        print(f"{'x'.join(map(str, shape)):>12} {name:{width}s} {row['img_per_s']:9,.0f} img/s  {peer}"
+              f"{row[key]:5.2f}x {label}")
+    return rows
+
+
 def write_report(report, path) -> None:
     """Writes a benchmark's report as JSON to `path` (nothing when it is None) and says so."""
     if path is None:

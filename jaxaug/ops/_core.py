@@ -17,11 +17,20 @@ import jax.numpy as jnp
 
 from jaxaug import _pieces
 
-__all__ = ["KINDS", "Op", "Option"]
+__all__ = ["KINDS", "Op", "Option", "unless_none"]
 
 # geometric: a matrix, composed into the one warp; pixel: on the warped image; policy: both, drawn per
 # image; normalization: last; batch: mixes examples (no `augmenter` piece).
 KINDS = ("geometric", "pixel", "policy", "normalization", "batch")
+
+
+def unless_none(check: Callable[[Any, str], Any]) -> Callable[[Any, str], None]:
+    """An `Option.check` for options whose off value is None: `check(value, name)` on any other value."""
+    def checked(value, name):
+        if value is not None:
+            check(value, name)
+
+    return checked
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,7 +67,8 @@ class Op:
       sample, twin, random: `sample_<op>(key, shape, ...) -> params`, the deterministic twin
         (an image function; for geometric ops the twin on images) and `random_<op>`. A
         `random` left None is derived: the twin applied to the sampler's draw.
-      matrix: for geometric ops, `(shape, **params) -> (3, 3)` centred pull matrix.
+      matrix: for geometric ops, `(shape, **params) -> (3, 3)` centred pull matrix; an op with a
+        `field` and no matrix gets the identity (the field alone moves the pixels).
       slot: the key slot of its `augmenter` options, fixed forever, so switching one option on
         or off never changes what the others draw. None: no option of its own.
       options: its `augmenter` options; drawn_by: for ops whose draw belongs to another op's
@@ -116,6 +126,8 @@ class Op:
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"Op {self.name}: kind must be one of {KINDS}. Received: kind={self.kind!r}")
+        if self.matrix is None and self.field is not None:
+            object.__setattr__(self, "matrix", _identity)
         if self.piece is None and self.kind in ("geometric", "pixel"):
             object.__setattr__(self, "piece", _generic_piece(self))
         if self.random is None and self.sample is not None and self.twin is not None and self.kind == "pixel":
@@ -133,6 +145,10 @@ class Op:
     def caption(self) -> str:
         """`name(arg=value, ...)` for the example, as the gallery shows it."""
         return f"{self.name}({', '.join(f'{k}={v!r}' for k, v in self.example.items())})"
+
+
+def _identity(shape, **params):
+    return jnp.eye(3, dtype=jnp.float32)
 
 
 def _sampler_parameters(op: Op) -> list[inspect.Parameter]:

@@ -28,7 +28,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxaug import _checks, _fusion, _images, dense, filters
-from jaxaug.ops._core import Op, Option
+from jaxaug.ops._core import Op, Option, unless_none
 
 __all__ = ["OP", "elastic", "elastic_field", "random_elastic", "sample_elastic"]
 
@@ -191,17 +191,8 @@ def random_elastic(key, image, *, alpha=50.0, sigma=5.0, order=1, fill_mode="nea
     return elastic(image, **params, alpha=alpha, sigma=sigma, order=order, fill_mode=fill_mode, cval=cval)
 
 
-def _identity(shape, **params):
-    return jnp.eye(3, dtype=jnp.float32)
-
-
 def _field(shape, out_hw, noise, *, alpha, sigma):
     return elastic_field(shape, noise, alpha=alpha, sigma=sigma, output_shape=out_hw)
-
-
-def _check_option(value, name):
-    if value is not None:
-        _alpha(value, name)
 
 
 # After the Keras geometry and the perspective: the content is first moved, then deformed.
@@ -211,9 +202,9 @@ OP = Op(
     units="alpha: displacement scale in pixels; sigma: smoothing in pixels (albumentations' ElasticTransform)",
     doc="albumentations' ElasticTransform (uniform noise): pixels displaced by alpha times a random field "
         "smoothed with sigma, in the one resample.",
-    sample=sample_elastic, twin=elastic, random=random_elastic, matrix=_identity, field=_field,
+    sample=sample_elastic, twin=elastic, random=random_elastic, field=_field,
     options=(Option("elastic_alpha", 0.0, "elastic deformation's scale in pixels (albumentations' alpha; "
-                    "torchvision's alpha is twice it); 0 is off.", "alpha", check=_check_option),
+                    "torchvision's alpha is twice it); 0 is off.", "alpha", check=unless_none(_alpha)),
              Option("elastic_sigma", 5.0, "elastic deformation's smoothing in pixels (static).", "sigma",
                     switch=False, check=lambda v, n: _sigma(v, n))),
     example=dict(alpha=20.0, sigma=4.0),

@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxaug import _checks, _images
-from jaxaug.ops._core import Op, Option
+from jaxaug.ops._core import Op, Option, unless_none
 
 __all__ = ["OP", "gamma", "random_gamma", "sample_gamma"]
 
@@ -83,10 +83,9 @@ def sample_gamma(key, shape, *, gamma_range=(0.5, 2.0), gain_range=(1.0, 1.0)):
 
 
 def _gamma_range(value, name):
-    if value is not None:
-        lo, _ = _checks.static_range(value, name, minimum=0.0)
-        if lo == 0.0:
-            raise ValueError(f"{name} must lie above 0. Received: {name}={value!r}")
+    lo, _ = _checks.static_range(value, name, minimum=0.0)
+    if lo == 0.0:
+        raise ValueError(f"{name} must lie above 0. Received: {name}={value!r}")
 
 
 OP = Op(
@@ -95,7 +94,7 @@ OP = Op(
     doc="Gamma correction (torchvision's `adjust_gamma`) with gamma and gain drawn uniformly per image.",
     sample=sample_gamma, twin=gamma,
     options=(Option("gamma_range", None, "(lo, hi) gamma exponent, uniform (kornia's RandomGamma); < 1 "
-                    "brightens the mid-tones.", check=_gamma_range),),
+                    "brightens the mid-tones.", check=unless_none(_gamma_range)),),
     example=dict(gamma_range=(0.5, 2.0)),
 )
 random_gamma = OP.random

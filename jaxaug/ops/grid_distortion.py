@@ -33,7 +33,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxaug import _checks, _fusion, _images, dense
-from jaxaug.ops._core import Op, Option
+from jaxaug.ops._core import Op, Option, unless_none
 
 __all__ = ["OP", "grid_distortion", "grid_distortion_field", "random_grid_distortion", "sample_grid_distortion"]
 
@@ -196,17 +196,8 @@ def random_grid_distortion(key, image, *, num_steps=5, distort_limit=0.3, normal
     return grid_distortion(image, **params, normalized=normalized, order=order, fill_mode=fill_mode, cval=cval)
 
 
-def _identity(shape, **params):
-    return jnp.eye(3, dtype=jnp.float32)
-
-
 def _field(shape, out_hw, stretches, *, num_steps, distort_limit, normalized):
     return grid_distortion_field(shape, stretches, normalized=normalized, output_shape=out_hw)
-
-
-def _limit_or_off(value, name):
-    if value is not None:
-        _limit(value, name)
 
 
 # After the elastic deformation; slot 21: a new slot, so no existing draw moves.
@@ -215,11 +206,11 @@ OP = Op(
     units="each of num_steps + 1 cells per axis stretched by 1 + U(-limit, limit) (albumentations' GridDistortion)",
     doc="albumentations' GridDistortion: the cells of a num_steps grid stretched at random per axis, in the one "
         "resample.",
-    sample=sample_grid_distortion, twin=grid_distortion, random=random_grid_distortion, matrix=_identity,
+    sample=sample_grid_distortion, twin=grid_distortion, random=random_grid_distortion,
     field=_field,
     options=(Option("grid_distortion_limit", 0.0, "albumentations' GridDistortion distort_limit: each cell "
                     "stretched by 1 + U(-l, l) (or a pair (lo, hi)), within [-1, 1]; 0 is off.", "distort_limit",
-                    check=_limit_or_off),
+                    check=unless_none(_limit)),
              Option("grid_distortion_steps", 5, "grid distortion's cells per side (static).", "num_steps",
                     switch=False, check=lambda v, n: _checks.check_int(v, n, 1))),
     example=dict(num_steps=5, distort_limit=0.3),

@@ -29,7 +29,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxaug import _checks, _fusion, _images
-from jaxaug.ops._core import Op, Option
+from jaxaug.ops._core import Op, Option, unless_none
 
 __all__ = ["OP", "jpeg", "quantization_tables", "random_jpeg", "sample_jpeg"]
 
@@ -233,11 +233,6 @@ def sample_jpeg(key, shape, *, quality_range=(10, 95)):
     return {"quality": jax.random.randint(key, (), lo, hi + 1, jnp.int32)}
 
 
-def _quality_option(value, name):
-    if value is not None:
-        _quality_range(value, name)
-
-
 # After the noise and the dots, before the occlusions: the picture is compressed as a camera or
 # a website would, then a region is cut out. Slot 23: a new slot, so no existing draw moves.
 OP = Op(
@@ -247,7 +242,7 @@ OP = Op(
         "YCbCr, 4:2:0, 8x8 DCT quantised at a quality drawn per image.",
     sample=sample_jpeg, twin=jpeg,
     options=(Option("jpeg_quality", None, "(lo, hi) JPEG quality, an integer drawn uniformly (both ends "
-                    "included) within [1, 100]; None is off.", "quality_range", check=_quality_option),),
+                    "included) within [1, 100]; None is off.", "quality_range", check=unless_none(_quality_range)),),
     example=dict(quality_range=(5, 20)),
 )
 random_jpeg = OP.random

@@ -35,7 +35,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxaug import _checks, _images, dense
-from jaxaug.ops._core import Op, Option
+from jaxaug.ops._core import Op, Option, unless_none
 
 __all__ = ["MODES", "NO_FOLD", "OP", "optical_distortion", "optical_distortion_field", "random_optical_distortion",
            "sample_optical_distortion"]
@@ -187,17 +187,8 @@ def random_optical_distortion(key, image, *, distort_limit=0.05, mode="camera", 
     return optical_distortion(image, **params, mode=mode, order=order, fill_mode=fill_mode, cval=cval)
 
 
-def _identity(shape, **params):
-    return jnp.eye(3, dtype=jnp.float32)
-
-
 def _field(shape, out_hw, k, *, distort_limit, mode):
     return optical_distortion_field(shape, k, mode=mode, output_shape=out_hw)
-
-
-def _limit_or_off(value, name):
-    if value is not None:
-        _limit(value, name)
 
 
 # After the grid distortion: a lens sees the deformed scene. Slot 22: a new slot, so no existing draw moves.
@@ -207,11 +198,11 @@ OP = Op(
           "(albumentations' OpticalDistortion, centred)",
     doc="albumentations' OpticalDistortion: barrel or pincushion distortion of a random coefficient about the "
         "image centre, in the one resample.",
-    sample=sample_optical_distortion, twin=optical_distortion, random=random_optical_distortion, matrix=_identity,
+    sample=sample_optical_distortion, twin=optical_distortion, random=random_optical_distortion,
     field=_field,
     options=(Option("optical_distortion_limit", 0.0, "albumentations' OpticalDistortion distort_limit: k ~ U(-l, l) "
                     "(or a pair (lo, hi)), within [-0.3636, 1] (camera) or [-1/3, 1] (fisheye), where the map "
-                    "never folds; 0 is off.", "distort_limit", check=_limit_or_off),
+                    "never folds; 0 is off.", "distort_limit", check=unless_none(_limit)),
              Option("optical_distortion_mode", "camera", "optical distortion's lens model: \"camera\" or "
                     "\"fisheye\" (static).", "mode", switch=False, check=lambda v, n: _mode(v, n))),
     example=dict(distort_limit=0.3, mode="fisheye"),

@@ -23,7 +23,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxaug import _checks, _images, geometry
-from jaxaug.ops._core import Op, Option
+from jaxaug.ops._core import Op, Option, unless_none
 from jaxaug.warp import affine_warp
 
 __all__ = ["OP", "perspective", "perspective_matrix", "random_perspective", "sample_perspective"]
@@ -194,11 +194,6 @@ def random_perspective(key, image, *, distortion_scale=0.5, order=1, fill_mode="
     return affine_warp(image, _matrix(h, w, corners), order=order, fill_mode=fill_mode, cval=cval, projective=True)
 
 
-def _distortion_or_off(value, name):
-    if value is not None:
-        _distortion(value, name)
-
-
 # After Keras' geometry (stage 40) and before the single-idea pieces: the content is first moved
 # by the IDG transform, then seen in perspective. Slot 19: a new slot, so no existing draw moves.
 OP = Op(
@@ -210,6 +205,6 @@ OP = Op(
     projective=True,
     options=(Option("perspective_distortion_scale", 0.0, "torchvision's RandomPerspective (always applied): "
                     "each corner moves inward by up to this fraction of half the size, in [0, 1].",
-                    "distortion_scale", check=_distortion_or_off),),
+                    "distortion_scale", check=unless_none(_distortion)),),
     example=dict(distortion_scale=0.5),
 )

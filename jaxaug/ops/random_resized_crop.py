@@ -3,7 +3,7 @@
 import functools
 
 from jaxaug import _pieces, transforms
-from jaxaug.ops._core import Op, Option
+from jaxaug.ops._core import Op, Option, unless_none
 
 __all__ = ["OP", "random_resized_crop"]
 
@@ -28,11 +28,6 @@ def random_resized_crop(size, *, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3)):
                              axis_aligned=True, output_size=out)
 
 
-def _size_or_none(value, name):
-    if value is not None:
-        transforms.check_size(value, name)
-
-
 # First in the pipeline: the other geometry acts on the crop, at the output size (as torchvision's
 # RandomResizedCrop followed by its other transforms).
 OP = Op(
@@ -43,7 +38,7 @@ OP = Op(
     options=(Option("random_resized_crop", None, "output (height, width), or an int for a square, of "
                     "torchvision's RandomResizedCrop drawn per image; the other geometry acts at that size. "
                     "Add `antialias=True` for PIL's and torchvision's antialiased downscale.", "size",
-                    check=_size_or_none),
+                    check=unless_none(transforms.check_size)),
              Option("resized_crop_scale", (0.08, 1.0), "the crop's area as a fraction of the image's, (lo, hi).",
                     "scale", switch=False, check=transforms.check_resized_crop_scale),
              Option("resized_crop_ratio", (3 / 4, 4 / 3), "the crop's width / height, (lo, hi), log-uniform.",

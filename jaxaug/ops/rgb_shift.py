@@ -15,7 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxaug import _checks, _images
-from jaxaug.ops._core import Op, Option
+from jaxaug.ops._core import Op, Option, unless_none
 
 __all__ = ["OP", "random_rgb_shift", "rgb_shift", "sample_rgb_shift"]
 
@@ -83,11 +83,6 @@ def sample_rgb_shift(key, shape, *, limits=20.0):
     return {"shifts": jax.random.uniform(key, (channels,), jnp.float32, -1.0, 1.0) * bound}
 
 
-def _limits_option(value, name):
-    if value is not None:
-        _limits(value, name)
-
-
 # After Keras' channel shift: the per-channel colour cast, before contrast and the HSV edits.
 # Slot 24: a new slot, so no existing draw moves.
 OP = Op(
@@ -96,7 +91,7 @@ OP = Op(
     doc="albumentations' RGBShift: each channel shifted by its own amount uniform in ±limit levels, clipped.",
     sample=sample_rgb_shift, twin=rgb_shift,
     options=(Option("rgb_shift_limit", 0.0, "albumentations' RGBShift: per-channel shift uniform in ±limit levels "
-                    "(one number, or one per channel); 0 is off.", "limits", check=_limits_option),),
+                    "(one number, or one per channel); 0 is off.", "limits", check=unless_none(_limits)),),
     example=dict(limits=(40.0, 0.0, 40.0)),
 )
 random_rgb_shift = OP.random
