@@ -1,4 +1,4 @@
-"""Pixel noise: additive Gaussian noise and salt-and-pepper dots.
+"""Pixel noise: additive Gaussian noise, salt-and-pepper dots, multiplicative noise and camera (ISO) noise.
 
 Each op is a triple, so a pipeline can log, replay or reuse the parameters:
 
@@ -32,6 +32,16 @@ __all__ = [
     "expand_gaussian_noise",
     "seed_salt_and_pepper",
     "expand_salt_and_pepper",
+    "multiplicative_noise",
+    "sample_multiplicative_noise",
+    "seed_multiplicative_noise",
+    "expand_multiplicative_noise",
+    "random_multiplicative_noise",
+    "iso_noise",
+    "sample_iso_noise",
+    "seed_iso_noise",
+    "expand_iso_noise",
+    "random_iso_noise",
 ]
 
 
@@ -315,3 +325,262 @@ def random_salt_and_pepper(key, image, amount, *, salt_vs_pepper=0.5, value_rang
     image = _images.check_image(image)
     params = sample_salt_and_pepper(key, image.shape, amount, salt_vs_pepper=salt_vs_pepper)
     return salt_and_pepper(image, **params, value_range=value_range)
+
+
+# --- multiplicative noise (albumentations' MultiplicativeNoise) ------------------------------
+
+
+def multiplicative_noise(image, multiplier, *, value_range=None):
+    """Multiplies the image by `multiplier` about the bottom of the range, and clips.
+
+    `out = clip(lo + (x - lo) * multiplier, lo, hi)`: for images in (0, 255) or (0, 1) simply
+    `x * multiplier`, as albumentations' `MultiplicativeNoise` (which truncates uint8 results
+    to a level where this rounds to the nearest).
+
+    Args:
+      image: (H, W, C) array; uint8, float16, bfloat16 or float32.
+      multiplier: float array broadcastable to `image`: (1,) one factor, (C,) one per channel,
+        (H, W, 1) one per pixel, (H, W, C) one per element. May be traced.
+      value_range: (lo, hi) pixel range; default (0, 255) for uint8, (0, 1) for floats.
+
+    Returns:
+      Same shape and dtype as `image` (uint8 rounded and clipped).
+
+    Example:
+      >>> px = jnp.array([[[100, 200, 50]]], jnp.uint8)
+      >>> tuple(multiplicative_noise(px, jnp.array([1.1, 1.5, 0.5]))[0, 0].tolist())
+      (110, 255, 25)
+    """
+    image = _images.check_image(image)
+    lo, hi = _images.value_range(image.dtype, value_range)
+    multiplier = _check_broadcasts(multiplier, image, "multiplier").astype(jnp.float32)
+    _checks.finite_if_concrete(multiplier, "multiplier")
+    out = lo + (image.astype(jnp.float32) - lo) * multiplier
+    return _images.restore(jnp.clip(out, lo, hi), image.dtype)
+
+
+def _multiplier_range(value, name="multiplier_range"):
+    lo, hi = _checks.fixed_or_range(value, name)
+    _checks.finite_draws(lo, hi, name, value)
+    return lo, hi
+
+
+def sample_multiplicative_noise(key, shape, *, multiplier_range=(0.9, 1.1), per_channel=False, elementwise=False):
+    """Draws {"multiplier"} for `multiplicative_noise`: uniform factors in `multiplier_range`.
+
+    albumentations' `MultiplicativeNoise(multiplier, per_channel, elementwise)`: one factor for
+    the image (1,), one per channel (C,), one per pixel shared by its channels (H, W, 1) or one
+    per element (H, W, C).
+
+    Args:
+      key: a `jax.random` key.
+      shape: the image's (H, W, C).
+      multiplier_range: static; a number m >= 0 is the fixed factor m, a pair (lo, hi) draws
+        uniformly.
+      per_channel: static bool: a factor per channel (or per element with `elementwise`).
+      elementwise: static bool: a factor per pixel; drawn from a hash of the pixel index
+        (see `seed_multiplicative_noise`), so the factors never need to reach memory.
+
+    Example:
+      >>> m = sample_multiplicative_noise(jax.random.key(0), (8, 8, 3), multiplier_range=(0.5, 1.5),
+      ...                                 per_channel=True)
+      >>> m["multiplier"].shape, bool(jnp.all((m["multiplier"] >= 0.5) & (m["multiplier"] < 1.5)))
+      ((3,), True)
+      >>> sample_multiplicative_noise(jax.random.key(0), (8, 8, 3), elementwise=True)["multiplier"].shape
+      (8, 8, 1)
+    """
+    options = dict(multiplier_range=multiplier_range, per_channel=per_channel, elementwise=elementwise)
+    return expand_multiplicative_noise(seed_multiplicative_noise(key, shape, **options), shape)
+
+
+def seed_multiplicative_noise(key, shape, *, multiplier_range=(0.9, 1.1), per_channel=False, elementwise=False):
+    """`sample_multiplicative_noise`'s draw before its per-pixel expansion (see `seed_gaussian_noise`).
+
+    Without `elementwise` the draw is already small: {"multiplier": (1,) or (C,)}. With it,
+    {"bounds": (lo, hi), "seed"} (a factor per element) or {"bounds", "pixel_seed"} (per pixel).
+
+    Example:
+      >>> params = seed_multiplicative_noise(jax.random.key(0), (8, 8, 3), elementwise=True, per_channel=True)
+      >>> sorted(params), expand_multiplicative_noise(params, (8, 8, 3))["multiplier"].shape
+      (['bounds', 'seed'], (8, 8, 3))
+    """
+    _checks.check_key(key)
+    _, _, channels = _noise_shape(shape)
+    lo, hi = _multiplier_range(multiplier_range)
+    _checks.check_bool(per_channel, "per_channel")
+    _checks.check_bool(elementwise, "elementwise")
+    if not elementwise:
+        return {"multiplier": jax.random.uniform(key, (channels if per_channel else 1,), jnp.float32, lo, hi)}
+    bounds = jnp.array([lo, hi], jnp.float32)
+    return {"bounds": bounds, "seed" if per_channel else "pixel_seed": _seed(key)}
+
+
+def expand_multiplicative_noise(params, shape):
+    """{"multiplier"} from `seed_multiplicative_noise`'s draw: the per-pixel factors expanded."""
+    if "multiplier" in params:
+        return {"multiplier": params["multiplier"]}
+    h, w, channels = _noise_shape(shape)
+    per_element = "seed" in params
+    u = _pixel_uniform(params["seed" if per_element else "pixel_seed"], (h, w, channels if per_element else 1))
+    lo, hi = params["bounds"][0], params["bounds"][1]
+    return {"multiplier": lo + u * (hi - lo)}
+
+
+def random_multiplicative_noise(key, image, *, multiplier_range=(0.9, 1.1), per_channel=False, elementwise=False,
+                                value_range=None):
+    """`multiplicative_noise` with factors drawn by `sample_multiplicative_noise` from `key`.
+
+    Example:
+      >>> out = random_multiplicative_noise(jax.random.key(0), image_uint8, multiplier_range=(0.8, 1.2),
+      ...                                   elementwise=True)
+      >>> params = sample_multiplicative_noise(jax.random.key(0), image_uint8.shape, multiplier_range=(0.8, 1.2),
+      ...                                      elementwise=True)
+      >>> bool(jnp.all(out == multiplicative_noise(image_uint8, **params)))
+      True
+    """
+    image = _images.check_image(image)
+    params = sample_multiplicative_noise(key, image.shape, multiplier_range=multiplier_range, per_channel=per_channel,
+                                         elementwise=elementwise)
+    return multiplicative_noise(image, **params, value_range=value_range)
+
+
+# --- camera sensor (ISO) noise (albumentations' ISONoise) ------------------------------------
+
+# Poisson counts by inversion are summed up to this count. The mean is std(L) * intensity <=
+# 0.5 * 2 = 1, where P(count > 12) < 1e-9 is below the uniforms' resolution of 2**-23.
+_MAX_COUNT = 12
+MAX_ISO_INTENSITY = 2.0
+
+
+def _poisson_inverse(u, lam):
+    """The Poisson(lam) count whose CDF interval holds u: #{k < _MAX_COUNT : CDF(k) < u}."""
+    p = jnp.exp(-lam)
+    cdf, count = p, jnp.zeros_like(u)
+    for k in range(1, _MAX_COUNT + 1):
+        count = count + (u > cdf)
+        p = p * lam / k
+        cdf = cdf + p
+    return count
+
+
+def _rgb_to_hls(r, g, b):
+    """OpenCV's float RGB -> HLS: hue in degrees [0, 360), lightness and saturation in [0, 1]."""
+    top, bottom = jnp.maximum(jnp.maximum(r, g), b), jnp.minimum(jnp.minimum(r, g), b)
+    spread, total = top - bottom, top + bottom
+    light = total * 0.5
+    grey = spread <= jnp.finfo(jnp.float32).eps  # OpenCV's test: hue and saturation 0
+    safe = jnp.where(grey, 1.0, spread)
+    sat = jnp.where(grey, 0.0, spread / jnp.where(light < 0.5, jnp.where(grey, 1.0, total), 2.0 - total))
+    hue = jnp.where(top == r, (g - b) * (60.0 / safe),
+                    jnp.where(top == g, (b - r) * (60.0 / safe) + 120.0, (r - g) * (60.0 / safe) + 240.0))
+    hue = jnp.where(grey, 0.0, jnp.where(hue < 0.0, hue + 360.0, hue))
+    return hue, light, sat
+
+
+def _hls_to_rgb(hue, light, sat):
+    """OpenCV's float HLS -> RGB, any hue (wrapped to [0, 360)) and any lightness (not clipped)."""
+    half = jnp.where(light <= 0.5, light * sat, sat - light * sat)  # OpenCV's p2 - l
+    sector = jnp.mod(hue * (1.0 / 30.0), 12.0)
+    # Channel n is l + half * clip(...) over the hue circle: the piecewise-linear hexcone.
+    return [light - half * jnp.clip(jnp.minimum(jnp.mod(sector + n, 12.0) - 3.0, 9.0 - jnp.mod(sector + n, 12.0)),
+                                    -1.0, 1.0) for n in (0.0, 8.0, 4.0)]
+
+
+def iso_noise(image, intensity, hue_noise, uniform, *, value_range=None):
+    """Camera sensor noise as albumentations' `ISONoise`: Poisson noise on lightness, Gaussian on hue.
+
+    In OpenCV's HLS (hue in degrees, lightness L in [0, 1]): the hue plus `hue_noise` degrees,
+    and L plus `k * intensity * (1 - L)`, with k ~ Poisson(std(L) * intensity) per pixel (std:
+    the image's population standard deviation of L, as `cv2.meanStdDev`), drawn by inversion
+    from `uniform`; back to RGB and clipped. Brighter pixels get less noise.
+
+    Args:
+      image: (H, W, 3) RGB; uint8, float16, bfloat16 or float32.
+      intensity: () in [0, 2] (may be traced).
+      hue_noise: (H, W, 1) hue shifts in degrees (albumentations: N(0, color_shift * intensity)).
+      uniform: (H, W, 1) uniforms in (0, 1) that pick each pixel's Poisson count.
+      value_range: (lo, hi) pixel range; default (0, 255) for uint8, (0, 1) for floats.
+
+    Returns:
+      Same shape and dtype as `image`.
+
+    Example:
+      >>> flat = jnp.full((4, 4, 3), 0.5)
+      >>> out = iso_noise(flat, 0.5, jnp.zeros((4, 4, 1)), jnp.full((4, 4, 1), 0.9))
+      >>> bool(jnp.all(out == flat))          # std(L) = 0: Poisson(0) is 0 everywhere
+      True
+    """
+    image = _images.check_image(image)
+    if image.shape[-1] != 3:
+        raise ValueError(f"image must be RGB (3 channels). Received: image.shape={tuple(image.shape)}")
+    lo, hi = _images.value_range(image.dtype, value_range)
+    hue_noise = _check_broadcasts(hue_noise, image[..., :1], "hue_noise").astype(jnp.float32)
+    uniform = _check_broadcasts(uniform, image[..., :1], "uniform").astype(jnp.float32)
+    intensity = _checks.real_array(intensity, "intensity").astype(jnp.float32)
+    x = (image.astype(jnp.float32) - lo) * (1.0 / (hi - lo))
+    hue, light, sat = _rgb_to_hls(x[..., 0], x[..., 1], x[..., 2])
+    # Rows first, then the row sums: contiguous reductions vectorise (see enhance.contrast).
+    mean = jnp.sum(jnp.sum(light, axis=0)) / light.size
+    std = jnp.sqrt(jnp.sum(jnp.sum(jnp.square(light - mean), axis=0)) / light.size)
+    count = _poisson_inverse(uniform[..., 0], std * intensity)
+    rgb = _hls_to_rgb(hue + hue_noise[..., 0], light + count * intensity * (1.0 - light), sat)
+    out = jnp.stack([jnp.clip(c, 0.0, 1.0) for c in rgb], axis=-1)
+    return _images.restore(lo + out * (hi - lo), image.dtype)
+
+
+def sample_iso_noise(key, shape, *, intensity_range=(0.1, 0.5), color_shift_range=(0.01, 0.05)):
+    """Draws {"intensity", "hue_noise", "uniform"} for `iso_noise`, as albumentations' `ISONoise`.
+
+    intensity ~ U(intensity_range), color_shift ~ U(color_shift_range), then per pixel a hue
+    shift N(0, color_shift * intensity) in degrees (albumentations' rule: its hue is in
+    degrees, so these shifts are tiny) and a uniform that picks the pixel's Poisson count.
+
+    Args:
+      key: a `jax.random` key.
+      shape: the image's (H, W, 3).
+      intensity_range: static, a number or (lo, hi) within [0, 2].
+      color_shift_range: static, a number or (lo, hi) >= 0.
+
+    Example:
+      >>> p = sample_iso_noise(jax.random.key(0), (8, 8, 3))
+      >>> p["hue_noise"].shape, p["uniform"].shape, bool(0.1 <= p["intensity"] <= 0.5)
+      ((8, 8, 1), (8, 8, 1), True)
+    """
+    seeds = seed_iso_noise(key, shape, intensity_range=intensity_range, color_shift_range=color_shift_range)
+    return expand_iso_noise(seeds, shape)
+
+
+def seed_iso_noise(key, shape, *, intensity_range=(0.1, 0.5), color_shift_range=(0.01, 0.05)):
+    """`sample_iso_noise`'s draw before its per-pixel expansion: {"intensity", "hue_sigma", "hue_seed", "seed"}."""
+    _checks.check_key(key)
+    _noise_shape(shape)
+    lo, hi = _checks.fixed_or_range(intensity_range, "intensity_range", maximum=MAX_ISO_INTENSITY)
+    shift_lo, shift_hi = _checks.fixed_or_range(color_shift_range, "color_shift_range")
+    _checks.finite_draws(shift_lo * lo, shift_hi * hi, "color_shift_range", color_shift_range, scale=_MAX_NORMAL)
+    key_intensity, key_shift, key_hue, key_count = jax.random.split(key, 4)
+    intensity = jax.random.uniform(key_intensity, (), jnp.float32, lo, hi)
+    shift = jax.random.uniform(key_shift, (), jnp.float32, shift_lo, shift_hi)
+    return {"intensity": intensity, "hue_sigma": shift * intensity, "hue_seed": _seed(key_hue),
+            "seed": _seed(key_count)}
+
+
+def expand_iso_noise(params, shape):
+    """{"intensity", "hue_noise", "uniform"} from `seed_iso_noise`'s draw."""
+    h, w, _ = _noise_shape(shape)
+    return {"intensity": params["intensity"],
+            "hue_noise": params["hue_sigma"] * _pixel_normal(params["hue_seed"], (h, w, 1)),
+            "uniform": _pixel_uniform(params["seed"], (h, w, 1))}
+
+
+def random_iso_noise(key, image, *, intensity_range=(0.1, 0.5), color_shift_range=(0.01, 0.05), value_range=None):
+    """`iso_noise` with the draw of `sample_iso_noise` from `key`.
+
+    Example:
+      >>> out = random_iso_noise(jax.random.key(0), image_uint8)
+      >>> params = sample_iso_noise(jax.random.key(0), image_uint8.shape)
+      >>> bool(jnp.all(out == iso_noise(image_uint8, **params)))
+      True
+    """
+    image = _images.check_image(image)
+    params = sample_iso_noise(key, image.shape, intensity_range=intensity_range, color_shift_range=color_shift_range)
+    return iso_noise(image, **params, value_range=value_range)

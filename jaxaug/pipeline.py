@@ -51,7 +51,7 @@ import jax.numpy as jnp
 from jaxaug import _checks, geometry, ops
 from jaxaug._pieces import Augmentation, checked, combine
 
-__all__ = ["Augmentation", "chain", "combine", "one_of", "random_apply", "some_of"]
+__all__ = ["Augmentation", "chain", "combine", "one_of", "random_apply", "random_order", "some_of"]
 
 # Every declared op with a piece is `pipeline.<name>` (and a policy's constructors beside it).
 for _op in ops.OPS:
@@ -86,14 +86,8 @@ def chain(*pieces: Augmentation) -> Augmentation:
 # --- combinators: which pieces run is drawn per image ------------------------------------
 
 
-def _gated(pieces, name: str, choose) -> Augmentation:
-    """Pieces that each run or not, per image: piece j draws from `fold_in(key, j)` as in
-    `chain`, and `choose(key) -> (len(pieces),) bool` from `fold_in(key, len(pieces))`.
-
-    A piece not chosen contributes the identity matrix and leaves the image as it is. All
-    pieces are computed and selected per image (`jnp.where`), so a batch needs no Python
-    loop and one compiled program serves every draw.
-    """
+def _members(pieces, name: str) -> tuple[list[int], list[int]]:
+    """The indices of the geometric and of the pixel pieces of a combinator, its pieces checked."""
     for j, p in enumerate(pieces):
         if not isinstance(p, Augmentation):
             raise TypeError(f"{name} takes Augmentation pieces. Received: pieces[{j}]={_checks.short_repr(p)}")
@@ -104,8 +98,19 @@ def _gated(pieces, name: str, choose) -> Augmentation:
         if p.output_size is not None:
             raise ValueError(f"{name} cannot hold a piece that changes the output size (every image of a batch "
                              f"must come out at one size). Received: pieces[{j}] with output size {p.output_size}")
-    geometric = [j for j, p in enumerate(pieces) if p.matrix is not None]
-    pixel = [j for j, p in enumerate(pieces) if p.apply is not None]
+    return ([j for j, p in enumerate(pieces) if p.matrix is not None],
+            [j for j, p in enumerate(pieces) if p.apply is not None])
+
+
+def _gated(pieces, name: str, choose) -> Augmentation:
+    """Pieces that each run or not, per image: piece j draws from `fold_in(key, j)` as in
+    `chain`, and `choose(key) -> (len(pieces),) bool` from `fold_in(key, len(pieces))`.
+
+    A piece not chosen contributes the identity matrix and leaves the image as it is. All
+    pieces are computed and selected per image (`jnp.where`), so a batch needs no Python
+    loop and one compiled program serves every draw.
+    """
+    geometric, pixel = _members(pieces, name)
 
     def sample(key, shape):
         drawn = tuple(p.sample(jax.random.fold_in(key, j), shape) for j, p in enumerate(pieces))
@@ -191,3 +196,75 @@ def random_apply(piece: Augmentation, probability) -> Augmentation:
     """
     p = _checks.bounded_float(probability, "probability", 1.0)
     return _gated((piece,), "random_apply", lambda key: jax.random.uniform(key, (1,)) < p)
+
+
+def random_order(*pieces: Augmentation) -> Augmentation:
+    """Runs every piece, in an order drawn per image (torchvision's `RandomOrder`).
+
+    One permutation of the pieces is drawn per image, from `fold_in(key, len(pieces))`; piece j
+    draws its own parameters from `fold_in(key, j)` as in `chain`. As in any chain, the geometry
+    comes first: the geometric pieces' matrices compose in their drawn order into the one matrix,
+    then the pixel pieces run in theirs. params are {"rank": (len(pieces),) int32, the position of
+    each piece in the order, "pieces": the pieces' params}.
+
+    Cost: each image's order is data, so in each of the m pixel steps every pixel piece runs
+    and one result is kept per image: m * m pixel-op applications for m pixel pieces (the
+    matrices cost nothing).
+
+    Example:
+      >>> piece = random_order(brightness((0.5, 1.5)), contrast((0.5, 1.5)), hue(0.1))
+      >>> params = jaxaug.Augmenter(piece).sample(jax.random.key(0), images)
+      >>> tuple(map(tuple, params["rank"].tolist()))     # per image, the position of each piece
+      ((2, 0, 1), (0, 2, 1), (1, 0, 2), (0, 1, 2))
+      >>> out = jax.jit(jaxaug.Augmenter(piece))(jax.random.key(0), images)
+    """
+    geometric, pixel = _members(pieces, "random_order")
+
+    def sample(key, shape):
+        drawn = tuple(p.sample(jax.random.fold_in(key, j), shape) for j, p in enumerate(pieces))
+        order = jax.random.permutation(jax.random.fold_in(key, len(pieces)), len(pieces))
+        return {"rank": jnp.argsort(order).astype(jnp.int32), "pieces": drawn}
+
+    def steps(rank, members):
+        """(len(members), len(members)) bool: step r runs member i."""
+        sub = jnp.stack([rank[j] for j in members])
+        position = jnp.sum(sub[None, :] < sub[:, None], axis=1)  # its place among the members
+        return position[None, :] == jnp.arange(len(members))[:, None]
+
+    def matrix(params, shape):
+        mats = jnp.stack([pieces[j].matrix(params["pieces"][j], shape) for j in geometric])
+        runs = steps(params["rank"], geometric).astype(jnp.float32)
+        return geometry.compose(*(jnp.tensordot(runs[r], mats, axes=1) for r in range(len(geometric))))
+
+    def field(params, shape, out_hw):
+        return sum(pieces[j].field(params["pieces"][j], shape, out_hw) for j in geometric
+                   if pieces[j].field is not None)
+
+    def apply(params, image, value_range):
+        runs = steps(params["rank"], pixel)
+        for r in range(len(pixel)):
+            out = image
+            for i, j in enumerate(pixel):
+                out = jnp.where(runs[r, i], pieces[j].apply(params["pieces"][j], image, value_range), out)
+            image = out
+        return image
+
+    def apply_batch(params, images, value_range):
+        runs = jax.vmap(lambda rank: steps(rank, pixel))(params["rank"])
+        for r in range(len(pixel)):
+            out = images
+            for i, j in enumerate(pixel):
+                p, q = pieces[j], params["pieces"][j]
+                changed = (p.apply_batch(q, images, value_range) if p.apply_batch is not None
+                           else jax.vmap(lambda q, x, p=p: p.apply(q, x, value_range))(q, images))
+                out = jnp.where(runs[:, r, i, None, None, None], changed, out)
+            images = out
+        return images
+
+    batched = any(pieces[j].apply_batch is not None for j in pixel)
+    return checked(Augmentation(sample, matrix if geometric else None, apply if pixel else None,
+                                apply_batch=apply_batch if batched else None,
+                                axis_aligned=all(pieces[j].axis_aligned for j in geometric),
+                                pointwise=all(pieces[j].pointwise for j in pixel),
+                                projective=any(pieces[j].projective for j in geometric),
+                                field=field if any(pieces[j].field is not None for j in geometric) else None))

@@ -77,6 +77,31 @@ def test_an_example_does_not_depend_on_its_batch():
     np.testing.assert_array_equal(whole[5:9], part)
 
 
+def test_random_order_runs_each_image_in_its_drawn_order():
+    pieces = (jp.brightness((0.5, 1.5)), jp.contrast((0.5, 1.5)), jp.hue(0.2), jp.rotation(30.0), jp.zoom(0.3))
+    augment = jaxaug.Augmenter(jp.random_order(*pieces))
+    params = augment.sample(KEY, IMAGES)
+    rank = np.asarray(params["rank"])
+    assert sorted(rank[0].tolist()) == [0, 1, 2, 3, 4] and len({tuple(r) for r in rank}) > 4
+    out = np.asarray(jax.jit(augment.apply)(params, IMAGES))
+    for i in range(4):  # the same draws through a chain in the image's own order
+        order = np.argsort(rank[i])
+        own = jp.chain(*(pieces[j] for j in order))
+        one = jax.tree.map(lambda a, i=i: a[i:i + 1], tuple(params["pieces"][j] for j in order))
+        want = jaxaug.Augmenter(own).apply(one, IMAGES[i:i + 1])
+        # Other compiled programs (the order is data on one side): an x.5 may round one level apart,
+        # and the product of the ordered matrices may differ by an ulp.
+        np.testing.assert_allclose(out[i].astype(int), np.asarray(want)[0].astype(int), atol=1)
+
+
+def test_random_order_draws_every_order_alike():
+    augment = jaxaug.Augmenter(jp.random_order(*PIECES[:3]))
+    rank = np.asarray(jax.jit(augment.sample)(KEY, jnp.zeros((3000, 4, 4, 3), jnp.uint8))["rank"])
+    orders, counts = np.unique(rank, axis=0, return_counts=True)
+    # 6 orders, 500 expected each (binomial sd 20): all within 5 sd.
+    assert len(orders) == 6 and np.all(np.abs(counts - 500) < 100)
+
+
 @pytest.mark.parametrize("call, error, words", [
     (lambda: jp.some_of(5, *PIECES), ValueError, ["n", "5"]),
     (lambda: jp.some_of(-1, *PIECES), ValueError, ["n", "-1"]),
@@ -84,6 +109,8 @@ def test_an_example_does_not_depend_on_its_batch():
     (lambda: jp.one_of(), ValueError, ["one_of"]),
     (lambda: jp.random_apply(PIECES[0], 1.2), ValueError, ["probability", "1.2"]),
     (lambda: jp.one_of(PIECES[0], "blur"), TypeError, ["pieces[1]", "blur"]),
+    (lambda: jp.random_order(PIECES[0], 3), TypeError, ["random_order", "pieces[1]"]),
+    (lambda: jp.random_order(jp.resize((8, 8))), ValueError, ["random_order", "output size"]),
 ])
 def test_bad_input_names_the_argument(call, error, words):
     with pytest.raises(error) as info:

@@ -19,8 +19,8 @@ KEY = jax.random.key(11)
 def test_the_declarations_name_the_ops_that_fuse_and_the_compact_draws():
     # What the speed of the pixel pipeline rests on; a new op says where it belongs.
     assert {op.name for op in FUSING} == {"brightness", "invert", "salt_and_pepper", "cutout", "random_erasing",
-                                          "rgb_shift", "channel_dropout"}
-    assert {op.name for op in COMPACT} == {"gaussian_noise", "salt_and_pepper"}
+                                          "rgb_shift", "channel_dropout", "multiplicative_noise", "planckian_jitter"}
+    assert {op.name for op in COMPACT} == {"gaussian_noise", "salt_and_pepper", "multiplicative_noise", "iso_noise"}
     assert all(op.kind == "pixel" for op in FUSING + COMPACT)
     assert jp.chain(jp.brightness((0.8, 1.2)), jp.cutout(4)).fuses_with_warp
     # A per-image choice selects between whole images: that select inside the warp's loop was 3-4x

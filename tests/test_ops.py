@@ -38,7 +38,9 @@ SLOTS = {"affine": 0, "crop": 1, "channel_shift": 2, "brightness": 3, "contrast"
          "hsv_contrast": 7, "grayscale": 8, "blur": 9, "gaussian_noise": 10, "salt_and_pepper": 11, "cutout": 12,
          "random_erasing": 13, "standardize": 14, "invert": 15, "policy": 16, "random_resized_crop": 17,
          "perspective": 19, "elastic": 20, "grid_distortion": 21, "optical_distortion": 22, "jpeg": 23,
-         "rgb_shift": 24, "channel_shuffle": 25, "channel_dropout": 26}
+         "rgb_shift": 24, "channel_shuffle": 25, "channel_dropout": 26, "sharpness": 31, "multiplicative_noise": 32,
+         "iso_noise": 33, "planckian_jitter": 34, "photometric_distort": 35, "clahe": 27, "median_blur": 28,
+         "box_blur": 29, "motion_blur": 30}
 
 
 def test_slots_never_move():
@@ -86,8 +88,9 @@ def test_keras_extras_are_the_options_keras_lacks():
 def test_each_option_alone_builds_its_piece_in_its_slot(op):
     switch = next(o for o in op.options if o.switch)
     value = {bool: True, int: 2, float: 0.1}.get(type(switch.default), (0.8, 1.2))
-    # A policy is a name, a resized crop an output size and a JPEG quality an integer range.
-    value = {"policy": "trivial_augment", "random_resized_crop": 6, "jpeg_quality": (10, 90)}.get(switch.name, value)
+    # A policy is a name, a resized crop an output size, a JPEG quality an integer range, a blur an odd size.
+    value = {"policy": "trivial_augment", "random_resized_crop": 6, "jpeg_quality": (10, 90),
+             "median_blur_size": (3, 7), "box_blur_size": (3, 7), "motion_blur_size": (3, 7)}.get(switch.name, value)
     augment = jaxaug.augmenter(**{switch.name: value})
     params = augment.sample(jax.random.key(0), jnp.zeros((1, 8, 8, 3)))
     assert list(params) == [op.name]

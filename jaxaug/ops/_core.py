@@ -76,6 +76,9 @@ class Op:
       example: piece arguments that show the op: the gallery's picture and the tests' case.
       piece: the piece factory, when the generic one (sampler + matrix or twin) does not fit.
       twin_options: keyword options a piece passes to its twin unchanged (cutout's `value`).
+      twin_static: `(**sampler options) -> dict` of static keywords the twin needs to serve every
+        draw of those options in one program (the blurs' `max_size`: the largest kernel a range
+        can draw); the piece and the random op pass them on.
       hsv: for ops that are an edit in HSV, its name in `jaxaug.hsv.hsv_edit`: consecutive
         ones share one round trip.
       axis_aligned: geometric ops whose matrices never rotate or shear (antialiasing needs it).
@@ -114,6 +117,7 @@ class Op:
     example: dict = dataclasses.field(default_factory=dict)
     piece: Callable | None = None
     twin_options: tuple[str, ...] = ()
+    twin_static: Callable[..., dict] | None = None
     hsv: str | None = None
     axis_aligned: bool = False
     projective: bool = False
@@ -166,6 +170,15 @@ def _split(op: Op, kwargs: dict) -> tuple[dict, dict]:
     return kwargs, twin
 
 
+def _static(op: Op, signature: inspect.Signature, args, kwargs) -> dict:
+    """The twin's static keywords for these sampler arguments (`Op.twin_static`), defaults included."""
+    if op.twin_static is None:
+        return {}
+    bound = signature.bind(*args, **kwargs)
+    bound.apply_defaults()
+    return op.twin_static(**bound.arguments)
+
+
 def _generic_piece(op: Op) -> Callable:
     def piece(*args, **kwargs):
         kwargs, twin = _split(op, dict(kwargs))
@@ -181,7 +194,7 @@ def _generic_piece(op: Op) -> Callable:
                                      projective=op.projective, field=field)
         seed, expand = op.compact or (op.sample, None)
         return _pieces.pixel(functools.partial(seed, **drawn), op.twin, hsv=op.hsv, fuses_with_warp=op.fuses_with_warp,
-                             expand=expand, **twin)
+                             expand=expand, **twin, **_static(op, signature, args, kwargs))
 
     signature = inspect.Signature(_sampler_parameters(op))
     full = inspect.Signature([*_sampler_parameters(op), *_twin_parameters(op)])
@@ -201,7 +214,8 @@ def _generic_random(op: Op) -> Callable:
     def random(key, image, *args, value_range=None, **kwargs):
         kwargs, twin = _split(op, dict(kwargs))
         params = op.sample(key, jnp.shape(image), *args, **kwargs)
-        return op.twin(image, **params, value_range=value_range, **twin)
+        static = _static(op, inspect.Signature(_sampler_parameters(op)), args, kwargs)
+        return op.twin(image, **params, value_range=value_range, **twin, **static)
 
     value_range = inspect.Parameter("value_range", inspect.Parameter.KEYWORD_ONLY, default=None)
     key_image = [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in ("key", "image")]
@@ -210,6 +224,8 @@ def _generic_random(op: Op) -> Callable:
     arguments = ", ".join(f"{k}={v!r}" for k, v in op.example.items())
     sample_arguments = "".join(f", {k}={v!r}" for k, v in drawn.items())
     twin_arguments = "".join(f", {k}={v!r}" for k, v in options.items())
+    static = op.twin_static(**{**_defaults(op), **drawn}) if op.twin_static is not None else {}
+    static_arguments = "".join(f", {k}={v!r}" for k, v in static.items())
     title = f"Random {op.title}: `{op.twin.__name__}` applied to a draw of `{op.sample.__name__}`."
     return _named(random, "random_" + op.name, signature, f"""{title}
 
@@ -232,9 +248,13 @@ def _generic_random(op: Op) -> Callable:
       It is the twin applied to the sampler's draw from the same key:
 
       >>> params = {_qualified(op.sample)}(jax.random.key(0), image.shape{sample_arguments})
-      >>> bool(jnp.all(out == {_qualified(op.twin)}(image, **params{twin_arguments})))
+      >>> bool(jnp.all(out == {_qualified(op.twin)}(image, **params{twin_arguments}{static_arguments})))
       True
     """, op.sample.__module__)
+
+
+def _defaults(op: Op) -> dict:
+    return {p.name: p.default for p in _sampler_parameters(op) if p.default is not inspect.Parameter.empty}
 
 
 def _qualified(fn) -> str:
