@@ -133,22 +133,32 @@ def _gated(pieces, name: str, choose) -> Augmentation:
 
     def apply_batch(params, images, value_range):
         for j in pixel:
-            p, q = pieces[j], params["pieces"][j]
-            changed = (p.apply_batch(q, images, value_range) if p.apply_batch is not None
-                       else jax.vmap(lambda q, x, p=p: p.apply(q, x, value_range))(q, images))
+            changed = _on_batch(pieces[j], params["pieces"][j], images, value_range)
             images = jnp.where(params["chosen"][:, j, None, None, None], changed, images)
         return images
 
+    return _selecting(pieces, geometric, pixel, sample, matrix, field, apply, apply_batch)
+
+
+def _on_batch(piece, params, images, value_range):
+    """A pixel piece on a batch: its own batch formulation if it has one, else vmap."""
+    if piece.apply_batch is not None:
+        return piece.apply_batch(params, images, value_range)
+    return jax.vmap(lambda q, x: piece.apply(q, x, value_range))(params, images)
+
+
+def _selecting(pieces, geometric, pixel, sample, matrix, field, apply, apply_batch) -> Augmentation:
+    """The piece of a combinator that selects per image among its pieces' results."""
     batched = any(pieces[j].apply_batch is not None for j in pixel)
     return checked(Augmentation(sample, matrix if geometric else None, apply if pixel else None,
-                                 apply_batch=apply_batch if batched else None,
-                                 axis_aligned=all(pieces[j].axis_aligned for j in geometric),
-                                 # Pointwise when its pieces are, but never fuses_with_warp: the per-image select
-                                 # between the changed and the kept image, inside the warp's gathering loop, made
-                                 # a gated pipeline of cheap ops 3-4x slower (Zen 4, 32^2 and 224^2).
-                                 pointwise=all(pieces[j].pointwise for j in pixel),
-                                 projective=any(pieces[j].projective for j in geometric),
-                                 field=field if any(pieces[j].field is not None for j in geometric) else None))
+                                apply_batch=apply_batch if batched else None,
+                                axis_aligned=all(pieces[j].axis_aligned for j in geometric),
+                                # Pointwise when its pieces are, but never fuses_with_warp: the per-image select
+                                # between the changed and the kept image, inside the warp's gathering loop, made
+                                # a gated pipeline of cheap ops 3-4x slower (Zen 4, 32^2 and 224^2).
+                                pointwise=all(pieces[j].pointwise for j in pixel),
+                                projective=any(pieces[j].projective for j in geometric),
+                                field=field if any(pieces[j].field is not None for j in geometric) else None))
 
 
 def some_of(n, *pieces: Augmentation) -> Augmentation:
@@ -254,17 +264,9 @@ def random_order(*pieces: Augmentation) -> Augmentation:
         for r in range(len(pixel)):
             out = images
             for i, j in enumerate(pixel):
-                p, q = pieces[j], params["pieces"][j]
-                changed = (p.apply_batch(q, images, value_range) if p.apply_batch is not None
-                           else jax.vmap(lambda q, x, p=p: p.apply(q, x, value_range))(q, images))
+                changed = _on_batch(pieces[j], params["pieces"][j], images, value_range)
                 out = jnp.where(runs[:, r, i, None, None, None], changed, out)
             images = out
         return images
 
-    batched = any(pieces[j].apply_batch is not None for j in pixel)
-    return checked(Augmentation(sample, matrix if geometric else None, apply if pixel else None,
-                                apply_batch=apply_batch if batched else None,
-                                axis_aligned=all(pieces[j].axis_aligned for j in geometric),
-                                pointwise=all(pieces[j].pointwise for j in pixel),
-                                projective=any(pieces[j].projective for j in geometric),
-                                field=field if any(pieces[j].field is not None for j in geometric) else None))
+    return _selecting(pieces, geometric, pixel, sample, matrix, field, apply, apply_batch)

@@ -59,11 +59,29 @@ class _RunsOrMatches(doctest.OutputChecker):
 NO_RESULT_SHOWN: dict[str, str] = {}
 
 
+# The pieces and random ops that `jaxaug.ops` generates from the declarations share one docstring
+# template, filled with each op's example: run for these ops, the template is checked. For every
+# op, what the copies check runs elsewhere: its example piece through an Augmenter, output pinned
+# (tests/behaviour.py's declared cases), and its random op against its twin applied to its
+# sampler's draw (tests/test_api.py). Every op's copy here too cost 45 s of the suite for
+# jaxaug.pipeline alone.
+TEMPLATE_CHECKED = {"jaxaug.ops.rgb_shift", "jaxaug.ops.elastic", "jaxaug.ops.box_blur"}
+
+
 def _docstring_tests(name):
     """The doctests of the docstrings of module `name` and of the objects defined in it."""
     module = importlib.import_module(name)
     tests = doctest.DocTestFinder(exclude_empty=True).find(module, name, globs={**vars(module), **namespace()})
-    return module, [t for t in tests if t.examples and (t.name == name or t.name.startswith(name + "."))]
+    return module, [t for t in tests if t.examples and (t.name == name or t.name.startswith(name + "."))
+                    and _generated_from(module, t.name[len(name) + 1:]) in TEMPLATE_CHECKED | {None}]
+
+
+def _generated_from(module, qualname: str):
+    """The declaration an object's docstring was generated from (see TEMPLATE_CHECKED), or None."""
+    obj = module
+    for part in qualname.split(".") if qualname else ():
+        obj = getattr(obj, part, None)
+    return getattr(obj, "__generated_from__", None)
 
 
 def _shows_a_result(example) -> bool:

@@ -266,4 +266,5 @@ def _named(fn, name: str, signature: inspect.Signature, doc: str, module: str):
     fn.__signature__ = signature
     fn.__doc__ = inspect.cleandoc(doc)
     fn.__module__ = module
+    fn.__generated_from__ = "jaxaug.ops." + name.removeprefix("random_")  # its declaration (tests read it)
     return fn
