@@ -1,7 +1,21 @@
 import os
+import shutil
+import tempfile
 
 # Keras (a test-only reference) must use the JAX backend: TensorFlow is not a dependency.
 os.environ.setdefault("KERAS_BACKEND", "jax")
+
+# One XLA compilation cache for the whole run: pytest-xdist's workers and the subprocesses the tests
+# start inherit this environment, so a program one of them compiled is read by the others instead
+# of compiled again (the same programs, so the same results bit for bit). Made by the first
+# process (the controller), removed by it at the end; a cache the user set is left alone.
+# Measured: 4 geometry test files on 2 workers, 145 s -> 133 s.
+_OWN_CACHE = "JAX_COMPILATION_CACHE_DIR" not in os.environ
+if _OWN_CACHE:
+    os.environ["JAX_COMPILATION_CACHE_DIR"] = tempfile.mkdtemp(prefix="jaxaug-tests-xla-")
+    os.environ["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"
+    os.environ["JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES"] = "0"
+    os.environ["JAXAUG_TESTS_CACHE_OWNER"] = str(os.getpid())
 
 import hypothesis  # noqa: E402
 
@@ -214,3 +228,8 @@ def pytest_collection_finish(session):
 def _xdist_groups_hold(request):
     if request.node.get_closest_marker("xdist_group") and UNGROUPED in request.config.stash:
         pytest.fail(request.config.stash[UNGROUPED], pytrace=False)
+
+
+def pytest_unconfigure(config):
+    if os.environ.get("JAXAUG_TESTS_CACHE_OWNER") == str(os.getpid()):
+        shutil.rmtree(os.environ["JAX_COMPILATION_CACHE_DIR"], ignore_errors=True)
