@@ -163,8 +163,9 @@ def _mark_slow(items):
 # own (`pytestmark = pytest.mark.xdist_group(...)`) keeps it.
 COSTLIEST_FIRST = """
     test_policies test_docs test_behaviour test_perspective test_distortions test_elastic test_jpeg test_warp
-    test_pipeline test_example_devices test_channel_ops
+    test_pipeline test_example_devices test_channel_ops test_median_blur test_box_motion_blur
     test_resize test_keras test_example test_repo test_keras_layers test_transforms test_tone test_geometry
+    test_photometric_ops test_clahe
     test_fusion test_sharding test_preview test_bad_input_issues test_api test_ops test_occlusion test_enhance
     test_combinators test_data test_grain_input test_color test_mixing test_normalize test_example_resized
     test_bad_input test_filters test_cli_errors test_imports test_noise test_gamma
