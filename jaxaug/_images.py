@@ -86,3 +86,16 @@ def power(base, exponent):
     XLA's CPU `pow`, which handles negative bases that images never have.
     """
     return jnp.exp(exponent * jnp.log(base))
+
+
+def modulo(x, period):
+    """`jnp.mod(x, period)` for a period > 0, bit for bit, without its per-element `fmod` call.
+
+    `jnp.mod` of floats is a scalar library call per element: the warp's reflect fill took 12.1 ms
+    and its mirror 10.3 ms for 32 x 224 x 224 x 3 against 5.9 ms for nearest. The remainder is
+    exact in floating point (a float with x's spacing, below the period), and so is each
+    correction where x / period rounded across an integer.
+    """
+    u = x - period * jnp.floor(x / period)
+    u = jnp.where(u < 0, u + period, u)
+    return jnp.where(u >= period, u - period, u)

@@ -54,19 +54,6 @@ __all__ = [
 FILL_MODES = ("constant", "nearest", "reflect", "mirror", "wrap")
 
 
-def _modulo(x, period):
-    """`jnp.mod(x, period)` for a period > 0, bit for bit, without its per-element `fmod` call.
-
-    `jnp.mod` of floats is a scalar library call per element: the reflect warp took 12.1 ms and
-    the mirror 10.3 ms for 32 x 224 x 224 x 3 against 5.9 ms for nearest. The remainder is
-    exact in floating point (it is a float with x's spacing, below the period), and so is each
-    correction when x / period rounded across an integer.
-    """
-    u = x - period * jnp.floor(x / period)
-    u = jnp.where(u < 0, u + period, u)
-    return jnp.where(u >= period, u - period, u)
-
-
 def _fold(v, size, mode: str):
     """Maps continuous coordinates outside the image into it, as scipy does first.
 
@@ -83,13 +70,13 @@ def _fold(v, size, mode: str):
         folded = jnp.where(folded >= size, folded - size, folded)
     elif mode == "reflect":
         period = 2.0 * size
-        u = _modulo(v + 0.5, period)
+        u = _images.modulo(v + 0.5, period)
         folded = jnp.where(u >= size, period - u, u) - 0.5
     elif isinstance(size, int) and size == 1:  # mirror of one pixel is that pixel everywhere
         return jnp.zeros_like(v)
     else:  # mirror
         period = 2.0 * jnp.maximum(hi, 1)
-        u = _modulo(v, period)
+        u = _images.modulo(v, period)
         folded = jnp.where(u > hi, period - u, u)
         if not isinstance(size, int):
             folded = jnp.where(size == 1, 0.0, folded)
