@@ -359,12 +359,6 @@ def multiplicative_noise(image, multiplier, *, value_range=None):
     return _images.restore(jnp.clip(out, lo, hi), image.dtype)
 
 
-def _multiplier_range(value, name="multiplier_range"):
-    lo, hi = _checks.fixed_or_range(value, name)
-    _checks.finite_draws(lo, hi, name, value)
-    return lo, hi
-
-
 def sample_multiplicative_noise(key, shape, *, multiplier_range=(0.9, 1.1), per_channel=False, elementwise=False):
     """Draws {"multiplier"} for `multiplicative_noise`: uniform factors in `multiplier_range`.
 
@@ -406,7 +400,7 @@ def seed_multiplicative_noise(key, shape, *, multiplier_range=(0.9, 1.1), per_ch
     """
     _checks.check_key(key)
     _, _, channels = _noise_shape(shape)
-    lo, hi = _multiplier_range(multiplier_range)
+    lo, hi = _checks.fixed_or_range(multiplier_range, "multiplier_range")
     _checks.check_bool(per_channel, "per_channel")
     _checks.check_bool(elementwise, "elementwise")
     if not elementwise:

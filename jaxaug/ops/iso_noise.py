@@ -10,10 +10,6 @@ def _intensity(value, name):
     _checks.fixed_or_range(value, name, maximum=noise.MAX_ISO_INTENSITY)
 
 
-def _color_shift(value, name):
-    _checks.fixed_or_range(value, name)
-
-
 # After the multiplicative noise. Slot 33: a new slot.
 OP = Op(
     name="iso_noise", title="ISO noise", kind="pixel", stage=214, slot=33,
@@ -25,6 +21,6 @@ OP = Op(
     options=(Option("iso_noise_intensity", None, "albumentations' ISONoise intensity, a number or (lo, hi) "
                     "within [0, 2]; None is off.", "intensity_range", check=unless_none(_intensity)),
              Option("iso_noise_color_shift", (0.01, 0.05), "the hue noise's scale, a number or (lo, hi) "
-                    "(albumentations' color_shift).", "color_shift_range", switch=False, check=_color_shift)),
+                    "(albumentations' color_shift).", "color_shift_range", switch=False, check=_checks.fixed_or_range)),
     example=dict(intensity_range=(1.0, 2.0), color_shift_range=50.0),
 )

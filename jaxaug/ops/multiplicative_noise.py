@@ -17,7 +17,7 @@ OP = Op(
     compact=(noise.seed_multiplicative_noise, noise.expand_multiplicative_noise),
     options=(Option("multiplicative_noise_range", None, "factor range, a number (fixed) or (lo, hi), as "
                     "albumentations' MultiplicativeNoise multiplier; None is off.", "multiplier_range",
-                    check=unless_none(noise._multiplier_range)),
+                    check=unless_none(_checks.fixed_or_range)),
              Option("multiplicative_noise_per_channel", False, "one factor per channel.", "per_channel",
                     switch=False, check=_checks.check_bool),
              Option("multiplicative_noise_elementwise", False, "one factor per pixel (per element with "

@@ -70,12 +70,6 @@ def photometric_distort(image, brightness, contrast, saturation, hue, contrast_b
     return _images.restore(x, image.dtype)
 
 
-def _factor(value, name):
-    lo, hi = _checks.fixed_or_range(value, name)
-    _checks.finite_draws(lo, hi, name, value)
-    return lo, hi
-
-
 def sample_photometric_distort(key, shape, *, brightness=(0.875, 1.125), contrast=(0.5, 1.5),
                                saturation=(0.5, 1.5), hue=(-0.05, 0.05), probability=0.5):
     """Draws the steps of `photometric_distort` by torchvision's rules; a skipped step gets its neutral value.
@@ -100,8 +94,10 @@ def sample_photometric_distort(key, shape, *, brightness=(0.875, 1.125), contras
     """
     _checks.check_key(key)
     _checks.image_hw(shape)
-    ranges = {"brightness": _factor(brightness, "brightness"), "contrast": _factor(contrast, "contrast"),
-              "saturation": _factor(saturation, "saturation"), "hue": _checks.symmetric_range(hue, "hue", 0.5)}
+    ranges = {"brightness": _checks.fixed_or_range(brightness, "brightness"),
+              "contrast": _checks.fixed_or_range(contrast, "contrast"),
+              "saturation": _checks.fixed_or_range(saturation, "saturation"),
+              "hue": _checks.symmetric_range(hue, "hue", 0.5)}
     probability = _checks.bounded_float(probability, "probability", 1.0)
     keys = jax.random.split(key, 2 * len(ranges) + 2)
     out = {}

@@ -20,12 +20,6 @@ from jaxaug.ops._core import Op, Option, unless_none
 __all__ = ["OP", "random_sharpness", "sample_sharpness", "sharpness"]
 
 
-def _factor_range(value, name="factor_range"):
-    lo, hi = _checks.fixed_or_range(value, name)
-    _checks.finite_draws(lo, hi, name, value)
-    return lo, hi
-
-
 def sample_sharpness(key, shape, factor_range, *, probability=1.0):
     """Draws {"factor": ()}: uniform in `factor_range` with `probability`, else 1 (the image kept).
 
@@ -45,7 +39,7 @@ def sample_sharpness(key, shape, factor_range, *, probability=1.0):
     """
     _checks.check_key(key)
     _checks.image_hw(shape)
-    lo, hi = _factor_range(factor_range)
+    lo, hi = _checks.fixed_or_range(factor_range, "factor_range")
     probability = _checks.bounded_float(probability, "probability", 1.0)
     key_coin, key_factor = jax.random.split(key)
     factor = jax.random.uniform(key_factor, (), jnp.float32, lo, hi)
@@ -61,7 +55,7 @@ OP = Op(
     sample=sample_sharpness, twin=sharpness,
     options=(Option("sharpness_range", None, "PIL's sharpness factor, a number (fixed) or (lo, hi); 1 keeps "
                     "the image, 0 smooths, above 1 sharpens; None is off.", "factor_range",
-                    check=unless_none(_factor_range)),
+                    check=unless_none(_checks.fixed_or_range)),
              Option("sharpness_probability", 1.0, "the chance that an image's sharpness changes "
                     "(torchvision's RandomAdjustSharpness p).", "probability", switch=False,
                     check=lambda v, n: _checks.bounded_float(v, n, 1.0))),
